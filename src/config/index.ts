@@ -1,0 +1,198 @@
+import { ConfigError } from '../errors.js';
+import { parseQuantity } from './quantity.js';
+import { EnvReader, type Env } from './read.js';
+
+export type { Env } from './read.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type CertMode = 'ephemeral' | 'files' | 'self-managed';
+
+export interface ServerConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: LogLevel;
+  readonly maxBodyBytes: number;
+  readonly shutdownDrainSeconds: number;
+}
+
+export interface CertConfig {
+  readonly mode: CertMode;
+  readonly certFile: string | undefined;
+  readonly keyFile: string | undefined;
+  readonly secretName: string;
+  readonly namespace: string;
+  readonly serviceName: string;
+  readonly webhookConfigName: string;
+  readonly validityDays: number;
+  readonly checkIntervalSeconds: number;
+}
+
+export interface ResourceList {
+  readonly cpu: string;
+  readonly memory: string;
+}
+
+export interface InjectConfig {
+  readonly otlpEndpoint: string;
+  readonly preloadImage: string;
+  readonly imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+  readonly initCommand: readonly string[];
+  readonly mountPath: string;
+  readonly preloadFile: string;
+  readonly volumeSizeLimit: string;
+  readonly initResources: { readonly requests: ResourceList; readonly limits: ResourceList };
+  readonly initRunAsUser: number;
+  readonly extraEnv: Readonly<Record<string, string>>;
+  readonly useWellKnownLabels: boolean;
+  readonly skipOwnerKinds: readonly string[];
+}
+
+export interface TelemetryConfig {
+  readonly otlpEndpoint: string | undefined;
+  readonly exportIntervalMs: number;
+}
+
+export interface Config {
+  readonly version: string;
+  readonly server: ServerConfig;
+  readonly certs: CertConfig;
+  readonly inject: InjectConfig;
+  readonly telemetry: TelemetryConfig;
+}
+
+export const DEFAULT_OTLP_ENDPOINT = 'http://signoz-otel-collector.signoz.svc.cluster.local:4318';
+export const DEFAULT_INIT_COMMAND = ['/bin/cp', '-R', '/otel-preload/.', '/otel-injector/'] as const;
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+
+function parseServer(read: EnvReader): ServerConfig {
+  return {
+    port: read.int('PORT', 8443, 1, 65535),
+    host: read.string('HOST', '0.0.0.0'),
+    logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+    maxBodyBytes: read.int('MAX_BODY_BYTES', 3 * 1024 * 1024, 1024, 64 * 1024 * 1024),
+    shutdownDrainSeconds: read.int('SHUTDOWN_DRAIN_SECONDS', 5, 0, 300),
+  };
+}
+
+function dnsName(read: EnvReader, name: string, fallback: string): string {
+  const value = read.string(name, fallback);
+  if (!DNS_LABEL.test(value) || value.length > 63) throw new ConfigError(name, `"${value}" is not a DNS-1123 label`);
+  return value;
+}
+
+function parseCerts(read: EnvReader): CertConfig {
+  const certFile = read.raw('TLS_CERT_FILE');
+  const keyFile = read.raw('TLS_KEY_FILE');
+  const mode = read.oneOf<CertMode>('CERT_MODE', certFile === undefined ? 'ephemeral' : 'files', [
+    'ephemeral',
+    'files',
+    'self-managed',
+  ]);
+  if (mode === 'files' && (certFile === undefined || keyFile === undefined)) {
+    throw new ConfigError(certFile === undefined ? 'TLS_CERT_FILE' : 'TLS_KEY_FILE', 'required when CERT_MODE=files');
+  }
+  return {
+    mode,
+    certFile,
+    keyFile,
+    secretName: dnsName(read, 'CERT_SECRET_NAME', 'otel-injector-tls'),
+    namespace: dnsName(read, 'POD_NAMESPACE', 'otel-injector'),
+    serviceName: dnsName(read, 'SERVICE_NAME', 'otel-injector'),
+    webhookConfigName: read.string('WEBHOOK_CONFIG_NAME', 'otel-injector'),
+    validityDays: read.int('CERT_VALIDITY_DAYS', 365, 1, 3650),
+    checkIntervalSeconds: read.int('CERT_CHECK_INTERVAL_SECONDS', 60, 1, 3600),
+  };
+}
+
+function quantity(read: EnvReader, name: string, fallback: string): string {
+  const value = read.string(name, fallback);
+  if (parseQuantity(value) === undefined) throw new ConfigError(name, `"${value}" is not a Kubernetes quantity`);
+  return value;
+}
+
+function requestWithinLimit(request: [string, string], limit: [string, string]): void {
+  if ((parseQuantity(request[1]) ?? 0) > (parseQuantity(limit[1]) ?? 0)) {
+    throw new ConfigError(request[0], `request ${request[1]} exceeds ${limit[0]}=${limit[1]}`);
+  }
+}
+
+function parseInitResources(read: EnvReader): InjectConfig['initResources'] {
+  const cpuRequest = quantity(read, 'INJECT_INIT_CPU_REQUEST', '10m');
+  const cpuLimit = quantity(read, 'INJECT_INIT_CPU_LIMIT', '100m');
+  const memoryRequest = quantity(read, 'INJECT_INIT_MEMORY_REQUEST', '16Mi');
+  const memoryLimit = quantity(read, 'INJECT_INIT_MEMORY_LIMIT', '64Mi');
+  requestWithinLimit(['INJECT_INIT_CPU_REQUEST', cpuRequest], ['INJECT_INIT_CPU_LIMIT', cpuLimit]);
+  requestWithinLimit(['INJECT_INIT_MEMORY_REQUEST', memoryRequest], ['INJECT_INIT_MEMORY_LIMIT', memoryLimit]);
+  return { requests: { cpu: cpuRequest, memory: memoryRequest }, limits: { cpu: cpuLimit, memory: memoryLimit } };
+}
+
+function parseExtraEnv(read: EnvReader): Readonly<Record<string, string>> {
+  const extra = read.stringMap('INJECT_EXTRA_ENV');
+  for (const key of Object.keys(extra)) {
+    if (!ENV_NAME.test(key)) throw new ConfigError('INJECT_EXTRA_ENV', `"${key}" is not a valid env var name`);
+  }
+  return Object.freeze(extra);
+}
+
+function absolutePath(read: EnvReader, name: string, fallback: string): string {
+  const value = read.string(name, fallback).replace(/\/+$/, '');
+  if (!value.startsWith('/') || value.includes(':') || value.split('/').includes('..')) {
+    throw new ConfigError(name, `"${value}" must be an absolute path without ':' or '..'`);
+  }
+  return value;
+}
+
+function preloadFile(read: EnvReader): string {
+  const value = read.string('INJECT_PRELOAD_FILE', 'register.cjs');
+  if (value.startsWith('/') || value.split('/').includes('..') || /\s/.test(value)) {
+    throw new ConfigError('INJECT_PRELOAD_FILE', `"${value}" must be a relative path without spaces or '..'`);
+  }
+  return value;
+}
+
+function parseInject(read: EnvReader, version: string): InjectConfig {
+  const runAsUser = read.int('INJECT_INIT_RUN_AS_USER', 65532, 1, 2147483647);
+  return {
+    otlpEndpoint: read.url('INJECT_OTLP_ENDPOINT', DEFAULT_OTLP_ENDPOINT) ?? DEFAULT_OTLP_ENDPOINT,
+    preloadImage: read.string('INJECT_PRELOAD_IMAGE', `ghcr.io/otel-injector/preload:${version}`),
+    imagePullPolicy: read.oneOf('INJECT_IMAGE_PULL_POLICY', 'IfNotPresent', ['Always', 'IfNotPresent', 'Never']),
+    initCommand: Object.freeze([...read.stringArray('INJECT_INIT_COMMAND', DEFAULT_INIT_COMMAND)]),
+    mountPath: absolutePath(read, 'INJECT_MOUNT_PATH', '/otel-injector'),
+    preloadFile: preloadFile(read),
+    volumeSizeLimit: quantity(read, 'INJECT_VOLUME_SIZE_LIMIT', '64Mi'),
+    initResources: parseInitResources(read),
+    initRunAsUser: runAsUser,
+    extraEnv: parseExtraEnv(read),
+    useWellKnownLabels: read.bool('INJECT_USE_WELL_KNOWN_LABELS', false),
+    skipOwnerKinds: Object.freeze(read.list('INJECT_SKIP_OWNER_KINDS')),
+  };
+}
+
+function parseTelemetry(read: EnvReader): TelemetryConfig {
+  return {
+    otlpEndpoint: read.url('TELEMETRY_OTLP_ENDPOINT', undefined),
+    exportIntervalMs: read.int('TELEMETRY_EXPORT_INTERVAL_MS', 15000, 100, 3_600_000),
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Parses and validates the whole configuration once; throws ConfigError naming the bad variable. */
+export function parseConfig(env: Env, version: string): Config {
+  const read = new EnvReader(env);
+  return deepFreeze({
+    version,
+    server: parseServer(read),
+    certs: parseCerts(read),
+    inject: parseInject(read, version),
+    telemetry: parseTelemetry(read),
+  });
+}
