@@ -1,0 +1,74 @@
+import { ANNOTATION, STATUS_INJECTED } from './annotations.js';
+import { injectContainer, planContainer, type ContainerPlan } from './container.js';
+import { addPreloadVolume, existingVolume } from './init-container.js';
+import { podFacts } from './service.js';
+import { asPod } from './shape.js';
+import type { Container, InjectContext, InjectResult, Pod } from './types.js';
+
+export type { InjectContext, InjectResult, Pod } from './types.js';
+
+function selectedContainers(pod: Pod): Container[] {
+  const wanted = pod.metadata?.annotations?.[ANNOTATION.containerNames];
+  if (wanted === undefined || wanted.trim() === '') return pod.spec.containers;
+  const names = new Set(wanted.split(',').map((name) => name.trim()));
+  return pod.spec.containers.filter((container) => names.has(container.name));
+}
+
+function setAnnotation(pod: Pod, key: string, value: string): void {
+  pod.metadata = { ...(pod.metadata ?? {}) };
+  pod.metadata.annotations = { ...(pod.metadata.annotations ?? {}), [key]: value };
+}
+
+function skipped(pod: Pod, reason: string): InjectResult {
+  setAnnotation(pod, ANNOTATION.status, `skipped: ${reason}`);
+  return { pod, decision: 'skipped', reason };
+}
+
+function podLevelSkip(pod: Pod, context: InjectContext): string | undefined {
+  if (pod.spec.os?.name === 'windows') return 'windows pod';
+  const owners = pod.metadata?.ownerReferences ?? [];
+  const facts = podFacts(pod.metadata, context.namespace, context.config);
+  const kinds = new Set([...owners.map((owner) => owner.kind), facts.workload.kind]);
+  const skippedKind = context.config.skipOwnerKinds.find((kind) => kinds.has(kind));
+  return skippedKind === undefined ? undefined : `owner kind ${skippedKind} is skipped by configuration`;
+}
+
+function describeSkips(plans: ReadonlyArray<[Container, ContainerPlan]>): string {
+  return plans
+    .flatMap(([container, plan]) => (plan.kind === 'skip' ? [`${container.name}: ${plan.reason}`] : []))
+    .join('; ');
+}
+
+/**
+ * The injection, a pure function: returns the pod as it should be admitted (a modified clone, or the
+ * same object when nothing changes) and the decision. No I/O; everything comes from the pod and context.
+ */
+export function injectPod(object: unknown, context: InjectContext): InjectResult {
+  const original = asPod(object);
+  if (original.metadata?.annotations?.[ANNOTATION.inject] === 'false') {
+    return { pod: original, decision: 'bypassed', reason: 'annotation otel-injector.io/inject=false' };
+  }
+  const pod = structuredClone(original);
+  const podSkip = podLevelSkip(pod, context);
+  if (podSkip !== undefined) return skipped(pod, podSkip);
+
+  const { config } = context;
+  const selected = selectedContainers(pod);
+  if (selected.length === 0) return skipped(pod, 'no container selected by otel-injector.io/container-names');
+  const volume = existingVolume(pod.spec, config);
+  const plans = selected.map((container): [Container, ContainerPlan] => [container, planContainer(container, volume, config)]);
+  const todo = plans.filter(([, plan]) => plan.kind === 'inject').map(([container]) => container);
+  const alreadyDone = volume !== undefined || plans.some(([, plan]) => plan.kind === 'already');
+
+  if (todo.length === 0) {
+    if (alreadyDone) return { pod: original, decision: 'skipped', reason: 'already injected' };
+    return skipped(pod, describeSkips(plans));
+  }
+  const facts = podFacts(pod.metadata, context.namespace, config);
+  const volumeName = volume ?? addPreloadVolume(pod.spec, config);
+  for (const container of todo) injectContainer(container, facts, volumeName, config);
+  setAnnotation(pod, ANNOTATION.status, STATUS_INJECTED);
+  const skips = describeSkips(plans);
+  if (skips !== '') setAnnotation(pod, ANNOTATION.skippedContainers, skips);
+  return { pod, decision: 'injected', reason: todo.length === selected.length ? 'all selected containers' : skips };
+}

@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+import { parseReview } from '../admission/parse.js';
+import { reviewAdmission } from '../admission/review.js';
+import type { Config } from '../config/index.js';
+import { BadReviewError } from '../errors.js';
+import type { AppDeps } from './app.js';
+
+/** POST /mutate: one AdmissionReview in, one out; 400 only for bodies that are not a review at all. */
+export function registerMutate(app: FastifyInstance, config: Config, deps: AppDeps): void {
+  app.post('/mutate', async (request, reply) => {
+    const started = deps.clock.monotonicMs();
+    let admission;
+    try {
+      admission = parseReview(request.body);
+    } catch (error) {
+      if (!(error instanceof BadReviewError)) throw error;
+      request.log.info({ reason: error.message }, 'rejected malformed review');
+      return reply.code(400).send({ error: error.code, message: error.message });
+    }
+    const observation = deps.telemetry.beginReview();
+    const result = reviewAdmission(admission, config.inject);
+    const log = request.log.child({ uid: admission.uid, namespace: result.namespace, pod: result.pod, traceId: observation.traceId });
+    const fields = {
+      decision: result.decision,
+      reason: result.reason,
+      ops: result.ops,
+      dryRun: admission.dryRun === true,
+      durationMs: Number((deps.clock.monotonicMs() - started).toFixed(3)),
+    };
+    if (result.error !== undefined) log.error({ ...fields, err: result.error }, 'review failed, allowed untouched');
+    else log.info(fields, 'review');
+    observation.end({ decision: result.decision, reason: result.reason, namespace: result.namespace, ops: result.ops });
+    return result.review;
+  });
+}
