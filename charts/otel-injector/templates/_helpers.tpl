@@ -1,0 +1,81 @@
+{{/* Chart name, truncated to a DNS label. */}}
+{{- define "otel-injector.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Full name used for the Deployment, Service, ServiceAccount and MutatingWebhookConfiguration.
+Truncated to 52 characters so that derived names (<fullname>-tls, <fullname>-selfsigned-ca, ...) stay
+within 63.
+*/}}
+{{- define "otel-injector.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 52 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 52 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 52 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "otel-injector.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "otel-injector.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "otel-injector.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "otel-injector.labels" -}}
+helm.sh/chart: {{ include "otel-injector.chart" . }}
+{{ include "otel-injector.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{/* Label on the webhook's own pods; the webhook's objectSelector keeps pods carrying it out. */}}
+{{- define "otel-injector.componentLabelKey" -}}otel-injector.io/component{{- end }}
+
+{{- define "otel-injector.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "otel-injector.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* image reference from {repository, tag, digest}; tag defaults to the chart's appVersion. Call with (list .Values.x.image $) */}}
+{{- define "otel-injector.imageRef" -}}
+{{- $img := index . 0 }}
+{{- $root := index . 1 }}
+{{- if $img.digest }}
+{{- printf "%s@%s" $img.repository $img.digest }}
+{{- else }}
+{{- printf "%s:%s" $img.repository (default $root.Chart.AppVersion $img.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* Secret holding the serving certificate (self-managed: written by the webhook; cert-manager: written by cert-manager). */}}
+{{- define "otel-injector.tlsSecretName" -}}
+{{- if eq .Values.certificates.mode "secret" }}
+{{- required "certificates.secret.name is required when certificates.mode=secret" .Values.certificates.secret.name }}
+{{- else if and (eq .Values.certificates.mode "self-managed") .Values.certificates.selfManaged.secretName }}
+{{- .Values.certificates.selfManaged.secretName }}
+{{- else }}
+{{- printf "%s-tls" (include "otel-injector.fullname" .) }}
+{{- end }}
+{{- end }}
+
+{{/* Name of the webhook entry inside the MutatingWebhookConfiguration (must be a qualified name). */}}
+{{- define "otel-injector.webhookEntryName" -}}inject.otel-injector.io{{- end }}
+
+{{/* true when the webhook container reads its certificate from mounted files. */}}
+{{- define "otel-injector.filesMode" -}}
+{{- if or (eq .Values.certificates.mode "cert-manager") (eq .Values.certificates.mode "secret") }}true{{ end }}
+{{- end }}
+
+{{- define "otel-injector.tlsMountPath" -}}/var/run/otel-injector/tls{{- end }}
