@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { TlsMaterial } from '../certs/types.js';
 import type { Clock } from '../clock.js';
@@ -27,8 +27,7 @@ function jsonParser(_request: unknown, body: string, done: (error: Error | null,
   try {
     done(null, JSON.parse(body));
   } catch {
-    const error = new Error('body is not valid JSON') as Error & { statusCode: number };
-    error.statusCode = 400;
+    const error = Object.assign(new Error('body is not valid JSON'), { statusCode: 400, code: 'INVALID_JSON' });
     done(error);
   }
 }
@@ -37,7 +36,7 @@ function jsonParser(_request: unknown, body: string, done: (error: Error | null,
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const options: FastifyServerOptions & { https?: object } = {
     loggerInstance: deps.logger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.server.maxBodyBytes,
     return503OnClosing: false,
   };

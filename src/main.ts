@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import type { Server as HttpsServer } from 'node:https';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { createCertificateSource } from './certs/index.js';
+import type { CertificateSource } from './certs/types.js';
+import { systemClock } from './clock.js';
+import { parseConfig, type Config } from './config/index.js';
+import { ConfigError } from './errors.js';
+import { buildApp, secureContextOptions } from './server/app.js';
+import { DrainableReadiness } from './server/health.js';
+import { noopTelemetry, type Telemetry } from './telemetry/types.js';
+
+const HARD_EXIT_GRACE_MS = 10_000;
+
+function readVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function loadConfig(version: string): Config {
+  try {
+    return parseConfig(process.env, version);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`otel-injector: invalid configuration: ${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+interface Running {
+  readonly app: FastifyInstance;
+  readonly certs: CertificateSource;
+  readonly telemetry: Telemetry;
+  readonly readiness: DrainableReadiness;
+}
+
+/** SIGTERM: readiness 503 at once, keep serving for the drain period, finish in-flight reviews, exit 0. */
+function handleSignals(running: Running, config: Config, logger: Logger): void {
+  const stop = (signal: string, drainSeconds: number): void => {
+    if (running.readiness.isDraining()) return;
+    running.readiness.drain();
+    logger.info({ signal, drainSeconds }, 'shutting down: readiness now 503');
+    setTimeout(() => process.exit(0), (drainSeconds * 1000) + HARD_EXIT_GRACE_MS).unref();
+    setTimeout(() => {
+      void (async (): Promise<void> => {
+        await running.app.close();
+        await Promise.allSettled([running.certs.stop(), running.telemetry.shutdown()]);
+        logger.info('stopped');
+        process.exit(0);
+      })();
+    }, drainSeconds * 1000);
+  };
+  process.on('SIGTERM', () => stop('SIGTERM', config.server.shutdownDrainSeconds));
+  process.on('SIGINT', () => stop('SIGINT', 0));
+}
+
+async function main(): Promise<void> {
+  const version = readVersion();
+  const config = loadConfig(version);
+  const logger = pino({ level: config.server.logLevel, base: { service: 'otel-injector', version } });
+  const kubeConfig = config.certs.mode === 'self-managed' ? new KubeConfig() : undefined;
+  kubeConfig?.loadFromDefault();
+  const certs = createCertificateSource(config.certs, { logger, clock: systemClock, kubeConfig });
+  const tls = await certs.start();
+  const readiness = new DrainableReadiness(certs);
+  const telemetry: Telemetry = noopTelemetry;
+  const app = await buildApp(config, { logger, clock: systemClock, telemetry, readiness, tls });
+  certs.onChange((material) => {
+    (app.server as unknown as HttpsServer).setSecureContext(secureContextOptions(material));
+    logger.info({ notAfter: certs.expiry()?.toISOString() }, 'serving certificate swapped in place');
+  });
+  handleSignals({ app, certs, telemetry, readiness }, config, logger);
+  await app.listen({ port: config.server.port, host: config.server.host });
+  logger.info({ port: config.server.port, certMode: config.certs.mode }, 'otel-injector serving');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`otel-injector: failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exit(1);
+});
