@@ -1,0 +1,81 @@
+// Shared helpers for certificate tests: a capturing pino logger, a settable clock and
+// HTTPS round trips that trust only a given CA.
+import { Writable } from 'node:stream';
+import { request, type Agent } from 'node:https';
+import { pino, type Logger } from 'pino';
+import type { Clock } from '../../src/clock.js';
+
+export interface CapturedLogger {
+  readonly logger: Logger;
+  readonly lines: string[];
+  text(): string;
+}
+
+/** A real pino logger at trace level writing into memory. */
+export function captureLogger(): CapturedLogger {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback): void {
+      lines.push(chunk.toString('utf8'));
+      callback();
+    },
+  });
+  return { logger: pino({ level: 'trace' }, stream), lines, text: () => lines.join('') };
+}
+
+export class TestClock implements Clock {
+  constructor(private current: Date = new Date()) {}
+  now(): Date {
+    return new Date(this.current.getTime());
+  }
+  monotonicMs(): number {
+    return performance.now();
+  }
+  set(date: Date): void {
+    this.current = date;
+  }
+  advanceDays(days: number): void {
+    this.current = new Date(this.current.getTime() + days * 86_400_000);
+  }
+  advanceMs(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+export interface GetResult {
+  readonly status: number;
+  readonly body: string;
+  /** Serial number of the certificate the server presented. */
+  readonly serial: string;
+}
+
+/** GET over HTTPS trusting only `ca`, verifying the hostname; rejects on any TLS failure. */
+export function httpsGet(
+  port: number,
+  ca: string,
+  options: { servername?: string; agent?: Agent | false; path?: string } = {},
+): Promise<GetResult> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: options.path ?? '/',
+        ca,
+        rejectUnauthorized: true,
+        servername: options.servername ?? 'localhost',
+        agent: options.agent ?? false,
+        headers: { host: options.servername ?? 'localhost' },
+      },
+      (res) => {
+        const serial = (res.socket as import('node:tls').TLSSocket).getPeerCertificate().serialNumber;
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, serial }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
