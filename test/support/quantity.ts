@@ -22,19 +22,24 @@ function suffixFactor(suffix: string): { mul: bigint; div: bigint } {
   return dec >= 0 ? { mul: 10n ** BigInt(dec), div: 1n } : { mul: 1n, div: 10n ** BigInt(-dec) };
 }
 
-/** Parses a quantity (string or JSON number); undefined when kube-apiserver would reject it. */
-export function parseQuantity(input: unknown): Quantity | undefined {
-  let text: string;
-  if (typeof input === 'number' && Number.isFinite(input)) text = String(input);
-  else if (typeof input === 'string') text = input.trim();
-  else return undefined;
-  const m = QUANTITY.exec(text);
-  if (m === null) return undefined;
-  const [, sign = '', digits = '', suffix = ''] = m;
+function quantityText(input: unknown): string | undefined {
+  if (typeof input === 'number') return Number.isFinite(input) ? String(input) : undefined;
+  return typeof input === 'string' ? input.trim() : undefined;
+}
+
+function fromParts(sign: string, digits: string, suffix: string, text: string): Quantity {
   const [whole = '', frac = ''] = digits.split('.');
   const mantissa = BigInt((whole || '0') + frac) * (sign === '-' ? -1n : 1n);
   const { mul, div } = suffixFactor(suffix);
   return { num: mantissa * mul, den: 10n ** BigInt(frac.length) * div, text };
+}
+
+/** Parses a quantity (string or JSON number); undefined when kube-apiserver would reject it. */
+export function parseQuantity(input: unknown): Quantity | undefined {
+  const text = quantityText(input);
+  const m = text === undefined ? null : QUANTITY.exec(text);
+  if (m === null || text === undefined) return undefined;
+  return fromParts(m[1] ?? '', m[2] ?? '', m[3] ?? '', text);
 }
 
 /** -1, 0 or 1 as a < b, a == b, a > b. */
