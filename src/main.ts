@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Server as HttpsServer } from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { createCertificateSource } from './certs/index.js';
@@ -27,6 +27,14 @@ function loadConfig(version: string): Config {
     process.stderr.write(`otel-injector: invalid configuration: ${error.message}\n`);
     process.exit(1);
   }
+}
+
+/** The Kubernetes client is loaded only when a mode needs it: it is most of the startup time otherwise. */
+async function loadKubeConfig(): Promise<KubeConfig> {
+  const { KubeConfig: Loader } = await import('@kubernetes/client-node');
+  const kubeConfig = new Loader();
+  kubeConfig.loadFromDefault();
+  return kubeConfig;
 }
 
 interface Running {
@@ -60,8 +68,7 @@ async function main(): Promise<void> {
   const version = readVersion();
   const config = loadConfig(version);
   const logger = pino({ level: config.server.logLevel, base: { service: 'otel-injector', version } });
-  const kubeConfig = config.certs.mode === 'self-managed' ? new KubeConfig() : undefined;
-  kubeConfig?.loadFromDefault();
+  const kubeConfig = config.certs.mode === 'self-managed' ? await loadKubeConfig() : undefined;
   const certs = createCertificateSource(config.certs, { logger, clock: systemClock, kubeConfig });
   const tls = await certs.start();
   const readiness = new DrainableReadiness(certs);
