@@ -18,7 +18,13 @@ const NAMES = [
   'OTEL_METRICS_EXPORTER', 'OTEL_LOGS_EXPORTER', 'OTEL_PROPAGATORS', 'OTEL_SDK_DISABLED',
   // valid only under the relaxed rule (GA since 1.34)
   '1ST_VAR', 'with space',
+  // names injectors define for themselves (this one's and the OpenTelemetry Operator's)
+  'OTEL_INJECTOR_POD_NAME', 'OTEL_INJECTOR_NODE_NAME', 'OTEL_RESOURCE_ATTRIBUTES_POD_NAME', 'OTEL_RESOURCE_ATTRIBUTES_NODE_NAME',
 ];
+
+/** References to variables the user never defines but an injector might: they must stay literal. */
+const UNDEFINED_TARGETS = ['NOT_DEFINED_YET', 'OTEL_INJECTOR_POD_NAME', 'OTEL_INJECTOR_POD_UID', 'OTEL_RESOURCE_ATTRIBUTES_POD_NAME',
+  'OTEL_SERVICE_NAME', 'NODE_OPTIONS', 'OTEL_RESOURCE_ATTRIBUTES'];
 
 const nameArb = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(...NAMES) },
@@ -53,7 +59,8 @@ const specArb: fc.Arbitrary<Spec> = fc.record({
 
 /** A reference to an earlier variable (or to one never defined), with literal text around it. */
 function refValue(earlier: string[], s: Spec): string {
-  const target = earlier.length === 0 || s.pick % 5 === 0 ? 'NOT_DEFINED_YET' : (earlier[s.pick % earlier.length] ?? 'A');
+  const undefinedTarget = UNDEFINED_TARGETS[s.pick % UNDEFINED_TARGETS.length] ?? 'NOT_DEFINED_YET';
+  const target = earlier.length === 0 || s.pick % 5 === 0 ? undefinedTarget : (earlier[s.pick % earlier.length] ?? 'A');
   const shapes = [`$(${target})`, `${s.literal}$(${target})`, `$(${target}),x=$$(${target})`, `$(${target}) --flag`];
   return shapes[s.pick % shapes.length] ?? `$(${target})`;
 }
