@@ -98,6 +98,7 @@ const cases: [string, (p: Pod) => void, RegExp][] = [
   ['annotation key invalid', (p) => { p.metadata.annotations['otel injector/status'] = 'x'; }, /metadata.annotations: Invalid value: "otel injector\/status"/],
   ['annotations too large', (p) => { p.metadata.annotations.big = 'x'.repeat(262144); }, /metadata.annotations: Too long/],
   ['label value invalid', (p) => { p.metadata.labels.app = 'a b'; }, /metadata.labels: Invalid value: "a b"/],
+  ['ephemeral containers on create', (p) => { p.spec.ephemeralContainers = [{ name: 'debug', image: 'busybox' }]; }, /spec.ephemeralContainers: Forbidden/],
   ['pod name invalid', (p) => { p.metadata.name = 'API'; }, /metadata.name: Invalid value/],
 ];
 

@@ -102,6 +102,7 @@ export function validatePod(pod: unknown, opts: ValidateOptions = {}): string[] 
   const spec = pod.spec;
   const volumes = volumeErrors(spec, errs);
   if (!Array.isArray(spec.containers) || spec.containers.length === 0) errs.push('spec.containers: Required value');
+  if (Array.isArray(spec.ephemeralContainers) && spec.ephemeralContainers.length > 0) errs.push('spec.ephemeralContainers: Forbidden: cannot be set on create');
   const ctx = { volumes, names: new Set<string>(), envNames: opts.envNames ?? { relaxed: true } };
   for (const list of CONTAINER_LISTS) {
     objList(spec[list], `spec.${list}`, errs).forEach((ctr, i) => {
