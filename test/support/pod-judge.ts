@@ -94,6 +94,13 @@ function volumeErrors(spec: Obj, errs: string[]): Set<string> {
   return names;
 }
 
+function containerListErrors(spec: Obj): string[] {
+  const errs: string[] = [];
+  if (!Array.isArray(spec.containers) || spec.containers.length === 0) errs.push('spec.containers: Required value');
+  if (Array.isArray(spec.ephemeralContainers) && spec.ephemeralContainers.length > 0) errs.push('spec.ephemeralContainers: Forbidden: cannot be set on create');
+  return errs;
+}
+
 /** kube-apiserver's create-time validation errors for this pod (empty: it would be admitted). */
 export function validatePod(pod: unknown, opts: ValidateOptions = {}): string[] {
   if (!isObj(pod)) return ['pod: Invalid value: must be an object'];
@@ -101,8 +108,7 @@ export function validatePod(pod: unknown, opts: ValidateOptions = {}): string[] 
   if (!isObj(pod.spec)) return [...errs, 'spec: Required value'];
   const spec = pod.spec;
   const volumes = volumeErrors(spec, errs);
-  if (!Array.isArray(spec.containers) || spec.containers.length === 0) errs.push('spec.containers: Required value');
-  if (Array.isArray(spec.ephemeralContainers) && spec.ephemeralContainers.length > 0) errs.push('spec.ephemeralContainers: Forbidden: cannot be set on create');
+  errs.push(...containerListErrors(spec));
   const ctx = { volumes, names: new Set<string>(), envNames: opts.envNames ?? { relaxed: true } };
   for (const list of CONTAINER_LISTS) {
     objList(spec[list], `spec.${list}`, errs).forEach((ctr, i) => {
