@@ -1,0 +1,187 @@
+// Builds the Dockerfile's two targets with buildah (local base images passed as build args) and
+// runs them the way the kubelet would: the init image's default command into emptyDir-like
+// directories as random non-root users, an app loading the copied preload as yet another user,
+// and the webhook image's default command answering /healthz over HTTPS.
+import t, { type Test } from 'tap';
+import { randomInt } from 'node:crypto';
+import { chmod, chown, lstat, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseConfig } from '../../src/config/index.js';
+import { Containers, build, ensureBuildah, imageConfig, imageSize, makeBases, sh } from './buildah.js';
+import { freePort, httpsGet, isStaticElf, poll, sameContent, tree, findProcess } from './fsutil.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const WEBHOOK = 'localhost/otel-injector/webhook:test';
+const PRELOAD = 'localhost/otel-injector/preload:test';
+const inject = parseConfig({}, 'test').inject; // the webhook's defaults: command, mount path, file, user
+const started = Date.now();
+const secs = (from: number): string => `${((Date.now() - from) / 1000).toFixed(1)} s`;
+const randomUid = (): number => randomInt(20000, 60000);
+
+t.setTimeout(25 * 60 * 1000);
+
+const why = await ensureBuildah();
+if (why !== null) {
+  t.plan(0, `SKIP images: ${why}`);
+} else {
+  await t.test('both images built from the Dockerfile and run', main);
+}
+
+async function main(t: Test): Promise<void> {
+  const ctrs = new Containers();
+  const scratch = await mkdtemp(join(tmpdir(), 'otel-images-'));
+  await chmod(scratch, 0o755); // other users must reach the volumes below it
+  t.teardown(async () => {
+    await ctrs.removeAll();
+    await rm(scratch, { recursive: true, force: true });
+  });
+  t.comment(`buildah ready after ${secs(started)}`);
+
+  const bases = await makeBases(root, 'localhost/otel-injector-test');
+  t.same(Object.keys(bases).sort(), ['BUILD_IMAGE', 'BUSYBOX_IMAGE', 'WEBHOOK_BASE_IMAGE'], 'local base images made');
+
+  for (const [target, tag] of [['webhook', WEBHOOK], ['preload', PRELOAD]] as const) {
+    const t0 = Date.now();
+    const r = await build(root, target, tag, bases);
+    t.equal(r.code, 0, `buildah bud --target ${target} succeeds (${secs(t0)})`, { stderr: r.stderr.slice(-3000) });
+    if (r.code !== 0) return;
+  }
+
+  await t.test('preload image: only a static cp and the preload, non-root, the webhook default command', async (t) => {
+    const cfg = await imageConfig(PRELOAD);
+    t.equal(cfg.User, `${inject.initRunAsUser}:${inject.initRunAsUser}`, 'numeric non-root USER');
+    t.same(cfg.Cmd, inject.initCommand, 'CMD is the webhook default INJECT_INIT_COMMAND');
+    const fs = await ctrs.mount(PRELOAD);
+    const all = await tree(fs);
+    const top = [...all.keys()].filter((k) => !k.includes('/'));
+    t.same(top.sort(), ['bin', 'otel-preload'], 'top level holds only bin and otel-preload');
+    t.same([...all.keys()].filter((k) => k.startsWith('bin/')), ['bin/cp'], 'bin holds only cp');
+    t.ok(await isStaticElf(join(fs, 'bin/cp')), '/bin/cp is a static ELF binary');
+    t.ok(all.has(`otel-preload/${inject.preloadFile}`), `otel-preload/${inject.preloadFile} present`);
+    const unreadable = [...all].filter(([k, e]) => k.startsWith('otel-preload/') && (e.mode & (e.kind === 'dir' ? 0o005 : 0o004)) === 0);
+    t.same(unreadable.map(([k]) => k), [], 'every preload file is readable by any user');
+  });
+
+  await t.test('init command copies into emptyDir-like volumes as non-root users', async (t) => {
+    const fs = await ctrs.mount(PRELOAD);
+    const want = await tree(join(fs, 'otel-preload'));
+    const ctr = await ctrs.from(PRELOAD);
+    const cmd = (await imageConfig(PRELOAD)).Cmd ?? [];
+    const fsGroup = randomUid();
+    const cases = [
+      { name: 'emptyDir 0777 root-owned, random uid', owner: [0, 0], mode: 0o777, uid: randomUid() },
+      { name: 'emptyDir with fsGroup (2777 root:fsGroup), random uid', owner: [0, fsGroup], mode: 0o2777, uid: randomUid() },
+      { name: "emptyDir 0777 root-owned, the image's own USER", owner: [0, 0], mode: 0o777, uid: undefined },
+    ];
+    for (const c of cases) {
+      const vol = join(scratch, `vol-${c.uid ?? 'image-user'}-${c.mode.toString(8)}`);
+      await mkdir(vol);
+      await chown(vol, c.owner[0] ?? 0, c.owner[1] ?? 0);
+      await chmod(vol, c.mode);
+      const user = c.uid === undefined ? undefined : `${c.uid}:${c.uid}`;
+      const r = await ctrs.run(ctr, cmd, { user, volumes: { [vol]: inject.mountPath } });
+      t.equal(r.code, 0, `${c.name}: exit 0`, { stderr: r.stderr });
+      t.notMatch(r.stderr, /cp:/, `${c.name}: cp printed no error or warning`);
+      const got = await tree(vol);
+      t.same(sameContent(want, got), [], `${c.name}: every file landed, byte sizes equal`);
+      const owner = c.uid ?? inject.initRunAsUser;
+      t.same([...got.values()].filter((e) => e.uid !== owner), [], `${c.name}: files owned by uid ${owner}`);
+      t.equal(((await stat(vol)).mode & 0o7777).toString(8), c.mode.toString(8), `${c.name}: volume mode untouched`);
+      await loadsPreload(t, ctrs, bases['WEBHOOK_BASE_IMAGE'] ?? '', vol);
+    }
+    // Control: a directory the user may not write proves the copies above ran without root powers.
+    const closed = join(scratch, 'closed');
+    await mkdir(closed, { mode: 0o755 });
+    const denied = await ctrs.run(ctr, cmd, { user: `${randomUid()}:0`, volumes: { [closed]: inject.mountPath } });
+    t.not(denied.code, 0, 'control: a root-owned 0755 directory refuses the non-root copy');
+  });
+
+  await t.test('webhook image: non-root, no shell, production dependencies only', async (t) => {
+    const cfg = await imageConfig(WEBHOOK);
+    t.match(cfg.User ?? '', /^[1-9]\d*:\d+$/, `numeric non-root USER (${cfg.User})`);
+    t.ok(cfg.Env?.includes('NODE_ENV=production'), 'NODE_ENV=production');
+    const fs = await ctrs.mount(WEBHOOK);
+    for (const shell of ['bin/sh', 'bin/bash', 'bin/busybox', 'usr/bin/sh', 'bin/ash']) {
+      t.notOk(await exists(join(fs, shell)), `no /${shell}`);
+    }
+    t.ok(await exists(join(fs, 'app/dist/main.js')), '/app/dist/main.js present');
+    t.notOk(await exists(join(fs, 'app/dist/preload')), 'the preload bundle is not in the webhook image');
+    const pkg = JSON.parse(await readFile(join(fs, 'app/package.json'), 'utf8')) as { type?: string };
+    t.equal(pkg.type, 'module', 'package.json with "type": "module" next to dist');
+    const lock = JSON.parse(await readFile(join(root, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dev?: boolean; optional?: boolean; devOptional?: boolean }>;
+    };
+    const wrong: string[] = [];
+    for (const [path, p] of Object.entries(lock.packages)) {
+      if (!path.startsWith('node_modules/') || p.optional === true || p.devOptional === true) continue;
+      const present = await exists(join(fs, 'app', path));
+      if (p.dev === true && present) wrong.push(`dev package shipped: ${path}`);
+      if (p.dev !== true && !present) wrong.push(`production package missing: ${path}`);
+    }
+    t.same(wrong, [], 'node_modules is exactly the lock file production tree');
+  });
+
+  await t.test('webhook image default command serves /healthz over HTTPS as non-root', async (t) => {
+    const cfg = await imageConfig(WEBHOOK);
+    const argv = [...(cfg.Entrypoint ?? []), ...(cfg.Cmd ?? [])];
+    const port = await freePort();
+    const env = { PORT: String(port), HOST: '127.0.0.1', SHUTDOWN_DRAIN_SECONDS: '1' };
+    const t0 = Date.now();
+    const child = ctrs.start(await ctrs.from(WEBHOOK), argv, { env });
+    let logs = '';
+    child.stdout?.on('data', (d: Buffer) => (logs += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (logs += d.toString()));
+    const exited = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+    let pid: number | undefined;
+    try {
+      const answer = await poll(() => httpsGet(port, '/healthz'), 60_000);
+      t.equal(answer.status, 200, `GET /healthz -> 200 after ${secs(t0)}`, { logs });
+      t.match(answer.subjectAltName, /IP Address:127\.0\.0\.1/, 'ephemeral self-signed certificate covers 127.0.0.1');
+      const proc = await findProcess(argv, `PORT=${port}`);
+      t.equal(proc?.uid, Number((cfg.User ?? '').split(':')[0]), 'server process runs as the image USER');
+      // What the runtime does on pod deletion: SIGTERM to the container's process itself.
+      pid = proc?.pid;
+      if (pid !== undefined) process.kill(pid, 'SIGTERM');
+    } finally {
+      setTimeout(() => child.kill('SIGTERM'), 15_000).unref();
+    }
+    const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('timeout'), 20_000))]);
+    t.equal(code, 0, 'SIGTERM to the server: drains and exits 0', { logs: logs.slice(-3000) });
+    if (code === 'timeout') {
+      if (pid !== undefined) process.kill(pid, 'SIGKILL');
+      child.kill('SIGKILL');
+    }
+  });
+
+  const sizes = { webhook: await imageSize(WEBHOOK), preload: await imageSize(PRELOAD) };
+  const baseSize = await imageSize(bases['WEBHOOK_BASE_IMAGE'] ?? '');
+  t.comment(`image sizes: webhook ${sizes.webhook} (local node base ${baseSize}), preload ${sizes.preload}`);
+  t.comment(`images test total ${secs(started)}`);
+}
+
+/** An app container (another uid, the volume at the mount path) starts with the copied preload. */
+async function loadsPreload(t: Test, ctrs: Containers, appBase: string, vol: string): Promise<void> {
+  const file = join(inject.mountPath, inject.preloadFile);
+  const app = await ctrs.from(appBase);
+  const env = {
+    NODE_OPTIONS: `--require ${file}`,
+    OTEL_SERVICE_NAME: 'images-test',
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
+  };
+  const probe = `process.exit(require.cache[${JSON.stringify(file)}] ? 0 : 3)`;
+  const r = await ctrs.run(app, ['/nodejs/bin/node', '-e', probe], { user: `${randomUid()}:${randomUid()}`, volumes: { [vol]: inject.mountPath }, env });
+  t.equal(r.code, 0, `app as another uid: NODE_OPTIONS=--require ${file} loads and exits 0`, { stderr: r.stderr });
+  const host = await sh('setpriv', ['--reuid', String(randomUid()), '--regid', String(randomUid()), '--clear-groups', process.execPath, '--require', join(vol, inject.preloadFile), '-e', '0']);
+  t.equal(host.code, 0, `host node --require <copied>/${inject.preloadFile} -e 0 exits 0`, { stderr: host.stderr });
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

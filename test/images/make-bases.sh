@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Builds the local stand-ins for the Dockerfile's public base images, so the very same Dockerfile
+# builds here with no container registry:
+#   busybox         static busybox from Debian's busybox-static  (stands in for busybox:*-musl)
+#   node-distroless this machine's node binary + the libraries ldd lists, node at /nodejs/bin/node,
+#                   ENTRYPOINT node, user 65532, no shell        (stands in for gcr.io/distroless/nodejs20)
+#   node-build      node + npm + busybox as /bin/sh               (stands in for node:20-bookworm-slim)
+# Usage: make-bases.sh PREFIX   (prints "NAME=IMAGE" lines; an image that already exists is kept)
+set -euo pipefail
+
+prefix="${1:-localhost/otel-injector-test}"
+node_bin="$(readlink -f "$(command -v node)")"
+node_ver="$("$node_bin" --version)"
+npm_dir="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")"
+busybox_bin="$(command -v busybox)"
+ca_bundle=/etc/ssl/certs/ca-certificates.crt
+
+bb_image="$prefix/busybox:local"
+distroless_image="$prefix/node-distroless:$node_ver"
+build_image="$prefix/node-build:$node_ver"
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+exists() { buildah inspect --type image "$1" >/dev/null 2>&1; }
+
+# The static-ness of busybox is what the init image relies on: refuse anything else.
+if ! file -L "$busybox_bin" | grep -q 'statically linked'; then
+  echo "make-bases: $busybox_bin is not statically linked (install busybox-static)" >&2
+  exit 1
+fi
+
+etc_files() { # $1 = rootfs
+  mkdir -p "$1/etc" "$1/tmp"
+  chmod 1777 "$1/tmp"
+  printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >"$1/etc/passwd"
+  printf 'root:x:0:\nnonroot:x:65532:\n' >"$1/etc/group"
+}
+
+node_files() { # $1 = rootfs, $2 = dir for the node binary
+  mkdir -p "$1$2"
+  cp "$node_bin" "$1$2/node"
+  ldd "$node_bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | while read -r lib; do
+    [ -n "$lib" ] || continue
+    mkdir -p "$1$(dirname "$lib")"
+    cp -L "$lib" "$1$lib"
+  done
+  mkdir -p "$1/etc/ssl/certs"
+  cp -L "$ca_bundle" "$1/etc/ssl/certs/ca-certificates.crt"
+}
+
+commit_tar() { # $1 = rootfs, $2 = image, rest = buildah config flags
+  local rootfs="$1" image="$2" ctr
+  shift 2
+  tar --numeric-owner --owner=0 --group=0 -C "$rootfs" -cf "$rootfs.tar" .
+  ctr="$(buildah from scratch)"
+  buildah add "$ctr" "$rootfs.tar" / >/dev/null
+  buildah config "$@" "$ctr"
+  buildah commit -q "$ctr" "$image" >/dev/null
+  buildah rm "$ctr" >/dev/null
+}
+
+if ! exists "$bb_image"; then
+  r="$work/busybox"
+  mkdir -p "$r/bin"
+  cp "$busybox_bin" "$r/bin/busybox"
+  for applet in sh cp ls cat mkdir rm; do ln -s busybox "$r/bin/$applet"; done
+  etc_files "$r"
+  commit_tar "$r" "$bb_image" --cmd '["/bin/sh"]'
+fi
+
+if ! exists "$distroless_image"; then
+  r="$work/distroless"
+  etc_files "$r"
+  mkdir -p "$r/home/nonroot"
+  chown 65532:65532 "$r/home/nonroot"
+  node_files "$r" /nodejs/bin
+  commit_tar "$r" "$distroless_image" --entrypoint '["/nodejs/bin/node"]' --user 65532:65532 \
+    --env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+fi
+
+if ! exists "$build_image"; then
+  r="$work/build"
+  etc_files "$r"
+  mkdir -p "$r/root" "$r/bin" "$r/usr/local/lib/node_modules"
+  node_files "$r" /usr/local/bin
+  cp -R "$npm_dir" "$r/usr/local/lib/node_modules/npm"
+  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$r/usr/local/bin/npm"
+  ln -s ../lib/node_modules/npm/bin/npx-cli.js "$r/usr/local/bin/npx"
+  cp "$busybox_bin" "$r/bin/busybox"
+  for applet in sh cp ls cat mkdir rm mv find; do ln -s busybox "$r/bin/$applet"; done
+  mkdir -p "$r/usr/bin"
+  ln -s ../../bin/busybox "$r/usr/bin/env" # npm's "#!/usr/bin/env node"
+  # The machine reaches the npm registry through an egress proxy with its own CA; a build
+  # container needs the same trust the host has (users' builds use node's bundled roots).
+  commit_tar "$r" "$build_image" --cmd '["node"]' \
+    --env PATH=/usr/local/bin:/usr/bin:/bin \
+    --env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+fi
+
+echo "BUSYBOX_IMAGE=$bb_image"
+echo "WEBHOOK_BASE_IMAGE=$distroless_image"
+echo "BUILD_IMAGE=$build_image"
