@@ -6,6 +6,9 @@ import type { CertConfig } from '../config/index.js';
 import { EphemeralSource } from './ephemeral.js';
 import { CertificateError } from './errors.js';
 import { FilesSource } from './files.js';
+import { SelfManagedSource } from './self-managed.js';
+import { createCertKubeApi } from '../k8s/client.js';
+import type { CertKubeApi } from '../k8s/types.js';
 import type { CertificateSource } from './types.js';
 
 export type { CertificateSource, TlsMaterial } from './types.js';
@@ -16,6 +19,8 @@ export interface CertificateDeps {
   readonly clock: Clock;
   /** Only used by `self-managed`. */
   readonly kubeConfig?: KubeConfig;
+  /** Overrides the client built from kubeConfig (tests). */
+  readonly kubeApi?: CertKubeApi;
 }
 
 export function createCertificateSource(config: CertConfig, deps: CertificateDeps): CertificateSource {
@@ -31,7 +36,10 @@ export function createCertificateSource(config: CertConfig, deps: CertificateDep
         { logger, clock: deps.clock },
         { certFile: config.certFile, keyFile: config.keyFile, checkIntervalSeconds: config.checkIntervalSeconds },
       );
-    case 'self-managed':
-      throw new CertificateError('self-managed mode is not available yet');
+    case 'self-managed': {
+      const api = deps.kubeApi ?? (deps.kubeConfig === undefined ? undefined : createCertKubeApi(deps.kubeConfig));
+      if (api === undefined) throw new CertificateError('self-managed mode needs a Kubernetes client configuration');
+      return new SelfManagedSource({ logger, clock: deps.clock, api }, config);
+    }
   }
 }

@@ -84,7 +84,7 @@ function sign(cert: forge.pki.Certificate, keyPem: string): string {
   const der = Buffer.from(forge.asn1.toDer(tbs).getBytes(), 'binary');
   const signature = createSign('sha256').update(der).sign(keyPem);
   Object.assign(cert, { tbsCertificate: tbs, signature: signature.toString('binary') });
-  return forge.pki.certificateToPem(cert);
+  return forge.pki.certificateToPem(cert).replace(/\r\n/g, '\n');
 }
 
 /** A self-signed CA: basicConstraints CA (critical), keyUsage keyCertSign + cRLSign. */
