@@ -20,7 +20,8 @@ repo="$(cd "$here/../.." && pwd)"
 cache="${E2E_CACHE_DIR:-$repo/.cache/e2e}"
 bin="$cache/bin"
 stamp="$bin/VERSIONS"
-want="kubernetes=$KUBERNETES_VERSION etcd=$ETCD_VERSION goos=$(go env GOOS) goarch=$(go env GOARCH)"
+RECIPE=2  # bump when the build recipe changes
+want="recipe=$RECIPE kubernetes=$KUBERNETES_VERSION etcd=$ETCD_VERSION goos=$(go env GOOS) goarch=$(go env GOARCH)"
 
 mkdir -p "$bin" "$cache/build"
 exec 9>"$cache/build.lock"
@@ -64,9 +65,17 @@ package tools
 
 import _ "k8s.io/kubernetes/cmd/kube-apiserver"
 EOF
+# stamp the version the way Kubernetes' own build does (else /version says v0.0.0-master)
+kmajor="${KUBERNETES_VERSION#v}"; kmajor="${kmajor%%.*}"
+kminor="${minor%%.*}"
+vflags=""
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  vflags+=" -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=$kmajor -X $pkg.gitMinor=$kminor"
+  vflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+done
 (
   cd "$kdir"
-  go build -trimpath -ldflags='-s -w' -o "$bin/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver
+  go build -trimpath -ldflags="-s -w$vflags" -o "$bin/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver
 )
 mv -f "$bin/kube-apiserver.tmp" "$bin/kube-apiserver"
 mid=$(date +%s)

@@ -2,7 +2,7 @@
 // dirs, token auth, RBAC), and the webhook from the built project. Everything
 // is torn down in t.teardown, also when a test fails.
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,9 +115,12 @@ function apiserverArgs(dir: string, port: number, etcdUrl: string): string[] {
 export async function startControlPlane(t: TeardownHost): Promise<ControlPlane> {
   const dir = await mkdtemp(join(tmpdir(), 'otel-e2e-cp-'));
   const procs: Proc[] = [];
+  const keep = process.env.E2E_KEEP_TMP === '1';
+  // if the process dies before teardown (uncaught error), still remove the temp dir
+  if (!keep) process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   t.teardown(async () => {
     for (const p of procs.reverse()) await p.stop();
-    if (process.env.E2E_KEEP_TMP !== '1') await rm(dir, { recursive: true, force: true });
+    if (!keep) await rm(dir, { recursive: true, force: true });
   });
   const token = randomBytes(24).toString('hex');
   const serving = await writeApiserverFiles(dir, token);

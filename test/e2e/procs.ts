@@ -19,6 +19,40 @@ export interface Proc {
   tail(lines?: number): string;
 }
 
+const live = new Set<number>();
+let exitHookInstalled = false;
+
+/** Last resort when teardown never runs (uncaught error): kill every group still alive on exit. */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  const killAll = (): void => {
+    for (const pgid of live) {
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    live.clear();
+  };
+  // no signal handlers: tap owns those; the reaper below covers death by signal
+  process.on('exit', killAll);
+}
+
+/**
+ * A detached shell that SIGKILLs the child's group once this process is gone,
+ * even if it died by SIGKILL (tap timeout) and ran no handler at all.
+ */
+function startReaper(childPid: number): void {
+  const script = 'while kill -0 "$0" 2>/dev/null && kill -0 -"$1" 2>/dev/null; do sleep 1; done; kill -9 -"$1" 2>/dev/null; exit 0';
+  const reaper = spawn('/bin/sh', ['-c', script, String(process.pid), String(childPid)], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  reaper.unref();
+}
+
 export function startProc(
   name: string,
   cmd: string,
@@ -32,11 +66,17 @@ export function startProc(
     detached: true, // own process group: kill(-pid) reaches grandchildren
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  installExitHook();
+  if (child.pid !== undefined) {
+    live.add(child.pid);
+    startReaper(child.pid);
+  }
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   let done = child.exitCode !== null;
   const exit = new Promise<void>((resolve) => {
     child.once('exit', () => {
+      if (child.pid !== undefined) live.delete(child.pid);
       done = true;
       resolve();
     });
