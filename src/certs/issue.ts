@@ -136,9 +136,13 @@ export async function issueServingCert(ca: IssuedPair, options: ServingOptions, 
   return { certPem: sign(cert, ca.keyPem), keyPem: keys.privateKey };
 }
 
-/** CA subject CN: unique per issuance second so the old and new CA of a rotation differ by name. */
+/**
+ * CA subject CN, unique per issuance second so the old and new CA of a rotation differ by name.
+ * node-forge encodes names as PrintableString: only [A-Za-z0-9 '()+,-./:=?] (Go's x509, hence
+ * kube-apiserver, rejects anything else, e.g. '@', while OpenSSL accepts it).
+ */
 export function caCommonName(now: Date): string {
-  return `otel-injector-ca@${Math.floor(now.getTime() / 1000)}`;
+  return `otel-injector-ca-${Math.floor(now.getTime() / 1000)}`;
 }
 
 export interface IssuedChain {
