@@ -1,25 +1,27 @@
 #!/bin/sh
 # helm test: dry-run create a pod in an opted-in namespace and fail unless the webhook instrumented it.
-# Env: TEST_NAMESPACE (opted-in namespace), PROBE_POD (pod manifest, JSON). Needs kubectl and /tmp.
+# Env: TEST_NAMESPACE (opted-in namespace), PROBE_POD (pod manifest, JSON); TMPDIR (default /tmp) is
+# written to. Needs kubectl and a POSIX shell.
 set -eu
+work="${TMPDIR:-/tmp}"
 
 fail() {
   echo "FAIL: $1" >&2
-  if [ -s /tmp/result.json ]; then
+  if [ -s "$work/result.json" ]; then
     echo "--- pod returned by the API server ---" >&2
-    cat /tmp/result.json >&2
+    cat "$work/result.json" >&2
   fi
   exit 1
 }
 
 field() {
-  kubectl label --local -f /tmp/result.json otel-injector.io/probe=1 -o "jsonpath=$1"
+  kubectl label --local -f "$work/result.json" otel-injector.io/probe=1 -o "jsonpath=$1"
 }
 
 echo "server-side dry run of a pod in namespace ${TEST_NAMESPACE}"
-printf '%s' "$PROBE_POD" > /tmp/probe.json
-: > /tmp/result.json
-kubectl create --dry-run=server -n "$TEST_NAMESPACE" -f /tmp/probe.json -o json > /tmp/result.json \
+printf '%s' "$PROBE_POD" > "$work/probe.json"
+: > "$work/result.json"
+kubectl create --dry-run=server -n "$TEST_NAMESPACE" -f "$work/probe.json" -o json > "$work/result.json" \
   || fail "kubectl create --dry-run=server was refused"
 
 status=$(field '{.metadata.annotations.otel-injector\.io/status}')
