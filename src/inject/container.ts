@@ -2,6 +2,7 @@ import type { InjectConfig } from '../config/index.js';
 import {
   attributeKeys,
   escapeLiteral,
+  extendLiteral,
   fieldRefsOf,
   fieldRefVariables,
   lastIndexOf,
@@ -74,28 +75,16 @@ function standardEnv(facts: PodFacts, container: Container, config: InjectConfig
  * missing keys; one from valueFrom is left as it is. Returns the new env list.
  */
 function withResourceAttributes(facts: PodFacts, container: Container, env: EnvVar[]): EnvVar[] {
-  const index = lastIndexOf(env, 'OTEL_RESOURCE_ATTRIBUTES');
-  const user = env[index];
+  const user = env[lastIndexOf(env, 'OTEL_RESOURCE_ATTRIBUTES')];
   if (user?.valueFrom !== undefined) return env;
   const userKeys = attributeKeys(user?.value ?? '');
   const attributes = resourceAttributesOf(facts, container).filter(({ key }) => !userKeys.has(key));
   if (attributes.length === 0) return env;
   const variables = fieldRefVariables(fieldRefsOf(attributes), reservedNames(env));
-  const rendered = renderAttributes(attributes, variables.names);
-  if (user === undefined) {
-    return [...env, ...variables.entries, { name: 'OTEL_RESOURCE_ATTRIBUTES', value: rendered }];
-  }
-  const value = user.value === undefined || user.value.trim() === '' ? rendered : `${user.value},${rendered}`;
-  // The downward-API variables must come before the entry that references them.
-  return [...env.slice(0, index), ...variables.entries, { ...user, value }, ...env.slice(index + 1)];
-}
-
-function withNodeOptions(env: EnvVar[], config: InjectConfig): EnvVar[] {
-  const index = lastIndexOf(env, 'NODE_OPTIONS');
-  const user = env[index];
-  if (user === undefined) return [...env, { name: 'NODE_OPTIONS', value: requireFlag(config) }];
-  const value = user.value === undefined || user.value.trim() === '' ? requireFlag(config) : `${user.value} ${requireFlag(config)}`;
-  return env.map((entry, position) => (position === index ? { ...user, value } : entry));
+  const extended = extendLiteral(env, 'OTEL_RESOURCE_ATTRIBUTES', renderAttributes(attributes, variables.names), ',');
+  // The downward-API variables must come before the entry that references them (their names collide with nothing).
+  const index = lastIndexOf(extended, 'OTEL_RESOURCE_ATTRIBUTES');
+  return [...extended.slice(0, index), ...variables.entries, ...extended.slice(index)];
 }
 
 /** Instruments one container in place (the caller works on a clone): env, NODE_OPTIONS, read-only mount. */
@@ -103,6 +92,6 @@ export function injectContainer(container: Container, facts: PodFacts, volumeNam
   const original = container.env ?? [];
   let env = [...original, ...standardEnv(facts, container, config, original)];
   env = withResourceAttributes(facts, container, env);
-  container.env = withNodeOptions(env, config);
+  container.env = extendLiteral(env, 'NODE_OPTIONS', requireFlag(config), ' ');
   container.volumeMounts = [...(container.volumeMounts ?? []), { name: volumeName, mountPath: config.mountPath, readOnly: true }];
 }

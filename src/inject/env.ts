@@ -11,6 +11,28 @@ export function lastIndexOf(env: readonly EnvVar[], name: string): number {
   return -1;
 }
 
+/** True when an entry after `index` references $(name): editing that entry in place would change their values. */
+export function referencedAfter(env: readonly EnvVar[], index: number, name: string): boolean {
+  return env.slice(index + 1).some((entry) => (entry.value ?? '').includes(`$(${name})`));
+}
+
+/**
+ * Extends the user's literal `name` (the entry the kubelet uses) with `addition`. In place when nothing later
+ * refers to it; otherwise a later entry `name=$(name)<separator><addition>` composes it, so every variable in
+ * between keeps the value the kubelet computed before.
+ */
+export function extendLiteral(env: readonly EnvVar[], name: string, addition: string, separator: string): EnvVar[] {
+  const index = lastIndexOf(env, name);
+  const user = env[index];
+  if (user === undefined) return [...env, { name, value: addition }];
+  const empty = user.value === undefined || user.value.trim() === '';
+  if (referencedAfter(env, index, name)) {
+    return [...env, { name, value: empty ? addition : `$(${name})${separator}${addition}` }];
+  }
+  const value = empty ? addition : `${user.value ?? ''}${separator}${addition}`;
+  return env.map((entry, position) => (position === index ? { ...user, value } : entry));
+}
+
 /** Names defined in the list and names referenced as $(NAME) in any value: a new variable must avoid both. */
 export function reservedNames(env: readonly EnvVar[]): Set<string> {
   const names = new Set<string>();

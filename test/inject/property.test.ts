@@ -5,7 +5,7 @@ import { envDiff, kubeletEnv } from '../support/kubelet-env.js';
 import { restrictedViolations, validatePod } from '../support/pod-judge.js';
 import { admit, type Obj } from '../support/admission.js';
 
-const RUNS = 400;
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 400);
 
 t.test('for random valid pods the patch applies, the pod stays valid, user env is unchanged, a second pass adds nothing', async (t) => {
   let injected = 0;
