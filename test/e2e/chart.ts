@@ -49,3 +49,47 @@ export function pointWebhookAt(
   }
   return mwc;
 }
+
+/** Rendered objects that are not Helm hooks (what `helm install` creates before hooks run). */
+export function nonHooks(manifests: Manifest[]): Manifest[] {
+  return manifests.filter((m) => {
+    const annotations = (m.metadata as { annotations?: Record<string, string> }).annotations ?? {};
+    return annotations['helm.sh/hook'] === undefined;
+  });
+}
+
+/**
+ * The chart's MutatingWebhookConfiguration as rendered (service reference, no
+ * caBundle), with only the service port changed to where the webhook listens.
+ */
+export function withServicePort(manifests: Manifest[], port: number): V1MutatingWebhookConfiguration {
+  const found = manifests.filter((m) => m.kind === 'MutatingWebhookConfiguration');
+  if (found.length !== 1) throw new Error(`chart rendered ${found.length} MutatingWebhookConfigurations, expected 1`);
+  const mwc = structuredClone(found[0]) as unknown as V1MutatingWebhookConfiguration;
+  for (const w of mwc.webhooks ?? []) {
+    if (w.clientConfig.service === undefined) throw new Error(`webhook ${w.name} has no service reference`);
+    w.clientConfig.service.port = port;
+  }
+  return mwc;
+}
+
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { fieldRef?: { fieldPath?: string } };
+}
+
+/** Literal env of the rendered Deployment's webhook container; metadata.namespace refs resolve to `namespace`. */
+export function deploymentEnv(manifests: Manifest[], namespace: string): Record<string, string> {
+  const deploy = manifests.find((m) => m.kind === 'Deployment') as
+    | { spec?: { template?: { spec?: { containers?: Array<{ env?: EnvVar[] }> } } } }
+    | undefined;
+  const env = deploy?.spec?.template?.spec?.containers?.[0]?.env;
+  if (env === undefined) throw new Error('chart rendered no Deployment with container env');
+  const out: Record<string, string> = {};
+  for (const e of env) {
+    if (e.value !== undefined) out[e.name] = e.value;
+    else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') out[e.name] = namespace;
+  }
+  return out;
+}
