@@ -1,0 +1,43 @@
+/** OTLP/HTTP (protobuf or JSON) and console exporters, per signal. They read their endpoint,
+ * headers, timeout and compression from the standard OTEL_EXPORTER_OTLP_* variables themselves. */
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
+import type { OtlpProtocol, SignalExporter } from './config.js';
+
+function req<T>(mod: unknown): T {
+  return mod as T;
+}
+
+export function spanExporter(kind: SignalExporter, protocol: OtlpProtocol): SpanExporter | undefined {
+  if (kind === 'none') return undefined;
+  if (kind === 'console') {
+    return new (req<typeof import('@opentelemetry/sdk-trace-base')>(require('@opentelemetry/sdk-trace-base'))).ConsoleSpanExporter();
+  }
+  if (protocol === 'http/json') {
+    return new (req<typeof import('@opentelemetry/exporter-trace-otlp-http')>(require('@opentelemetry/exporter-trace-otlp-http'))).OTLPTraceExporter();
+  }
+  return new (req<typeof import('@opentelemetry/exporter-trace-otlp-proto')>(require('@opentelemetry/exporter-trace-otlp-proto'))).OTLPTraceExporter();
+}
+
+export function metricExporter(kind: SignalExporter, protocol: OtlpProtocol): PushMetricExporter | undefined {
+  if (kind === 'none') return undefined;
+  if (kind === 'console') {
+    return new (req<typeof import('@opentelemetry/sdk-metrics')>(require('@opentelemetry/sdk-metrics'))).ConsoleMetricExporter();
+  }
+  if (protocol === 'http/json') {
+    return new (req<typeof import('@opentelemetry/exporter-metrics-otlp-http')>(require('@opentelemetry/exporter-metrics-otlp-http'))).OTLPMetricExporter();
+  }
+  return new (req<typeof import('@opentelemetry/exporter-metrics-otlp-proto')>(require('@opentelemetry/exporter-metrics-otlp-proto'))).OTLPMetricExporter();
+}
+
+export function logExporter(kind: SignalExporter, protocol: OtlpProtocol): LogRecordExporter | undefined {
+  if (kind === 'none') return undefined;
+  if (kind === 'console') {
+    return new (req<typeof import('@opentelemetry/sdk-logs')>(require('@opentelemetry/sdk-logs'))).ConsoleLogRecordExporter();
+  }
+  if (protocol === 'http/json') {
+    return new (req<typeof import('@opentelemetry/exporter-logs-otlp-http')>(require('@opentelemetry/exporter-logs-otlp-http'))).OTLPLogExporter();
+  }
+  return new (req<typeof import('@opentelemetry/exporter-logs-otlp-proto')>(require('@opentelemetry/exporter-logs-otlp-proto'))).OTLPLogExporter();
+}

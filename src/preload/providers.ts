@@ -1,0 +1,77 @@
+/** Tracer, meter and logger providers wired to the exporters; all export is batched and bounded. */
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { LoggerProvider, BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { logs } from '@opentelemetry/api-logs';
+import { metrics, propagation } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+import type { PreloadConfig } from './config.js';
+import { logExporter, metricExporter, spanExporter } from './exporters.js';
+import { buildPropagator } from './propagators.js';
+
+export interface Providers {
+  readonly tracerProvider: NodeTracerProvider | undefined;
+  readonly meterProvider: MeterProvider | undefined;
+  readonly loggerProvider: LoggerProvider | undefined;
+}
+
+function tracing(config: PreloadConfig, resource: Resource): NodeTracerProvider | undefined {
+  const exporter = spanExporter(config.traces, config.protocol);
+  if (exporter === undefined) return undefined;
+  // BatchSpanProcessor reads OTEL_BSP_* (queue 2048 spans, batch 512, 5 s) and drops when full.
+  const provider = new NodeTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(exporter)] });
+  provider.register({ propagator: buildPropagator(config.propagators) });
+  return provider;
+}
+
+function metering(config: PreloadConfig, resource: Resource): MeterProvider | undefined {
+  const exporter = metricExporter(config.metrics, config.protocol);
+  if (exporter === undefined) return undefined;
+  const reader = new PeriodicExportingMetricReader({
+    exporter,
+    exportIntervalMillis: config.metricIntervalMs,
+    exportTimeoutMillis: Math.min(30000, config.metricIntervalMs),
+  });
+  const provider = new MeterProvider({ resource, readers: [reader] });
+  metrics.setGlobalMeterProvider(provider);
+  return provider;
+}
+
+function logging(config: PreloadConfig, resource: Resource): LoggerProvider | undefined {
+  const exporter = logExporter(config.logs, config.protocol);
+  if (exporter === undefined) return undefined;
+  const provider = new LoggerProvider({ resource, processors: [new BatchLogRecordProcessor({ exporter })] });
+  logs.setGlobalLoggerProvider(provider);
+  return provider;
+}
+
+export function startProviders(config: PreloadConfig, resource: Resource): Providers {
+  const tracerProvider = tracing(config, resource);
+  if (tracerProvider === undefined) {
+    // Without a tracer provider, still propagate context so downstream services keep the trace.
+    propagation.setGlobalPropagator(buildPropagator(config.propagators));
+  }
+  return { tracerProvider, meterProvider: metering(config, resource), loggerProvider: logging(config, resource) };
+}
+
+function bounded(work: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    work.then(
+      () => { clearTimeout(timer); resolve(); },
+      () => { clearTimeout(timer); resolve(); },
+    );
+  });
+}
+
+/** Flushes and shuts every provider down; never rejects and never takes longer than `ms`. */
+export function shutdownProviders(p: Providers, ms: number): Promise<void> {
+  const all = Promise.allSettled([
+    p.tracerProvider?.shutdown(),
+    p.meterProvider?.shutdown(),
+    p.loggerProvider?.shutdown(),
+  ]);
+  return bounded(all, ms);
+}

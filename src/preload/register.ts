@@ -1,0 +1,33 @@
+/**
+ * Entry point: `NODE_OPTIONS=--require <dir>/register.cjs`. Never throws, never exits, never
+ * writes next to itself: whatever happens, the application starts as it would without us.
+ * Only the configuration is read eagerly; the SDK (start.js and everything it imports) is
+ * required only once we know it will run.
+ */
+import { parseConfig } from './config.js';
+import { stderrWarn } from './warn.js';
+import type * as Start from './start.js';
+
+const KEY = Symbol.for('otel-injector.preload.loaded');
+const g = globalThis as Record<symbol, unknown>;
+
+function main(): void {
+  const warn = stderrWarn((s) => process.stderr.write(s));
+  try {
+    const config = parseConfig(process.env);
+    if (config.disabled) return;
+    if (config.problems.length > 0) {
+      warn(`not started (${config.problems.join('; ')}); the application runs without telemetry`);
+      return;
+    }
+    const start = require('./start.js') as typeof Start;
+    start.startPreload({ env: process.env, dir: __dirname, proc: process, warn, argv: process.argv }, config);
+  } catch (err) {
+    warn(`failed to start (${err instanceof Error ? err.message : String(err)}); the application runs without telemetry`);
+  }
+}
+
+if (g[KEY] !== true) {
+  g[KEY] = true;
+  main();
+}

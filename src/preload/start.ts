@@ -1,0 +1,67 @@
+/** Starts the SDK from the OTEL_* environment; every failure ends in one stderr line, never a throw. */
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { HostMetrics } from '@opentelemetry/host-metrics';
+import type { Env, PreloadConfig } from './config.js';
+import { installDiag } from './diag.js';
+import type { Warn } from './warn.js';
+import { selectInstrumentations, loadInstrumentations } from './select.js';
+import { hookedModules, registerEsmHooks, type EsmMode } from './esm.js';
+import { buildResource, detectorNames } from './resource.js';
+import { startProviders, shutdownProviders, type Providers } from './providers.js';
+import { installSignalFlush, type SignalProcess } from './shutdown.js';
+import { startDiskMetrics } from './diskio.js';
+import { entryIsEsm } from './entry.js';
+import { SDK_MODULES, watchForOwnSdk } from './stepaside.js';
+
+export interface StartContext {
+  readonly env: Env;
+  readonly dir: string;
+  readonly proc: SignalProcess;
+  readonly warn: Warn;
+  readonly argv: readonly string[];
+}
+
+function esmHooks(config: PreloadConfig, ctx: StartContext, include: string[]): EsmMode {
+  if (config.esmHooks === 'off') return 'off';
+  const warn = ctx.warn;
+  try {
+    const mode = registerEsmHooks(ctx.dir, include, config.esmHooks === 'on' || entryIsEsm(ctx.argv[1]));
+    if (mode === 'unsupported') {
+      warn(`Node.js ${process.versions.node} has no module.register: only CommonJS modules are instrumented`);
+    }
+    return mode;
+  } catch (err) {
+    warn(`ESM hooks not registered (${err instanceof Error ? err.message : String(err)}): only CommonJS modules are instrumented`);
+    return 'unsupported';
+  }
+}
+
+function startMetrics(config: PreloadConfig, providers: Providers): void {
+  if (!config.hostMetrics || providers.meterProvider === undefined) return;
+  new HostMetrics({ meterProvider: providers.meterProvider, name: 'otel-injector-host-metrics' }).start();
+  startDiskMetrics(providers.meterProvider);
+}
+
+function notices(config: PreloadConfig, unknown: readonly string[], failures: readonly string[]): string[] {
+  const lines = [...config.notices];
+  if (unknown.length > 0) lines.push(`unknown names ignored: ${unknown.join(', ')}`);
+  if (failures.length > 0) lines.push(`instrumentations not loaded: ${failures.join('; ')}`);
+  return lines;
+}
+
+/** Starts everything; `config` has already been checked by the entry point (not disabled, no problems). */
+export function startPreload(ctx: StartContext, config: PreloadConfig): void {
+  installDiag(config.logLevel, ctx.warn);
+  const selection = selectInstrumentations(config.enabledInstrumentations, config.disabledInstrumentations);
+  const loaded = loadInstrumentations(selection.names);
+  const mode = esmHooks(config, ctx, hookedModules(loaded.instrumentations, SDK_MODULES));
+  const detectors = detectorNames(config.resourceDetectors);
+  const providers = startProviders(config, buildResource(detectors.names));
+  registerInstrumentations({ instrumentations: loaded.instrumentations, ...providers });
+  startMetrics(config, providers);
+  const shutdown = (): Promise<void> => shutdownProviders(providers, config.shutdownTimeoutMs);
+  installSignalFlush(ctx.proc, shutdown);
+  watchForOwnSdk({ instrumentations: loaded.instrumentations, shutdown, warn: ctx.warn }, mode === 'sync' || mode === 'async');
+  const lines = notices(config, [...selection.unknown, ...detectors.unknown], loaded.failures);
+  if (lines.length > 0) ctx.warn(lines.join('; '));
+}

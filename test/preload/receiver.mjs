@@ -1,0 +1,150 @@
+// A small OTLP/HTTP receiver for the preload tests and benchmark: accepts /v1/traces, /v1/metrics and
+// /v1/logs as protobuf (decoded with protobufjs from the schema in otlp-proto.mjs) or JSON, and keeps
+// normalised records. Standalone: `node test/preload/receiver.mjs [port]` prints its port and counts.
+import { createServer } from 'node:http';
+import { gunzipSync } from 'node:zlib';
+import protobuf from 'protobufjs';
+import { OTLP_PROTO } from './otlp-proto.mjs';
+
+const root = protobuf.parse(OTLP_PROTO).root;
+const TYPES = {
+  '/v1/traces': root.lookupType('otlp.ExportTraceServiceRequest'),
+  '/v1/metrics': root.lookupType('otlp.ExportMetricsServiceRequest'),
+  '/v1/logs': root.lookupType('otlp.ExportLogsServiceRequest'),
+};
+const TO_OBJECT = { longs: String, enums: Number, bytes: Buffer, defaults: false, oneofs: false };
+
+function hex(v) {
+  if (v === undefined || v === null || v === '') return '';
+  if (typeof v === 'string') return v.toLowerCase();
+  return Buffer.from(v).toString('hex');
+}
+
+export function anyValue(v) {
+  if (v === undefined || v === null) return undefined;
+  if ('stringValue' in v) return v.stringValue;
+  if ('boolValue' in v) return v.boolValue;
+  if ('intValue' in v) return Number(v.intValue);
+  if ('doubleValue' in v) return v.doubleValue;
+  if ('arrayValue' in v) return (v.arrayValue.values ?? []).map(anyValue);
+  if ('kvlistValue' in v) return attrs(v.kvlistValue.values);
+  if ('bytesValue' in v) return hex(v.bytesValue);
+  return undefined;
+}
+
+export function attrs(list) {
+  const out = {};
+  for (const kv of list ?? []) out[kv.key] = anyValue(kv.value);
+  return out;
+}
+
+function spansOf(req) {
+  return (req.resourceSpans ?? []).flatMap((rs) => (rs.scopeSpans ?? []).flatMap((ss) => (ss.spans ?? []).map((s) => ({
+    traceId: hex(s.traceId), spanId: hex(s.spanId), parentSpanId: hex(s.parentSpanId), name: s.name, kind: Number(s.kind ?? 0),
+    attributes: attrs(s.attributes), resource: attrs(rs.resource?.attributes), scope: ss.scope?.name ?? '',
+  }))));
+}
+
+function logsOf(req) {
+  return (req.resourceLogs ?? []).flatMap((rl) => (rl.scopeLogs ?? []).flatMap((sl) => (sl.logRecords ?? []).map((l) => ({
+    traceId: hex(l.traceId), spanId: hex(l.spanId), severityText: l.severityText ?? '', body: anyValue(l.body),
+    attributes: attrs(l.attributes), resource: attrs(rl.resource?.attributes), scope: sl.scope?.name ?? '',
+  }))));
+}
+
+function metricType(m) {
+  for (const t of ['gauge', 'sum', 'histogram', 'exponentialHistogram', 'summary']) if (m[t] !== undefined) return t;
+  return 'unknown';
+}
+
+function metricsOf(req) {
+  return (req.resourceMetrics ?? []).flatMap((rm) => (rm.scopeMetrics ?? []).flatMap((sm) => (sm.metrics ?? []).map((m) => {
+    const type = metricType(m);
+    const points = (m[type]?.dataPoints ?? []).map((p) => (Buffer.isBuffer(p) ? {} : {
+      attributes: attrs(p.attributes), count: p.count !== undefined ? Number(p.count) : undefined,
+      value: p.asDouble ?? (p.asInt !== undefined ? Number(p.asInt) : undefined),
+    }));
+    return { name: m.name, unit: m.unit ?? '', type, points, resource: attrs(rm.resource?.attributes), scope: sm.scope?.name ?? '' };
+  })));
+}
+
+function decode(path, contentType, body) {
+  if (contentType.includes('json')) return JSON.parse(body.toString('utf8'));
+  return TYPES[path].toObject(TYPES[path].decode(body), TO_OBJECT);
+}
+
+/** Starts the receiver on 127.0.0.1. `status` lets a test make it answer errors. */
+export function startReceiver(options = {}) {
+  const state = { spans: [], logs: [], metrics: [], requests: [], errors: [], status: options.status ?? 200 };
+  const waiters = new Set();
+  const notify = () => { for (const w of [...waiters]) w(); };
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      let body = Buffer.concat(chunks);
+      const path = (req.url ?? '').split('?')[0];
+      const contentType = String(req.headers['content-type'] ?? '');
+      state.requests.push({ path, contentType, bytes: body.length });
+      try {
+        if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+        if (!(path in TYPES)) throw new Error(`unexpected path ${path}`);
+        const decoded = decode(path, contentType, body);
+        if (path === '/v1/traces') state.spans.push(...spansOf(decoded));
+        if (path === '/v1/logs') state.logs.push(...logsOf(decoded));
+        if (path === '/v1/metrics') state.metrics.push(...metricsOf(decoded));
+      } catch (err) {
+        state.errors.push(String(err));
+      }
+      res.writeHead(state.status, { 'content-type': contentType.includes('json') ? 'application/json' : 'application/x-protobuf' });
+      res.end(contentType.includes('json') ? '{}' : '');
+      notify();
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      const port = server.address().port;
+      resolve({
+        ...state_api(state),
+        port,
+        url: `http://127.0.0.1:${port}`,
+        waitFor(predicate, timeoutMs = 15000) {
+          return new Promise((res2, rej2) => {
+            const check = () => {
+              let ok = false;
+              try { ok = predicate(state); } catch { ok = false; }
+              if (ok) { waiters.delete(check); clearTimeout(timer); res2(state); }
+            };
+            const timer = setTimeout(() => { waiters.delete(check); rej2(new Error(`receiver: condition not met in ${timeoutMs} ms (${state.spans.length} spans, ${state.metrics.length} metrics, ${state.logs.length} logs, errors: ${state.errors.join('; ')})`)); }, timeoutMs);
+            waiters.add(check);
+            check();
+          });
+        },
+        close() {
+          server.closeAllConnections?.();
+          return new Promise((r) => server.close(() => r()));
+        },
+      });
+    });
+  });
+}
+
+function state_api(state) {
+  return {
+    get spans() { return state.spans; },
+    get logs() { return state.logs; },
+    get metrics() { return state.metrics; },
+    get requests() { return state.requests; },
+    get errors() { return state.errors; },
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const r = await startReceiver({ port: Number(process.argv[2] ?? 0) });
+  console.log(JSON.stringify({ port: r.port }));
+  const report = () => console.log(JSON.stringify({ spans: r.spans.length, metrics: r.metrics.length, logs: r.logs.length, requests: r.requests.length, errors: r.errors.length }));
+  process.on('SIGTERM', () => { report(); process.exit(0); });
+  process.on('SIGINT', () => { report(); process.exit(0); });
+  setInterval(() => { r.spans.length = 0; r.logs.length = 0; r.metrics.length = 0; }, 5000).unref();
+}
