@@ -22,7 +22,7 @@ import { parseBundle } from '../../src/certs/pem.js';
 import { createCertKubeApi } from '../../src/k8s/client.js';
 import { KubeApiError } from '../../src/k8s/errors.js';
 import type { CertConfig } from '../../src/config/index.js';
-import { TestClock, captureLogger } from '../certs/helpers.js';
+import { TestClock, captureLogger, httpsGet } from '../certs/helpers.js';
 import { startControlPlane, startWebhook, type Webhook } from './harness.js';
 import { INJECT_LABEL, apis, createNamespace, deploymentPod, eventually, isInjected } from './kube.js';
 
@@ -264,10 +264,13 @@ t.test('the webhook started with no certificate writes its Secret and caBundle, 
   t.not(rotated?.data['tls.crt'], secret?.data['tls.crt'], 'new serving certificate');
   t.same(failures, [], 'no pod creation failed or went uninjected during the rotation');
   t.ok(created > 100, `${created} pods created and injected through the rotation`);
-  // both replicas serve the new cert: the API server keeps calling them after the old CA is gone
-  for (let i = 0; i < 4; i++) {
-    const p = await core.createNamespacedPod({ namespace: 'apps', body: deploymentPod(`after${i}`) });
-    t.ok(isInjected(p), `after rotation, call ${i} (replica ${i % 2}) works`);
+  // both replicas serve the new cert: trusted by the new-CA-only bundle, and the API server keeps calling them
+  for (const [i, r] of replicas.entries()) {
+    const res = await httpsGet(r.port, final[0] ?? '', { servername: 'otel-injector.otel-injector.svc', path: '/readyz' });
+    t.equal(res.status, 200, `replica ${i} serves a certificate the final caBundle trusts, and is ready`);
+    t.equal(res.serial, new X509Certificate(rotated?.data['tls.crt'] ?? '').serialNumber, `replica ${i} serves the new cert`);
   }
+  const after = await core.createNamespacedPod({ namespace: 'apps', body: deploymentPod('after') });
+  t.ok(isInjected(after), 'the API server still calls the webhook after the old CA is gone');
   for (const r of replicas) t.notMatch(readFileSync(r.proc.logFile, 'utf8'), /PRIVATE KEY/, 'no key in the webhook log');
 });
