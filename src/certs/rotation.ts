@@ -69,8 +69,12 @@ export function planStep(state: SecretState, context: PlanContext): Step {
     return { kind: canSign ? 'issue-serving' : 'fresh', reason: broken };
   }
   if (state.dropAfter !== undefined && now >= state.dropAfter) return { kind: 'drop', reason: 'all replicas serve the new CA' };
-  const pending = pendingStep(state, context);
-  if (pending !== undefined) return pending;
+  return pendingStep(state, context) ?? renewalStep(state, context);
+}
+
+/** Steps for a healthy Secret with no rotation in progress. */
+function renewalStep(state: SecretState, context: PlanContext): Step {
+  const { now } = context;
   if (state.signing === undefined) return { kind: 'new-ca', reason: 'CA key missing or not matching' };
   if (needsRenewal(state.signing, now)) return { kind: 'new-ca', reason: 'less than a third of the CA validity left' };
   const serving = state.serving as ParsedCert;

@@ -41,28 +41,35 @@ export class WebhookBundleSync {
    */
   async sync(bundle: string): Promise<WebhookConfigView | undefined> {
     const desired = normalizeBundle(bundle);
-    for (let attempt = 1; ; attempt++) {
-      const view = await this.api.getWebhookConfig(this.name);
-      if (view === undefined) {
-        if (!this.warnedMissing) this.logger.warn({ webhookConfig: this.name }, 'MutatingWebhookConfiguration not found: not ready');
-        this.warnedMissing = true;
-        return undefined;
-      }
-      this.warnedMissing = false;
-      const updates = updatesFor(view, desired);
-      if (updates.length === 0 || desired === '') return view;
-      try {
-        await this.api.setCaBundles(this.name, updates);
-      } catch (error) {
-        const raced = error instanceof KubeApiError && (error.status === 409 || error.status === 422);
-        if (!raced || attempt >= 2) throw error;
-        continue;
-      }
-      this.logger.info(
-        { webhookConfig: this.name, webhooks: updates.map((update) => update.name), cas: parseBundle(desired).length },
-        'caBundle set',
-      );
-      return withBundle(view, desired);
+    const first = await this.read();
+    if (first === undefined || desired === '') return first;
+    try {
+      return await this.patch(first, desired);
+    } catch (error) {
+      // someone changed a caBundle between our read and our patch (failed `test` op): once more
+      if (!(error instanceof KubeApiError && (error.status === 409 || error.status === 422))) throw error;
+      const second = await this.read();
+      return second === undefined ? undefined : this.patch(second, desired);
     }
+  }
+
+  private async read(): Promise<WebhookConfigView | undefined> {
+    const view = await this.api.getWebhookConfig(this.name);
+    if (view === undefined && !this.warnedMissing) {
+      this.logger.warn({ webhookConfig: this.name }, 'MutatingWebhookConfiguration not found: not ready');
+    }
+    this.warnedMissing = view === undefined;
+    return view;
+  }
+
+  private async patch(view: WebhookConfigView, desired: string): Promise<WebhookConfigView> {
+    const updates = updatesFor(view, desired);
+    if (updates.length === 0) return view;
+    await this.api.setCaBundles(this.name, updates);
+    this.logger.info(
+      { webhookConfig: this.name, webhooks: updates.map((update) => update.name), cas: parseBundle(desired).length },
+      'caBundle set',
+    );
+    return withBundle(view, desired);
   }
 }

@@ -75,11 +75,11 @@ export function createCertKubeApi(kubeConfig: KubeConfig): CertKubeApi {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const admission = kubeConfig.makeApiClient(AdmissionregistrationV1Api);
   return {
-    async getSecret(namespace, name) {
+    async getSecret(namespace, name): Promise<StoredSecret | undefined> {
       const secret = await orUndefinedOn404(`get secret ${namespace}/${name}`, () => core.readNamespacedSecret({ name, namespace }));
       return secret === undefined ? undefined : toStored(secret);
     },
-    async createSecret(namespace, name, content: SecretContent) {
+    async createSecret(namespace, name, content: SecretContent): Promise<StoredSecret> {
       const body: V1Secret = {
         apiVersion: 'v1',
         kind: 'Secret',
@@ -93,7 +93,7 @@ export function createCertKubeApi(kubeConfig: KubeConfig): CertKubeApi {
         ),
       );
     },
-    async patchSecret(namespace, name, resourceVersion, change: SecretChange) {
+    async patchSecret(namespace, name, resourceVersion, change: SecretChange): Promise<StoredSecret> {
       const body = { metadata: { resourceVersion, annotations: change.annotations }, data: encode(change.data) };
       return toStored(
         await call(`patch secret ${namespace}/${name}`, () =>
@@ -121,7 +121,7 @@ export function createCertKubeApi(kubeConfig: KubeConfig): CertKubeApi {
         }),
       };
     },
-    async setCaBundles(name, updates: readonly CaBundleUpdate[]) {
+    async setCaBundles(name, updates: readonly CaBundleUpdate[]): Promise<void> {
       const body = updates.flatMap((update) => caBundleOps(update));
       await call(`patch mutatingwebhookconfiguration ${name}`, () =>
         admission.patchMutatingWebhookConfiguration(
