@@ -15,6 +15,8 @@ set -euo pipefail
 KUBERNETES_VERSION="v1.34.4"
 ETCD_VERSION="v3.6.16"
 
+command -v go >/dev/null || { echo "build-control-plane: a Go toolchain (>= 1.24) is required" >&2; exit 1; }
+
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 cache="${E2E_CACHE_DIR:-$repo/.cache/e2e}"
