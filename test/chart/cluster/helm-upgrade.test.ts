@@ -1,0 +1,98 @@
+// `helm install` / `helm upgrade` / `helm uninstall` of the chart against a real kube-apiserver + etcd
+// (the end-to-end control plane; build it first with test/e2e/build-control-plane.sh), with Helm 3 and
+// Helm 4. What it proves: the release installs as rendered; a caBundle written by someone else (the
+// webhook in self-managed mode, cainjector in cert-manager mode) survives `helm upgrade`, including
+// `--force`; uninstall removes the cluster-scoped objects.
+// No kubelet or controllers run, so pods never start: this is about the objects Helm writes.
+import t from 'tap';
+import { execFile } from 'node:child_process';
+import forge from 'node-forge';
+import { startControlPlane, type ControlPlane } from '../../e2e/harness.js';
+import { kubectlBin } from '../../support/tools.js';
+import { chartDir, helm, type HelmResult } from '../lib/render.js';
+
+function caPem(): string {
+  const keys = forge.pki.rsa.generateKeyPair(1024);
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = keys.publicKey;
+  cert.serialNumber = '01';
+  cert.validity.notBefore = new Date(Date.now() - 60_000);
+  cert.validity.notAfter = new Date(Date.now() + 86_400_000);
+  cert.setSubject([{ name: 'commonName', value: 'webhook-ca' }]);
+  cert.setIssuer([{ name: 'commonName', value: 'webhook-ca' }]);
+  cert.sign(keys.privateKey, forge.md.sha256.create());
+  return forge.pki.certificateToPem(cert);
+}
+
+async function kubectl(cp: ControlPlane, args: string[]): Promise<HelmResult> {
+  const bin = await kubectlBin();
+  return new Promise((resolve) => {
+    execFile(bin, ['--kubeconfig', cp.kubeconfigPath, ...args], (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : Number(err.code), stdout, stderr });
+    });
+  });
+}
+
+interface Mwc {
+  metadata: { annotations?: Record<string, string> };
+  webhooks: { timeoutSeconds: number; clientConfig: { caBundle?: string } }[];
+}
+
+async function getMwc(cp: ControlPlane, name: string): Promise<Mwc | undefined> {
+  const r = await kubectl(cp, ['get', 'mutatingwebhookconfiguration', name, '-o', 'json']);
+  return r.code === 0 ? (JSON.parse(r.stdout) as Mwc) : undefined;
+}
+
+t.test('install, caBundle set by the webhook, upgrade, upgrade --force, uninstall', async (t) => {
+  const cp = await startControlPlane(t);
+  const bundle = Buffer.from(caPem()).toString('base64');
+  for (const major of [3, 4] as const) {
+    await t.test(`Helm ${major}`, async (t) => {
+      const release = `h${major}`;
+      const ns = `otel-h${major}`;
+      const name = `${release}-otel-injector`;
+      const h = (args: string[]): Promise<HelmResult> => helm(major, [...args, '--kubeconfig', cp.kubeconfigPath]);
+
+      const install = await h(['install', release, chartDir, '-n', ns, '--create-namespace']);
+      t.equal(install.code, 0, `install: ${install.stderr}`);
+      const fresh = await getMwc(cp, name);
+      t.ok(fresh, 'MutatingWebhookConfiguration created');
+      t.equal(fresh?.webhooks[0]?.clientConfig.caBundle, undefined, 'no caBundle yet: the webhook writes it');
+      const deploy = await kubectl(cp, ['-n', ns, 'get', 'deployment', name, '-o', 'jsonpath={.spec.replicas}']);
+      t.equal(deploy.stdout, '2', 'Deployment stored');
+      const role = await kubectl(cp, ['-n', ns, 'auth', 'can-i', 'update', `secrets/${name}-tls`, `--as=system:serviceaccount:${ns}:${name}`]);
+      t.equal(role.stdout.trim(), 'yes', 'webhook SA may update its Secret');
+      const other = await kubectl(cp, ['-n', ns, 'auth', 'can-i', 'get', 'secrets/other', `--as=system:serviceaccount:${ns}:${name}`]);
+      t.equal(other.stdout.trim(), 'no', 'but not read another Secret');
+      const mwcRule = await kubectl(cp, ['auth', 'can-i', 'patch', `mutatingwebhookconfigurations/${name}`, `--as=system:serviceaccount:${ns}:${name}`]);
+      t.equal(mwcRule.stdout.trim(), 'yes', 'webhook SA may patch its configuration');
+      const otherMwc = await kubectl(cp, ['auth', 'can-i', 'patch', 'mutatingwebhookconfigurations/someone-else', `--as=system:serviceaccount:${ns}:${name}`]);
+      t.equal(otherMwc.stdout.trim(), 'no', 'and no other configuration');
+
+      // what the webhook does at startup, with its own field manager
+      const patch = JSON.stringify([{ op: 'add', path: '/webhooks/0/clientConfig/caBundle', value: bundle }]);
+      const patched = await kubectl(cp, ['patch', 'mutatingwebhookconfiguration', name, '--type=json', '-p', patch, '--field-manager=otel-injector']);
+      t.equal(patched.code, 0, patched.stderr);
+
+      const upgrade = await h(['upgrade', release, chartDir, '-n', ns, '--set', 'webhook.timeoutSeconds=7']);
+      t.equal(upgrade.code, 0, `upgrade: ${upgrade.stderr}`);
+      const after = await getMwc(cp, name);
+      t.equal(after?.webhooks[0]?.timeoutSeconds, 7, 'upgrade applied');
+      t.equal(after?.webhooks[0]?.clientConfig.caBundle, bundle, 'upgrade kept the caBundle');
+
+      // Helm 4 refuses to replace under server-side apply: replace through a client-side upgrade
+      const forceArgs = major === 3 ? ['--force'] : ['--force-replace', '--server-side=false'];
+      const force = await h(['upgrade', release, chartDir, '-n', ns, '--set', 'webhook.timeoutSeconds=8', ...forceArgs]);
+      t.equal(force.code, 0, `upgrade --force: ${force.stderr}`);
+      const forced = await getMwc(cp, name);
+      t.equal(forced?.webhooks[0]?.timeoutSeconds, 8, 'forced upgrade applied');
+      t.equal(forced?.webhooks[0]?.clientConfig.caBundle, bundle, 'a forced (replacing) upgrade kept the caBundle');
+
+      const uninstall = await h(['uninstall', release, '-n', ns]);
+      t.equal(uninstall.code, 0, uninstall.stderr);
+      t.equal(await getMwc(cp, name), undefined, 'uninstall removed the configuration');
+      const cr = await kubectl(cp, ['get', 'clusterrole', name]);
+      t.not(cr.code, 0, 'and the ClusterRole');
+    });
+  }
+});
