@@ -38,6 +38,11 @@ if (build.code !== 0) {
 let passed = 0;
 let failed = 0;
 const lines = [];
+// Lint (complexity, floating promises, return types) counts as one check.
+const lint = await run('lint');
+passed += lint.code === 0 ? 1 : 0;
+failed += lint.code === 0 ? 0 : 1;
+lines.push(`lint: exit ${lint.code}, ${lint.seconds}s`);
 for (const suite of SUITES) {
   if (scripts[suite] === undefined) continue;
   console.log(`\n=== ${suite}`);

@@ -18,11 +18,14 @@ export interface ReviewResult {
   readonly error?: unknown;
 }
 
-function isPodCreate(request: AdmissionRequest): string | undefined {
+function isPod(request: AdmissionRequest): boolean {
   const { kind, resource } = request;
-  if (kind?.group !== '' || kind.kind !== 'Pod' || (resource !== undefined && resource.resource !== 'pods')) {
-    return `not a pod (${kind?.kind ?? 'unknown kind'})`;
-  }
+  return kind?.group === '' && kind.kind === 'Pod' && (resource === undefined || resource.resource === 'pods');
+}
+
+/** Why the request is not a Pod CREATE, or undefined when it is one. */
+function isPodCreate(request: AdmissionRequest): string | undefined {
+  if (!isPod(request)) return `not a pod (${String(request.kind?.kind ?? 'unknown kind')})`;
   if (request.subResource !== undefined && request.subResource !== '') return `subresource ${request.subResource}`;
   if (request.operation !== 'CREATE') return `operation ${String(request.operation)}`;
   return undefined;

@@ -35,7 +35,10 @@ export function planContainer(container: Container, volumeName: string | undefin
   if (nodeOptions?.valueFrom !== undefined) {
     return { kind: 'skip', reason: 'NODE_OPTIONS comes from valueFrom' };
   }
-  const options = nodeOptions?.value ?? '';
+  return planByMount(container, nodeOptions?.value ?? '', volumeName, config);
+}
+
+function planByMount(container: Container, options: string, volumeName: string | undefined, config: InjectConfig): ContainerPlan {
   if (options.includes(requireFlag(config))) return { kind: 'already' };
   const mount = (container.volumeMounts ?? []).find((item) => item.mountPath === config.mountPath);
   if (mount !== undefined) {

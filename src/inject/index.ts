@@ -39,6 +39,26 @@ function describeSkips(plans: ReadonlyArray<[Container, ContainerPlan]>): string
     .join('; ');
 }
 
+function injectInto(pod: Pod, original: Pod, context: InjectContext): InjectResult {
+  const { config } = context;
+  const selected = selectedContainers(pod);
+  if (selected.length === 0) return skipped(pod, 'no container selected by otel-injector.io/container-names');
+  const volume = existingVolume(pod.spec, config);
+  const plans = selected.map((container): [Container, ContainerPlan] => [container, planContainer(container, volume, config)]);
+  const todo = plans.filter(([, plan]) => plan.kind === 'inject').map(([container]) => container);
+  const skips = describeSkips(plans);
+  if (todo.length === 0) {
+    const alreadyDone = volume !== undefined || plans.some(([, plan]) => plan.kind === 'already');
+    return alreadyDone ? { pod: original, decision: 'skipped', reason: 'already injected' } : skipped(pod, skips);
+  }
+  const facts = podFacts(pod.metadata, context.namespace, config);
+  const volumeName = volume ?? addPreloadVolume(pod.spec, config);
+  for (const container of todo) injectContainer(container, facts, volumeName, config);
+  setAnnotation(pod, ANNOTATION.status, STATUS_INJECTED);
+  if (skips !== '') setAnnotation(pod, ANNOTATION.skippedContainers, skips);
+  return { pod, decision: 'injected', reason: skips === '' ? 'all selected containers' : skips };
+}
+
 /**
  * The injection, a pure function: returns the pod as it should be admitted (a modified clone, or the
  * same object when nothing changes) and the decision. No I/O; everything comes from the pod and context.
@@ -50,25 +70,5 @@ export function injectPod(object: unknown, context: InjectContext): InjectResult
   }
   const pod = structuredClone(original);
   const podSkip = podLevelSkip(pod, context);
-  if (podSkip !== undefined) return skipped(pod, podSkip);
-
-  const { config } = context;
-  const selected = selectedContainers(pod);
-  if (selected.length === 0) return skipped(pod, 'no container selected by otel-injector.io/container-names');
-  const volume = existingVolume(pod.spec, config);
-  const plans = selected.map((container): [Container, ContainerPlan] => [container, planContainer(container, volume, config)]);
-  const todo = plans.filter(([, plan]) => plan.kind === 'inject').map(([container]) => container);
-  const alreadyDone = volume !== undefined || plans.some(([, plan]) => plan.kind === 'already');
-
-  if (todo.length === 0) {
-    if (alreadyDone) return { pod: original, decision: 'skipped', reason: 'already injected' };
-    return skipped(pod, describeSkips(plans));
-  }
-  const facts = podFacts(pod.metadata, context.namespace, config);
-  const volumeName = volume ?? addPreloadVolume(pod.spec, config);
-  for (const container of todo) injectContainer(container, facts, volumeName, config);
-  setAnnotation(pod, ANNOTATION.status, STATUS_INJECTED);
-  const skips = describeSkips(plans);
-  if (skips !== '') setAnnotation(pod, ANNOTATION.skippedContainers, skips);
-  return { pod, decision: 'injected', reason: todo.length === selected.length ? 'all selected containers' : skips };
+  return podSkip === undefined ? injectInto(pod, original, context) : skipped(pod, podSkip);
 }
