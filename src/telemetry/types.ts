@@ -16,9 +16,14 @@ export interface ReviewObservation {
 }
 
 export interface Telemetry {
-  beginReview(): ReviewObservation;
-  /** Prometheus text exposition of the same instruments, for GET /metrics. */
+  /**
+   * Starts observing one review. `traceparent` is the request's W3C header, if any (kube-apiserver sends
+   * one when its own tracing is on): the review's span then joins the apiserver's trace.
+   */
+  beginReview(traceparent?: string): ReviewObservation;
+  /** Prometheus text exposition (0.0.4) of the same instruments, for GET /metrics; rejects only after shutdown. */
   prometheusText(): Promise<string>;
+  /** Flushes pending metrics and spans (bounded in time) and stops; never rejects. */
   shutdown(): Promise<void>;
 }
 
