@@ -40,6 +40,12 @@ interface Served {
 
 type Listener = (material: TlsMaterial) => void;
 
+/** The webhook configuration as read this check; `known` false when reading it failed. */
+interface WebhookResult {
+  readonly view: WebhookConfigView | undefined;
+  readonly known: boolean;
+}
+
 export class SelfManagedSource implements CertificateSource {
   private served: Served | undefined;
   private ready = false;
@@ -62,8 +68,8 @@ export class SelfManagedSource implements CertificateSource {
   }
 
   async start(): Promise<TlsMaterial> {
-    const ok = await this.checkNow();
-    if (!ok || this.served === undefined) await this.serveTemporary();
+    await this.checkNow();
+    if (this.served === undefined) await this.serveTemporary();
     this.scheduleNext();
     return (this.served as Served).material;
   }
@@ -106,15 +112,29 @@ export class SelfManagedSource implements CertificateSource {
   private async check(): Promise<boolean> {
     if (this.stopped) return false;
     try {
-      const { state, view } = await this.reconcile();
-      this.serve(state, view);
-      this.setReady(this.served !== undefined && webhooksTrust(view, this.served.x509));
-      return true;
+      const { state, webhooks } = await this.reconcile();
+      this.serve(state, webhooks);
+      // unknown caBundle (API error): keep the last readiness, an API blip must not empty the Service
+      if (webhooks.known) this.setReady(this.served !== undefined && webhooksTrust(webhooks.view, this.served.x509));
+      return webhooks.known;
     } catch (error) {
-      // keep the last readiness: an API blip must not pull every replica out of the Service
-      const fields = error instanceof KubeApiError ? { code: error.code, status: error.status } : {};
-      this.deps.logger.warn({ ...fields, err: (error as Error).message }, 'certificate check failed; will retry');
+      this.warnApi('certificate check failed; will retry', error);
       return false;
+    }
+  }
+
+  private warnApi(message: string, error: unknown): void {
+    const fields = error instanceof KubeApiError ? { code: error.code, status: error.status } : {};
+    this.deps.logger.warn({ ...fields, err: (error as Error).message }, message);
+  }
+
+  /** Syncs the caBundles; on an API error (e.g. RBAC) the configuration is unknown but the Secret still served. */
+  private async syncWebhooks(state: SecretState): Promise<WebhookResult> {
+    try {
+      return { view: await this.webhooks.sync(bundlePem(state.bundle)), known: true };
+    } catch (error) {
+      this.warnApi('caBundle check failed; will retry', error);
+      return { view: undefined, known: false };
     }
   }
 
@@ -129,19 +149,19 @@ export class SelfManagedSource implements CertificateSource {
   }
 
   /** Brings the Secret up to date step by step, keeping the caBundle in sync after each step. */
-  private async reconcile(): Promise<{ state: SecretState; view: WebhookConfigView | undefined }> {
+  private async reconcile(): Promise<{ state: SecretState; webhooks: WebhookResult }> {
     const { namespace, secretName } = this.config;
     let secret = await this.deps.api.getSecret(namespace, secretName);
     for (let steps = 0; ; steps++) {
       secret ??= await this.create();
       const state = parseSecret(secret);
-      const view = await this.webhooks.sync(bundlePem(state.bundle));
-      const context = this.context(view, state);
+      const webhooks = await this.syncWebhooks(state);
+      const context = this.context(webhooks.view, state);
       const step = planStep(state, context);
-      if (step.kind === 'none' || steps >= (this.options.maxSteps ?? 6)) return { state, view };
+      if (step.kind === 'none' || steps >= (this.options.maxSteps ?? 6)) return { state, webhooks };
       const began = this.deps.clock.monotonicMs();
       const change = await buildChange(step, state, context);
-      if (change === undefined) return { state, view };
+      if (change === undefined) return { state, webhooks };
       try {
         secret = await this.deps.api.patchSecret(namespace, secretName, state.resourceVersion, change);
         this.deps.logger.info(
@@ -185,12 +205,12 @@ export class SelfManagedSource implements CertificateSource {
   }
 
   /** Serves the Secret's certificate unless that would swap a trusted one for an untrusted one. */
-  private serve(state: SecretState, view: WebhookConfigView | undefined): void {
+  private serve(state: SecretState, { view, known }: WebhookResult): void {
     const next = state.serving;
     if (next === undefined) return;
     const current = this.served;
-    if (current !== undefined && current.material.cert === next.material.cert && current.material.key === next.material.key) return;
-    if (current !== undefined && webhooksTrust(view, current.x509) && !webhooksTrust(view, next.x509)) {
+    if (current !== undefined && sameMaterial(current.material, next.material)) return;
+    if (current !== undefined && known && webhooksTrust(view, current.x509) && !webhooksTrust(view, next.x509)) {
       this.deps.logger.warn({ cert: describe(next.x509) }, 'caBundle does not trust the new certificate yet; keeping the current one');
       return;
     }
@@ -221,4 +241,8 @@ export class SelfManagedSource implements CertificateSource {
       }
     }
   }
+}
+
+function sameMaterial(a: TlsMaterial, b: TlsMaterial): boolean {
+  return a.cert === b.cert && a.key === b.key;
 }

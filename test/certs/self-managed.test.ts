@@ -8,6 +8,7 @@ import { issueChain, serviceHosts } from '../../src/certs/issue.js';
 import { chainsTo, parseBundle } from '../../src/certs/pem.js';
 import { SelfManagedSource } from '../../src/certs/self-managed.js';
 import type { CertConfig } from '../../src/config/index.js';
+import { KubeApiError } from '../../src/k8s/errors.js';
 import { FakeKubeApi } from '../k8s/fake-api.js';
 import { TestClock, captureLogger, httpsGet, type CapturedLogger } from './helpers.js';
 
@@ -122,4 +123,25 @@ t.test('a caBundle changed by someone else is put back, touching only that field
   await source.checkNow();
   t.equal(api.count('setCaBundles') - patchesBefore, 2, 'first patch failed its test op, second applied');
   t.equal(api.caBundles(MWC)[0], secretData(api)['ca.crt']);
+});
+
+t.test('caBundle unreadable (e.g. RBAC 403): the Secret cert is served anyway, readiness waits for the caBundle', async (t) => {
+  const api = new FakeKubeApi();
+  api.addWebhookConfig(MWC, ['pods.otel-injector.dev']);
+  const realGet = api.getWebhookConfig.bind(api);
+  let forbidden = true;
+  api.getWebhookConfig = async (name) => {
+    if (forbidden) throw new KubeApiError(403, 'get mutatingwebhookconfiguration', 'forbidden');
+    return realGet(name);
+  };
+  const log = captureLogger();
+  const source = replica(api, new TestClock(), log);
+  const material = await source.start();
+  t.teardown(() => source.stop());
+  t.equal(material.cert, secretData(api)['tls.crt'], 'serves the Secret certificate, not a temporary one');
+  t.notOk(source.isReady());
+  t.match(log.text(), /"status":403/);
+  forbidden = false;
+  t.ok(await source.checkNow());
+  t.ok(source.isReady());
 });
