@@ -30,7 +30,7 @@ function processEnv(manifests: readonly Manifest[]): Record<string, string> {
   return env;
 }
 
-t.test('every variable the chart sets is documented', async (t) => {
+void t.test('every variable the chart sets is documented', async (t) => {
   const documented = await documentedVariables();
   t.ok(documented.size > 20, `parsed ${documented.size} documented variables`);
   for (const values of [{}, { certificates: { mode: 'cert-manager' } }, { telemetry: { otlpEndpoint: 'http://c:4318' }, preload: { command: ['/cp', 'a', 'b'] } }]) {
@@ -40,7 +40,7 @@ t.test('every variable the chart sets is documented', async (t) => {
   }
 });
 
-t.test('src/config parses the rendered env: self-managed defaults', async (t) => {
+void t.test('src/config parses the rendered env: self-managed defaults', async (t) => {
   const m = await render(3);
   const cfg = parseConfig(processEnv(m), '0.1.0');
   t.equal(cfg.certs.mode, 'self-managed');
@@ -59,7 +59,7 @@ t.test('src/config parses the rendered env: self-managed defaults', async (t) =>
   t.equal(cfg.telemetry.otlpEndpoint, undefined);
 });
 
-t.test('src/config parses the rendered env: files modes and tuned values', async (t) => {
+void t.test('src/config parses the rendered env: files modes and tuned values', async (t) => {
   for (const mode of ['cert-manager', 'secret'] as const) {
     const m = await render(4, {
       certificates: { mode, secret: { name: 'my-tls', caBundle: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' } },

@@ -31,7 +31,7 @@ const REJECTED: [string, Obj, string][] = [
 ];
 
 for (const major of HELM_MAJORS) {
-  t.test(`Helm ${major}: helm lint --strict`, async (t) => {
+  void t.test(`Helm ${major}: helm lint --strict`, async (t) => {
     for (const [name, args] of Object.entries(LINT_CASES)) {
       const r = await helm(major, ['lint', '--strict', chartDir, '--namespace', NAMESPACE, ...args]);
       t.equal(r.code, 0, `${name}: lint passes\n${r.stdout}${r.stderr}`);
@@ -41,7 +41,7 @@ for (const major of HELM_MAJORS) {
     t.not(bad.code, 0, 'lint fails on a value the schema rejects');
   });
 
-  t.test(`Helm ${major}: the schema rejects bad values with a message`, async (t) => {
+  void t.test(`Helm ${major}: the schema rejects bad values with a message`, async (t) => {
     for (const [name, values, key] of REJECTED) {
       const r = await template(major, values);
       t.not(r.code, 0, `${name}: rejected`);
@@ -51,7 +51,7 @@ for (const major of HELM_MAJORS) {
     }
   });
 
-  t.test(`Helm ${major}: required values of a mode fail with a message`, async (t) => {
+  void t.test(`Helm ${major}: required values of a mode fail with a message`, async (t) => {
     const noName = await template(major, { certificates: { mode: 'secret', secret: { caBundle: PEM } } });
     t.not(noName.code, 0);
     t.match(noName.stderr, /certificates\.secret\.name is required/);
@@ -63,7 +63,7 @@ for (const major of HELM_MAJORS) {
 
 // Helm 3 cannot run `install --dry-run` without a reachable cluster, and `helm template` prints no NOTES,
 // so NOTES.txt is rendered with Helm 4's client-only dry run.
-t.test('Helm 4: NOTES.txt prints the label command and how to check a pod', async (t) => {
+void t.test('Helm 4: NOTES.txt prints the label command and how to check a pod', async (t) => {
   const r = await helm(4, ['install', RELEASE, chartDir, '--namespace', NAMESPACE, '--dry-run=client',
     '--set', 'namespaceSelector.labelKey=example.com/otel', '--set', 'namespaceSelector.labelValue=on']);
   t.equal(r.code, 0, r.stderr);

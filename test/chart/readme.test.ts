@@ -19,28 +19,32 @@ function leaves(value: unknown, prefix = ''): [string, unknown][] {
   return out;
 }
 
-t.test('README.md has a row for every value, showing scalar defaults', async (t) => {
-  const values: unknown = parse(await readFile(join(chartDir, 'values.yaml'), 'utf8'));
-  const readme = await readFile(join(chartDir, 'README.md'), 'utf8');
+function readmeRows(readme: string): Map<string, string> {
   const rows = new Map<string, string>();
   for (const line of readme.split('\n')) {
     const m = /^\| `([^`]+)` \| ([^|]*) \|/.exec(line);
     if (m !== null) rows.set(m[1] as string, (m[2] as string).trim());
   }
+  return rows;
+}
+
+function shownDefault(def: unknown): string | undefined {
+  if (typeof def !== 'string' && typeof def !== 'number' && typeof def !== 'boolean') return undefined;
+  return def === '' ? '`""`' : `\`${String(def)}\``;
+}
+
+void t.test('README.md has a row for every value, showing scalar defaults', async (t) => {
+  const values: unknown = parse(await readFile(join(chartDir, 'values.yaml'), 'utf8'));
+  const rows = readmeRows(await readFile(join(chartDir, 'README.md'), 'utf8'));
   const all = leaves(values);
   t.ok(all.length > 50, `${all.length} values`);
   for (const [path, def] of all) {
     const row = rows.get(path);
     t.ok(row !== undefined, `${path} is documented`);
-    if (row === undefined) continue;
-    if (typeof def === 'string' || typeof def === 'number' || typeof def === 'boolean') {
-      const shown = def === '' ? '`""`' : `\`${String(def)}\``;
-      t.equal(row, shown, `${path}: README default matches values.yaml`);
-    }
+    const shown = shownDefault(def);
+    if (row !== undefined && shown !== undefined) t.equal(row, shown, `${path}: README default matches values.yaml`);
   }
   for (const path of rows.keys()) {
-    if (/^[a-zA-Z]+(\.[a-zA-Z]+)*$/.test(path) && !path.includes(' ')) {
-      t.ok(all.some(([p]) => p === path), `README row ${path} is a real value`);
-    }
+    t.ok(all.some(([p]) => p === path), `README row ${path} is a real value`);
   }
 });

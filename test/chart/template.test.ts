@@ -29,8 +29,8 @@ function nonHook(manifests: readonly Manifest[]): Manifest[] {
 }
 
 for (const major of HELM_MAJORS) {
-  t.test(`Helm ${major}`, async (t) => {
-    t.test('defaults: self-managed certificates', async (t) => {
+  void t.test(`Helm ${major}`, async (t) => {
+    void t.test('defaults: self-managed certificates', async (t) => {
       const m = await render(major);
       checkCommon(t, m);
       t.equal(dig(one(m, 'Deployment'), 'spec', 'replicas'), 2);
@@ -70,7 +70,7 @@ for (const major of HELM_MAJORS) {
       }
     });
 
-    t.test('cert-manager: Issuer chain, Certificate, CA injection, files mode, no RBAC', async (t) => {
+    void t.test('cert-manager: Issuer chain, Certificate, CA injection, files mode, no RBAC', async (t) => {
       const m = await render(major, { certificates: { mode: 'cert-manager' } });
       checkCommon(t, m);
       const mwc = one(m, 'MutatingWebhookConfiguration');
@@ -98,7 +98,7 @@ for (const major of HELM_MAJORS) {
       }
     });
 
-    t.test('secret: existing Secret, caBundle from PEM or base64', async (t) => {
+    void t.test('secret: existing Secret, caBundle from PEM or base64', async (t) => {
       const pem = selfSignedPem();
       const m = await render(major, { certificates: { mode: 'secret', secret: { name: 'my-tls', caBundle: pem } } });
       checkCommon(t, m);
@@ -115,7 +115,7 @@ for (const major of HELM_MAJORS) {
       t.equal(all(m, 'Certificate').length + all(nonHook(m), 'Role').length + all(m, 'ClusterRole').length, 0, 'no cert-manager objects, no RBAC');
     });
 
-    t.test('failurePolicy Fail, timeout 10, custom namespace label, excluded namespaces', async (t) => {
+    void t.test('failurePolicy Fail, timeout 10, custom namespace label, excluded namespaces', async (t) => {
       const m = await render(major, {
         webhook: { failurePolicy: 'Fail', timeoutSeconds: 10 },
         namespaceSelector: { labelKey: 'example.com/otel', labelValue: 'on', excludeNamespaces: ['legacy'] },
@@ -128,7 +128,7 @@ for (const major of HELM_MAJORS) {
       t.same(nsSel.matchExpressions[1]?.values, [NAMESPACE, 'kube-system', 'legacy']);
     });
 
-    t.test('injection values reach the webhook env', async (t) => {
+    void t.test('injection values reach the webhook env', async (t) => {
       const m = await render(major, {
         inject: {
           otlpEndpoint: 'http://collector.obs:4318',
@@ -162,7 +162,7 @@ for (const major of HELM_MAJORS) {
       t.equal(new Set(names).size, names.length, 'no env name twice');
     });
 
-    t.test('image digest, one replica (no PDB), custom spread', async (t) => {
+    void t.test('image digest, one replica (no PDB), custom spread', async (t) => {
       const digest = `sha256:${'a'.repeat(64)}`;
       const m = await render(major, {
         image: { digest },
@@ -177,7 +177,7 @@ for (const major of HELM_MAJORS) {
       t.equal(dig(podTemplate(m), 'spec', 'topologySpreadConstraints', 0, 'topologyKey'), 'topology.kubernetes.io/zone');
     });
 
-    t.test('rbac.create=false and tests.enabled=false', async (t) => {
+    void t.test('rbac.create=false and tests.enabled=false', async (t) => {
       const m = await render(major, { rbac: { create: false }, tests: { enabled: false } });
       for (const kind of ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding', 'Pod', 'ConfigMap']) {
         t.equal(all(m, kind).length, 0, `no ${kind}`);

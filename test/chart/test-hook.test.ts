@@ -77,7 +77,7 @@ async function runHook(hook: Hook, response: unknown, rc = 0): Promise<Run> {
   }
 }
 
-t.test('the hook passes when the webhook instruments the probe pod', async (t) => {
+void t.test('the hook passes when the webhook instruments the probe pod', async (t) => {
   const m = await render(4, { tests: { namespace: 'shop' } });
   const hook = hookOf(m);
   t.equal(hook.env.TEST_NAMESPACE, 'shop');
@@ -96,7 +96,7 @@ t.test('the hook passes when the webhook instruments the probe pod', async (t) =
   t.same(run.seen, probe, 'sends the probe pod');
 });
 
-t.test('the hook fails when the pod comes back uninstrumented', async (t) => {
+void t.test('the hook fails when the pod comes back uninstrumented', async (t) => {
   const m = await render(3);
   const hook = hookOf(m);
   const probe = JSON.parse(hook.env.PROBE_POD ?? '') as Obj;
@@ -136,7 +136,7 @@ t.test('the hook fails when the pod comes back uninstrumented', async (t) => {
   t.match(refused.stderr, /was refused/);
 });
 
-t.test('test hook objects: setup hooks run first and are cleaned up, RBAC is create-pods in the test namespace only', async (t) => {
+void t.test('test hook objects: setup hooks run first and are cleaned up, RBAC is create-pods in the test namespace only', async (t) => {
   const m = await render(4, { tests: { namespace: 'shop' } });
   const pod = all(m, 'Pod').find(isHook) as Manifest;
   const podWeight = Number(pod.metadata.annotations?.['helm.sh/hook-weight']);

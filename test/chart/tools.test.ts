@@ -9,19 +9,19 @@ import { extractTool, helmBin, kubectlBin } from '../support/tools.js';
 
 const run = promisify(execFile);
 
-t.test('helmBin(4) runs Helm 4', async (t) => {
+void t.test('helmBin(4) runs Helm 4', async (t) => {
   const bin = await helmBin(4);
   const { stdout } = await run(bin, ['version', '--short']);
   t.match(stdout.trim(), /^v4\.\d+\.\d+/);
 });
 
-t.test('helmBin(3) runs Helm 3', async (t) => {
+void t.test('helmBin(3) runs Helm 3', async (t) => {
   const bin = await helmBin(3);
   const { stdout } = await run(bin, ['version', '--short']);
   t.match(stdout.trim(), /^v3\.\d+\.\d+/);
 });
 
-t.test('kubectlBin runs kubectl', async (t) => {
+void t.test('kubectlBin runs kubectl', async (t) => {
   const bin = await kubectlBin();
   const { stdout } = await run(bin, ['version', '--client', '-o', 'json']);
   const parsed = JSON.parse(stdout) as { clientVersion: { major: string; minor: string } };
@@ -29,14 +29,14 @@ t.test('kubectlBin runs kubectl', async (t) => {
   t.ok(Number(parsed.clientVersion.minor) >= 30, `kubectl minor ${parsed.clientVersion.minor}`);
 });
 
-t.test('repeated calls return the same cached path', async (t) => {
+void t.test('repeated calls return the same cached path', async (t) => {
   const [a, b] = await Promise.all([helmBin(4), helmBin(4)]);
   t.equal(a, b);
   t.equal(await helmBin(4), a);
   t.not(await helmBin(3), a);
 });
 
-t.test('racing extractions into an empty cache leave one complete binary and no temp files', async (t) => {
+void t.test('racing extractions into an empty cache leave one complete binary and no temp files', async (t) => {
   const root = await mkdtemp(join(tmpdir(), 'otel-tools-'));
   t.teardown(() => rm(root, { recursive: true, force: true }));
   const paths = await Promise.all([1, 2, 3].map(() => extractTool('v32', 'helm/helm', root)));

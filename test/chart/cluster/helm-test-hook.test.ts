@@ -47,7 +47,7 @@ async function serviceAccountKubeconfig(cp: ControlPlane, dir: string, ns: strin
   return path;
 }
 
-t.test('helm test script against a real API server and webhook', async (t) => {
+void t.test('helm test script against a real API server and webhook', async (t) => {
   const cp = await startControlPlane(t);
   const webhook = await startWebhook(t, cp.dir, { logName: 'chart-hook' });
   const m = await render(4, { tests: { namespace: 'shop' } });
