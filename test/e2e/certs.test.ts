@@ -120,7 +120,9 @@ t.test('real API: create races give 409, stale resourceVersion gives 409, replic
   const replicas = [0, 1, 2].map(
     (i) => new SelfManagedSource({ logger: log.logger.child({ r: i }), clock, api }, certConfig('lib-certs', 'lib-certs'), { overlapMs: 1000 }),
   );
+  const began = performance.now();
   const materials = await Promise.all(replicas.map((r) => r.start()));
+  t.comment(`3 replicas started against the real API (issue + create/409 + caBundle) in ${Math.round(performance.now() - began)} ms`);
   t.teardown(() => Promise.all(replicas.map((r) => r.stop())));
   const secret = await api.getSecret('lib-certs', SECRET);
   for (const m of materials) t.equal(m.cert, secret?.data['tls.crt'], 'every replica serves the one Secret');
