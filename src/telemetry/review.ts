@@ -25,9 +25,31 @@ export const NOOP_OBSERVATION: ReviewObservation = Object.freeze({
   end: (): void => undefined,
 });
 
+/**
+ * Keeps a metric label's cardinality bounded: values are cut to `maxLength`, and once `maxValues`
+ * distinct values have been seen, new ones are reported as `other` (spans keep the full value).
+ */
+export class BoundedLabel {
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly maxValues = 100,
+    private readonly maxLength = 120,
+  ) {}
+
+  value(raw: string): string {
+    const value = raw.length > this.maxLength ? `${raw.slice(0, this.maxLength)}…` : raw;
+    if (this.seen.has(value)) return value;
+    if (this.seen.size >= this.maxValues) return 'other';
+    this.seen.add(value);
+    return value;
+  }
+}
+
 export interface AdmissionInstruments {
   readonly requests: Counter;
   readonly duration: Histogram;
+  readonly reasons: BoundedLabel;
 }
 
 export function createAdmissionInstruments(meter: Meter): AdmissionInstruments {
@@ -41,6 +63,7 @@ export function createAdmissionInstruments(meter: Meter): AdmissionInstruments {
       description: 'Server time per AdmissionReview, by decision',
       advice: { explicitBucketBoundaries: [...DURATION_BUCKETS] },
     }),
+    reasons: new BoundedLabel(),
   };
 }
 
@@ -85,7 +108,7 @@ export class Observation implements ReviewObservation {
       const seconds = Math.max(0, this.clock.monotonicMs() - this.startMs) / 1000;
       this.instruments.requests.add(1, {
         decision: outcome.decision,
-        reason: outcome.reason,
+        reason: this.instruments.reasons.value(outcome.reason),
         'k8s.namespace.name': outcome.namespace,
       });
       this.instruments.duration.record(seconds, { decision: outcome.decision });
