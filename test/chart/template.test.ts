@@ -2,6 +2,7 @@
 import t from 'tap';
 import { X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
+import { Certificate, Issuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1';
 import { checkCommon, mwcEntry, podTemplate, webhookContainer } from './lib/checks.js';
 import { all, dig, envMap, FULLNAME, HELM_MAJORS, isHook, NAMESPACE, one, render, webhookEnv, type Manifest, type Obj } from './lib/render.js';
 
@@ -22,6 +23,21 @@ function selfSignedPem(): string {
 
 function rules(m: Manifest): Obj[] {
   return m.rules as Obj[];
+}
+
+/** Validates cert-manager objects against cert-manager's CRD schemas (as packaged by @kubernetes-models). */
+function certManagerErrors(m: readonly Manifest[]): string[] {
+  const errors: string[] = [];
+  for (const obj of m.filter((x) => x.apiVersion === 'cert-manager.io/v1')) {
+    const Model = obj.kind === 'Certificate' ? Certificate : obj.kind === 'Issuer' ? Issuer : undefined;
+    try {
+      if (Model === undefined) throw new Error(`unexpected kind ${obj.kind}`);
+      new Model(obj as never).validate();
+    } catch (err) {
+      errors.push(`${obj.kind} ${obj.metadata.name}: ${(err as Error).message}`);
+    }
+  }
+  return errors;
 }
 
 function nonHook(manifests: readonly Manifest[]): Manifest[] {
@@ -73,6 +89,8 @@ for (const major of HELM_MAJORS) {
     void t.test('cert-manager: Issuer chain, Certificate, CA injection, files mode, no RBAC', async (t) => {
       const m = await render(major, { certificates: { mode: 'cert-manager' } });
       checkCommon(t, m);
+      t.equal(all(m, 'Certificate').length + all(m, 'Issuer').length, 4, 'two Issuers, two Certificates');
+      t.same(certManagerErrors(m), [], 'valid against the cert-manager CRD schemas');
       const mwc = one(m, 'MutatingWebhookConfiguration');
       t.equal(mwc.metadata.annotations?.['cert-manager.io/inject-ca-from'], `${NAMESPACE}/${FULLNAME}`);
       const serving = one(m, 'Certificate', FULLNAME);
