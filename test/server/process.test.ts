@@ -65,5 +65,5 @@ t.test('SIGTERM: readiness 503 at once, reviews still served while draining, the
   t.equal(review.status, 200, 'in-flight and new reviews still answered during the drain');
   t.equal(await webhook.exited, 0);
   const elapsed = Date.now() - started;
-  t.ok(elapsed >= 1900 && elapsed < 8000, `exited after the drain (${elapsed} ms)`);
+  t.ok(elapsed >= 1900 && elapsed < 30000, `exited after the drain (${elapsed} ms)`);
 });

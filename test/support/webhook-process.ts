@@ -73,7 +73,7 @@ export async function httpsCall(
 }
 
 /** Polls until the webhook answers /healthz (or the process dies). */
-export async function waitHealthy(webhook: WebhookProcess, timeoutMs = 15_000): Promise<void> {
+export async function waitHealthy(webhook: WebhookProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (webhook.child.exitCode !== null) throw new Error(`webhook exited: ${webhook.output()}`);
