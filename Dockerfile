@@ -28,6 +28,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts
 
 FROM ${BUSYBOX_IMAGE} AS copy-tool
+# (buildah 1.28 leaks a working container for a stage without instructions)
+LABEL org.opencontainers.image.title="copy tool source"
 
 # ---- preload: the init image; its default command is the webhook's default INJECT_INIT_COMMAND --
 # Only a static busybox (called as cp) and the bundled preload. `cp -R` without -p/-a creates the
