@@ -101,3 +101,25 @@ void t.test('install, caBundle set by the webhook, upgrade, upgrade --force, uni
     });
   }
 });
+
+void t.test('the API server stores every object of non-default values (Helm 4 install, secret mode)', async (t) => {
+  const cp = await startControlPlane(t);
+  const ns = 'otel-variants';
+  const values = [
+    '--set', 'certificates.mode=secret', '--set', 'certificates.secret.name=my-tls',
+    '--set-string', `certificates.secret.caBundle=${Buffer.from(caPem()).toString('base64')}`,
+    '--set', 'webhook.failurePolicy=Fail', '--set', 'webhook.timeoutSeconds=10',
+    '--set', 'namespaceSelector.labelKey=example.com/otel', '--set', 'namespaceSelector.labelValue=on',
+    '--set-json', 'inject.extraEnv={"ENABLE_TRACING":"true"}', '--set-json', 'inject.skipOwnerKinds=["Job","CronJob"]',
+    '--set', 'replicaCount=3', '--set', 'telemetry.otlpEndpoint=http://collector:4318',
+  ];
+  const install = await helm(4, ['install', 'v', chartDir, '-n', ns, '--create-namespace', '--kubeconfig', cp.kubeconfigPath, ...values]);
+  t.equal(install.code, 0, `install: ${install.stderr}`);
+  const mwc = (await getMwc(cp, 'v-otel-injector')) as unknown as { webhooks: { failurePolicy: string; clientConfig: { caBundle?: string } }[] };
+  t.equal(mwc.webhooks[0]?.failurePolicy, 'Fail');
+  t.ok(mwc.webhooks[0]?.clientConfig.caBundle, 'caBundle from values');
+  const env = await kubectl(cp, ['-n', ns, 'get', 'deployment', 'v-otel-injector', '-o', 'jsonpath={.spec.template.spec.containers[0].env[?(@.name=="INJECT_SKIP_OWNER_KINDS")].value}']);
+  t.equal(env.stdout, 'Job,CronJob');
+  const roles = await kubectl(cp, ['-n', ns, 'get', 'roles', '-o', 'name']);
+  t.equal(roles.stdout.trim(), '', 'no Role in secret mode');
+});
