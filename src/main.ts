@@ -10,7 +10,8 @@ import { parseConfig, type Config } from './config/index.js';
 import { ConfigError } from './errors.js';
 import { buildApp, secureContextOptions } from './server/app.js';
 import { DrainableReadiness } from './server/health.js';
-import { noopTelemetry, type Telemetry } from './telemetry/types.js';
+import { createTelemetry } from './telemetry/index.js';
+import type { Telemetry } from './telemetry/types.js';
 
 const HARD_EXIT_GRACE_MS = 10_000;
 
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
   const certs = createCertificateSource(config.certs, { logger, clock: systemClock, kubeConfig });
   const tls = await certs.start();
   const readiness = new DrainableReadiness(certs);
-  const telemetry: Telemetry = noopTelemetry;
+  const telemetry = createTelemetry(config.telemetry, { logger, version, certExpiry: () => certs.expiry() });
   const app = await buildApp(config, { logger, clock: systemClock, telemetry, readiness, tls });
   certs.onChange((material) => {
     (app.server as unknown as HttpsServer).setSecureContext(secureContextOptions(material));
