@@ -69,16 +69,22 @@ export function guardMetricExporter(inner: PushMetricExporter, log: RateLimitedL
   };
 }
 
-/** Wraps an OTLP span exporter so that a failure is logged (rate-limited) and never thrown. */
+/**
+ * Wraps an OTLP span exporter so that a failure is logged (rate-limited) and never thrown. The batch
+ * processor calls export() synchronously from the span.end() that fills a batch, i.e. from inside one
+ * review; the export (serializing the whole batch) is deferred to the next turn so no review pays for it.
+ */
 export function guardSpanExporter(inner: SpanExporter, log: RateLimitedLog): SpanExporter {
   return {
     export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
       const callback = reportingCallback(log, 'traces', done);
-      try {
-        inner.export(spans, callback);
-      } catch (err) {
-        callback(failed(err));
-      }
+      setImmediate(() => {
+        try {
+          inner.export(spans, callback);
+        } catch (err) {
+          callback(failed(err));
+        }
+      });
     },
     forceFlush: (): Promise<void> => inner.forceFlush?.() ?? Promise.resolve(),
     shutdown: (): Promise<void> => inner.shutdown(),
