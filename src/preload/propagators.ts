@@ -2,6 +2,8 @@
 import type { TextMapPropagator } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 
+import { loadPackage } from './catalogue.js';
+
 function req<T>(mod: unknown): T {
   return mod as T;
 }
@@ -13,11 +15,11 @@ function one(name: string): TextMapPropagator | undefined {
     case 'baggage':
       return new W3CBaggagePropagator();
     case 'b3': {
-      const m = req<typeof import('@opentelemetry/propagator-b3')>(require('@opentelemetry/propagator-b3'));
+      const m = req<typeof import('@opentelemetry/propagator-b3')>(loadPackage('propagator-b3'));
       return new m.B3Propagator({ injectEncoding: m.B3InjectEncoding.SINGLE_HEADER });
     }
     case 'b3multi': {
-      const m = req<typeof import('@opentelemetry/propagator-b3')>(require('@opentelemetry/propagator-b3'));
+      const m = req<typeof import('@opentelemetry/propagator-b3')>(loadPackage('propagator-b3'));
       return new m.B3Propagator({ injectEncoding: m.B3InjectEncoding.MULTI_HEADER });
     }
     default:

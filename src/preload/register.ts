@@ -1,12 +1,11 @@
 /**
  * Entry point: `NODE_OPTIONS=--require <dir>/register.cjs`. Never throws, never exits, never
  * writes next to itself: whatever happens, the application starts as it would without us.
- * Only the configuration is read eagerly; the SDK (start.js and everything it imports) is
- * required only once we know it will run.
+ * Only the configuration is read eagerly; the SDK (sdk.cjs) is required only once we know it will run.
  */
 import { parseConfig } from './config.js';
 import { stderrWarn } from './warn.js';
-import type * as Start from './start.js';
+import type * as Sdk from './sdk.js';
 
 const KEY = Symbol.for('otel-injector.preload.loaded');
 const g = globalThis as Record<symbol, unknown>;
@@ -20,8 +19,9 @@ function main(): void {
       warn(`not started (${config.problems.join('; ')}); the application runs without telemetry`);
       return;
     }
-    const start = require('./start.js') as typeof Start;
-    start.startPreload({ env: process.env, dir: __dirname, proc: process, warn, argv: process.argv }, config);
+    // sdk.cjs is a separate file (see scripts/build-preload.mjs): not even parsed when disabled.
+    const sdk = require('./sdk.cjs') as typeof Sdk;
+    sdk.startPreload({ env: process.env, dir: __dirname, proc: process, warn, argv: process.argv }, config);
   } catch (err) {
     warn(`failed to start (${err instanceof Error ? err.message : String(err)}); the application runs without telemetry`);
   }

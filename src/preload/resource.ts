@@ -2,6 +2,8 @@
 import type { Resource, ResourceDetector } from '@opentelemetry/resources';
 import * as resources from '@opentelemetry/resources';
 
+import { loadPackage } from './catalogue.js';
+
 function req<T>(mod: unknown): T {
   return mod as T;
 }
@@ -16,15 +18,15 @@ const DETECTORS: Readonly<Record<string, DetectorLoader>> = {
   serviceinstance: () => [resources.serviceInstanceIdDetector],
   container: () => [req<typeof import('@opentelemetry/resource-detector-container')>(require('@opentelemetry/resource-detector-container')).containerDetector],
   aws: () => {
-    const m = req<typeof import('@opentelemetry/resource-detector-aws')>(require('@opentelemetry/resource-detector-aws'));
+    const m = req<typeof import('@opentelemetry/resource-detector-aws')>(loadPackage('resource-detector-aws'));
     return [m.awsEc2Detector, m.awsEcsDetector, m.awsEksDetector, m.awsBeanstalkDetector, m.awsLambdaDetector];
   },
   azure: () => {
-    const m = req<typeof import('@opentelemetry/resource-detector-azure')>(require('@opentelemetry/resource-detector-azure'));
+    const m = req<typeof import('@opentelemetry/resource-detector-azure')>(loadPackage('resource-detector-azure'));
     return [m.azureAppServiceDetector, m.azureFunctionsDetector, m.azureVmDetector];
   },
-  gcp: () => [req<typeof import('@opentelemetry/resource-detector-gcp')>(require('@opentelemetry/resource-detector-gcp')).gcpDetector],
-  alibaba: () => [req<typeof import('@opentelemetry/resource-detector-alibaba-cloud')>(require('@opentelemetry/resource-detector-alibaba-cloud')).alibabaCloudEcsDetector],
+  gcp: () => [req<typeof import('@opentelemetry/resource-detector-gcp')>(loadPackage('resource-detector-gcp')).gcpDetector],
+  alibaba: () => [req<typeof import('@opentelemetry/resource-detector-alibaba-cloud')>(loadPackage('resource-detector-alibaba-cloud')).alibabaCloudEcsDetector],
 };
 
 export const LOCAL_DETECTORS = ['env', 'host', 'os', 'process', 'container', 'serviceinstance'];
