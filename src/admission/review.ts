@@ -44,6 +44,15 @@ function namespaceOf(request: AdmissionRequest): string {
 }
 
 /**
+ * The reason without container names ("api: X; worker: X" → "X"), for metric labels whose cardinality
+ * must not grow with the cluster's container names.
+ */
+export function reasonClass(reason: string): string {
+  const parts = reason.split('; ').map((part) => part.replace(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?: /, ''));
+  return [...new Set(parts)].join('; ');
+}
+
+/**
  * Answers one admission request. Never throws: an object it cannot handle, or any unexpected error,
  * is allowed untouched with a warning (fail open). dryRun requests are treated exactly like real ones.
  */

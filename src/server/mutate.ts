@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { parseReview } from '../admission/parse.js';
-import { reviewAdmission } from '../admission/review.js';
+import { reasonClass, reviewAdmission } from '../admission/review.js';
 import type { Config } from '../config/index.js';
 import { BadReviewError } from '../errors.js';
 import type { AppDeps } from './app.js';
@@ -29,7 +29,7 @@ export function registerMutate(app: FastifyInstance, config: Config, deps: AppDe
     };
     if (result.error !== undefined) log.error({ ...fields, err: result.error }, 'review failed, allowed untouched');
     else log.info(fields, 'review');
-    observation.end({ decision: result.decision, reason: result.reason, namespace: result.namespace, ops: result.ops });
+    observation.end({ decision: result.decision, reason: reasonClass(result.reason), namespace: result.namespace, ops: result.ops });
     return result.review;
   });
 }

@@ -95,3 +95,10 @@ t.test('parseReview rejects what is not an AdmissionReview', async (t) => {
     t.throws(() => parseReview(body), BadReviewError);
   }
 });
+
+t.test('metric reasons drop container names', async (t) => {
+  const { reasonClass } = await import('../../src/admission/review.js');
+  t.equal(reasonClass('api: NODE_OPTIONS comes from valueFrom; worker-2: NODE_OPTIONS comes from valueFrom'), 'NODE_OPTIONS comes from valueFrom');
+  t.equal(reasonClass('api: /otel-injector is already mounted; web: instrumented by another injector'), '/otel-injector is already mounted; instrumented by another injector');
+  t.equal(reasonClass('owner kind Job is skipped by configuration'), 'owner kind Job is skipped by configuration');
+});
