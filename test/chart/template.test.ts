@@ -71,12 +71,12 @@ for (const major of HELM_MAJORS) {
 
       const role = one(m, 'Role', FULLNAME);
       t.same(rules(role), [
-        { apiGroups: [''], resources: ['secrets'], resourceNames: [`${FULLNAME}-tls`], verbs: ['get', 'update', 'patch'] },
+        { apiGroups: [''], resources: ['secrets'], resourceNames: [`${FULLNAME}-tls`], verbs: ['get', 'patch'] },
         { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
       ], 'Role: its own Secret by name, plus create (which cannot be restricted by name)');
       t.equal(role.metadata.namespace, NAMESPACE);
       t.same(rules(one(m, 'ClusterRole')), [
-        { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], resourceNames: [FULLNAME], verbs: ['get', 'update', 'patch'] },
+        { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], resourceNames: [FULLNAME], verbs: ['get', 'patch'] },
       ], 'ClusterRole: its own MutatingWebhookConfiguration by name only');
       t.equal(one(m, 'MutatingWebhookConfiguration').metadata.name, FULLNAME);
       t.equal(env.WEBHOOK_CONFIG_NAME, FULLNAME);
