@@ -24,7 +24,7 @@ export interface TelemetryDeps {
   /** Expiry of the certificate being served now, or undefined when none is loaded yet. */
   readonly certExpiry: () => Date | undefined;
   readonly clock?: Clock;
-  /** Extra resource attributes, e.g. `{ 'k8s.pod.name': ..., 'k8s.namespace.name': ... }` from the downward API. */
+  /** Extra resource attributes describing the webhook's own pod, e.g. `k8s.pod.name`, `k8s.namespace.name`. */
   readonly resourceAttributes?: Readonly<Record<string, string>>;
   /** Upper bound of shutdown(), default 5000 ms. */
   readonly shutdownTimeoutMs?: number;

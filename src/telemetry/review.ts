@@ -56,7 +56,7 @@ export function createAdmissionInstruments(meter: Meter): AdmissionInstruments {
   return {
     requests: meter.createCounter('otel_injector.admission.requests', {
       unit: '{review}',
-      description: 'AdmissionReviews answered, by decision, reason and namespace',
+      description: 'AdmissionReviews answered, by decision, reason and the request namespace',
     }),
     duration: meter.createHistogram('otel_injector.admission.duration', {
       unit: 's',
@@ -76,7 +76,7 @@ export function startReviewSpan(tracer: Tracer, traceparent: string | undefined)
 
 function finishSpan(span: Span, outcome: ReviewOutcome): void {
   span.setAttributes({
-    'k8s.namespace.name': outcome.namespace,
+    'otel_injector.request_namespace': outcome.namespace,
     'otel_injector.decision': outcome.decision,
     'otel_injector.reason': outcome.reason,
     'otel_injector.ops': outcome.ops,
@@ -109,7 +109,7 @@ export class Observation implements ReviewObservation {
       this.instruments.requests.add(1, {
         decision: outcome.decision,
         reason: this.instruments.reasons.value(outcome.reason),
-        'k8s.namespace.name': outcome.namespace,
+        request_namespace: outcome.namespace,
       });
       this.instruments.duration.record(seconds, { decision: outcome.decision });
       if (this.span !== undefined) finishSpan(this.span, outcome);

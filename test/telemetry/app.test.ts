@@ -59,7 +59,7 @@ void t.test('reviews through buildApp: /metrics, log traceIds and the OTLP recei
   t.match(scrape.headers['content-type'], /^text\/plain; version=0\.0\.4/);
   const families = parsePrometheus(scrape.body);
   const samples = families.get('otel_injector_admission_requests_total')?.samples ?? [];
-  t.ok(samples.every((s) => s.labels.k8s_namespace_name === 'bakery-ia'), 'namespace label');
+  t.ok(samples.every((s) => s.labels.request_namespace === 'bakery-ia'), 'namespace label');
   t.same(sumBy(samples.map((s) => [String(s.labels.decision), s.value])), expected, '/metrics counts by decision');
   const counts = families.get('otel_injector_admission_duration')?.samples.filter((s) => s.name.endsWith('_count')) ?? [];
   t.equal(counts.reduce((sum, s) => sum + s.value, 0), SENT.length, 'one duration per review');

@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { pino } from 'pino';
 import { createTelemetry } from '../../src/telemetry/index.js';
 import { DURATION_BUCKETS } from '../../src/telemetry/review.js';
@@ -18,15 +18,14 @@ function sampleValue(family: PromFamily | undefined, labels: Record<string, stri
   return family?.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 }
 
-type Test = Parameters<Parameters<typeof t.test>[1]>[0];
 
 function checkRequests(t: Test, families: Map<string, PromFamily>): void {
   const requests = families.get('otel_injector_admission_requests_total');
   t.equal(requests?.type, 'counter');
   t.ok(requests?.help, 'HELP line present');
-  t.equal(sampleValue(requests, { decision: 'injected', reason: 'injected', k8s_namespace_name: 'a' }), 4);
-  t.equal(sampleValue(requests, { decision: 'skipped', reason: 'opt-out', k8s_namespace_name: 'a' }), 1);
-  t.equal(sampleValue(requests, { decision: 'not_pod', reason: 'not-a-pod', k8s_namespace_name: 'b' }), 1);
+  t.equal(sampleValue(requests, { decision: 'injected', reason: 'injected', request_namespace: 'a' }), 4);
+  t.equal(sampleValue(requests, { decision: 'skipped', reason: 'opt-out', request_namespace: 'a' }), 1);
+  t.equal(sampleValue(requests, { decision: 'not_pod', reason: 'not-a-pod', request_namespace: 'b' }), 1);
   t.equal(requests?.samples.length, 3);
 
 }

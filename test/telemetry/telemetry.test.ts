@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { pino, type Logger } from 'pino';
 import type { Clock } from '../../src/clock.js';
 import { createTelemetry, type TelemetryDeps } from '../../src/telemetry/index.js';
@@ -52,7 +52,7 @@ function exportedCounts(received: readonly Received[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const point of last?.sum?.dataPoints ?? []) {
     const a = attributeMap(point.attributes);
-    counts.set(`${a.decision}|${a.reason}|${a['k8s.namespace.name']}`, Number(point.asDouble ?? point.asInt));
+    counts.set(`${a.decision}|${a.reason}|${a.request_namespace}`, Number(point.asDouble ?? point.asInt));
   }
   return counts;
 }
@@ -66,7 +66,6 @@ function expectedCounts(outcomes: readonly ReviewOutcome[]): Map<string, number>
   return counts;
 }
 
-type Test = Parameters<Parameters<typeof t.test>[1]>[0];
 
 function checkDurations(t: Test, received: readonly Received[]): void {
   const durations = metricsNamed(received, 'otel_injector.admission.duration');
@@ -100,7 +99,7 @@ function checkSpans(t: Test, received: readonly Received[], traceIds: ReadonlyAr
     t.equal(span?.name, 'admission.review');
     t.equal(span?.kind, 2, 'SPAN_KIND_SERVER');
     t.same(attributeMap(span?.attributes), {
-      'k8s.namespace.name': outcome.namespace,
+      'otel_injector.request_namespace': outcome.namespace,
       'otel_injector.decision': outcome.decision,
       'otel_injector.reason': outcome.reason,
       'otel_injector.ops': outcome.ops,
