@@ -73,7 +73,12 @@ async function main(): Promise<void> {
   const certs = createCertificateSource(config.certs, { logger, clock: systemClock, kubeConfig });
   const tls = await certs.start();
   const readiness = new DrainableReadiness(certs);
-  const telemetry = createTelemetry(config.telemetry, { logger, version, certExpiry: () => certs.expiry() });
+  const telemetry = createTelemetry(config.telemetry, {
+    logger: logger.child({ component: 'telemetry' }),
+    version,
+    certExpiry: () => certs.expiry(),
+    resourceAttributes: { 'k8s.namespace.name': config.certs.namespace },
+  });
   const app = await buildApp(config, { logger, clock: systemClock, telemetry, readiness, tls });
   certs.onChange((material) => {
     (app.server as unknown as HttpsServer).setSecureContext(secureContextOptions(material));

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { TlsMaterial } from '../certs/types.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
+import { PROMETHEUS_CONTENT_TYPE } from '../telemetry/prometheus.js';
 import type { Telemetry } from '../telemetry/types.js';
 import { registerHealth, type Readiness } from './health.js';
 import { registerMutate } from './mutate.js';
@@ -53,7 +54,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   registerMutate(app, config, deps);
   app.get('/metrics', async (_request, reply) => {
     const text = await deps.telemetry.prometheusText();
-    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
+    return reply.type(PROMETHEUS_CONTENT_TYPE).send(text);
   });
   await app.ready();
   return app;

@@ -17,7 +17,8 @@ export function registerMutate(app: FastifyInstance, config: Config, deps: AppDe
       request.log.info({ reason: error.message }, 'rejected malformed review');
       return reply.code(400).send({ error: error.code, message: error.message });
     }
-    const observation = deps.telemetry.beginReview();
+    const traceparent = request.headers.traceparent;
+    const observation = deps.telemetry.beginReview(typeof traceparent === 'string' ? traceparent : undefined);
     const result = reviewAdmission(admission, config.inject);
     const log = request.log.child({ uid: admission.uid, namespace: result.namespace, pod: result.pod, traceId: observation.traceId });
     const fields = {
