@@ -18,14 +18,17 @@ RUN npm ci --ignore-scripts
 COPY . .
 RUN npm run build && npm run build:preload \
  && test -f dist/main.js && test -f dist/preload/register.cjs \
- && mkdir -p /out && cp -R dist /out/dist && rm -rf /out/dist/preload
+ && mkdir -p /out && cp -R dist /out/dist && rm -rf /out/dist/preload \
+ && find /out/dist -type f -name '*.map' -exec rm -f {} +
 
-# ---- runtime-deps: production dependencies only -------------------------------------------------
+# ---- runtime-deps: production dependencies only, without type declarations and source maps -------
+# (never loaded at run time; about 45% of the bytes of this tree)
 FROM ${BUILD_IMAGE} AS runtime-deps
 WORKDIR /src
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts
+RUN npm ci --omit=dev --ignore-scripts \
+ && find node_modules -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' \) -exec rm -f {} +
 
 FROM ${BUSYBOX_IMAGE} AS copy-tool
 # (buildah 1.28 leaks a working container for a stage without instructions)
