@@ -14,7 +14,13 @@ export default tseslint.config(
     },
   },
   {
+    // Tests: tap tracks its own subtests (a top-level t.test() promise is awaited by tap), and a test body is
+    // a straight list of assertions, where optional chaining alone would count against the complexity limit.
     files: ['test/**/*.ts', 'bench/**/*.ts'],
-    rules: { '@typescript-eslint/explicit-function-return-type': 'off' },
+    rules: {
+      '@typescript-eslint/explicit-function-return-type': 'off',
+      complexity: 'off',
+      '@typescript-eslint/no-floating-promises': 'off',
+    },
   },
 );
