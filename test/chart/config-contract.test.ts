@@ -1,4 +1,4 @@
-// The env the chart gives the webhook is exactly what docs/configuration.md documents and what
+// The env the chart gives the webhook is exactly what the README documents and what
 // src/config parses: every rendered variable is documented, and the webhook's own parser accepts the
 // rendered env in every certificate mode and maps it back onto the chart's values.
 import t from 'tap';
@@ -9,7 +9,7 @@ import { repoRoot } from '../support/tools.js';
 import { envMap, FULLNAME, NAMESPACE, one, render, webhookEnv, type Manifest, type Obj } from './lib/render.js';
 
 async function documentedVariables(): Promise<Set<string>> {
-  const md = await readFile(join(repoRoot, 'docs', 'configuration.md'), 'utf8');
+  const md = await readFile(join(repoRoot, 'README.md'), 'utf8');
   const names = new Set<string>();
   for (const line of md.split('\n')) {
     if (!line.startsWith('| `')) continue;
@@ -35,7 +35,7 @@ void t.test('every variable the chart sets is documented', async (t) => {
   t.ok(documented.size > 20, `parsed ${documented.size} documented variables`);
   for (const values of [{}, { certificates: { mode: 'cert-manager' } }, { telemetry: { otlpEndpoint: 'http://c:4318' }, preload: { command: ['/cp', 'a', 'b'] } }]) {
     const m = await render(4, values);
-    for (const name of Object.keys(envMap(webhookEnv(m)))) t.ok(documented.has(name), `${name} is in docs/configuration.md`);
+    for (const name of Object.keys(envMap(webhookEnv(m)))) t.ok(documented.has(name), `${name} is in the README`);
     t.ok(documented.has('POD_NAMESPACE'));
   }
 });

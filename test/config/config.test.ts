@@ -80,3 +80,16 @@ t.test('quantities', async (t) => {
   t.equal(parseQuantity('12Q'), undefined);
   t.equal(parseQuantity(''), undefined);
 });
+
+t.test('every variable src/config reads is documented in the README', async (t) => {
+  const { readFile } = await import('node:fs/promises');
+  const source = await readFile(new URL('../../src/config/index.ts', import.meta.url), 'utf8');
+  const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+  const read = new Set([...source.matchAll(/\(\s*(?:read, )?'([A-Z][A-Z0-9_]+)'/g)].map((match) => match[1]));
+  t.ok(read.size >= 25, `found ${read.size} variables in src/config`);
+  const firstCells = readme
+    .split('\n')
+    .filter((line) => line.startsWith('| `'))
+    .map((line) => line.split('|')[1] ?? '');
+  for (const name of read) t.ok(firstCells.some((cell) => cell.includes(`\`${name}\``)), `${name} documented in a README table`);
+});
