@@ -2,6 +2,7 @@
 // inspect, mount and run (chroot isolation: the host's network, the image's USER unless --user).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface Result {
@@ -85,6 +86,16 @@ export async function imageConfig(image: string): Promise<ImageConfig> {
 /** Human size as `buildah images` shows it (what `docker images` users compare with). */
 export async function imageSize(image: string): Promise<string> {
   return (await must('buildah', ['images', '--format', '{{.Size}}', image])).trim();
+}
+
+/** Layers as a registry would store them (gzip), pushed to an OCI layout dir: digest -> bytes. */
+export async function pushedLayers(image: string, dir: string): Promise<Map<string, number>> {
+  await must('buildah', ['push', '-q', '--compression-format', 'gzip', image, `oci:${dir}`]);
+  const blob = async (digest: string): Promise<unknown> =>
+    JSON.parse(await readFile(join(dir, 'blobs/sha256', digest.replace(/^sha256:/, '')), 'utf8'));
+  const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
+  const manifest = (await blob(index.manifests[0]?.digest ?? '')) as { layers: { digest: string; size: number }[] };
+  return new Map(manifest.layers.map((l) => [l.digest, l.size]));
 }
 
 export class Containers {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../../src/config/index.js';
-import { Containers, build, ensureBuildah, imageConfig, imageSize, makeBases, sh } from './buildah.js';
+import { Containers, build, ensureBuildah, imageConfig, imageSize, makeBases, pushedLayers, sh } from './buildah.js';
 import { freePort, httpsGet, isStaticElf, poll, sameContent, tree, findProcess } from './fsutil.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -18,6 +18,7 @@ const PRELOAD = 'localhost/otel-injector/preload:test';
 const inject = parseConfig({}, 'test').inject; // the webhook's defaults: command, mount path, file, user
 const started = Date.now();
 const secs = (from: number): string => `${((Date.now() - from) / 1000).toFixed(1)} s`;
+const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 const randomUid = (): number => randomInt(20000, 60000);
 
 t.setTimeout(25 * 60 * 1000);
@@ -155,9 +156,19 @@ async function main(t: Test): Promise<void> {
     }
   });
 
-  const sizes = { webhook: await imageSize(WEBHOOK), preload: await imageSize(PRELOAD) };
-  const baseSize = await imageSize(bases['WEBHOOK_BASE_IMAGE'] ?? '');
-  t.comment(`image sizes: webhook ${sizes.webhook} (local node base ${baseSize}), preload ${sizes.preload}`);
+  await t.test('image sizes', async (t) => {
+    const base = bases['WEBHOOK_BASE_IMAGE'] ?? '';
+    await mkdir(join(scratch, 'oci'));
+    const layers = async (image: string, name: string): Promise<Map<string, number>> => pushedLayers(image, join(scratch, 'oci', name));
+    const baseLayers = await layers(base, 'base');
+    const own = [...(await layers(WEBHOOK, 'webhook'))].filter(([d]) => !baseLayers.has(d)).reduce((n, [, b]) => n + b, 0);
+    const preload = [...(await layers(PRELOAD, 'preload')).values()].reduce((n, b) => n + b, 0);
+    t.comment(`webhook image: ${await imageSize(WEBHOOK)} on disk (local node base ${await imageSize(base)}); its own layers ${mb(own)} gzip`);
+    t.comment(`preload image: ${await imageSize(PRELOAD)} on disk; ${mb(preload)} gzip`);
+    t.ok(own < 40e6, `webhook layers on top of the node base stay under 40 MB gzip (${mb(own)})`);
+    t.ok(preload < 10e6, `preload image stays under 10 MB gzip (${mb(preload)})`);
+  });
+
   t.comment(`images test total ${secs(started)}`);
 }
 
