@@ -3,6 +3,7 @@
  * writes next to itself: whatever happens, the application starts as it would without us.
  * Only the configuration is read eagerly; the SDK (sdk.cjs) is required only once we know it will run.
  */
+import { isMainThread } from 'node:worker_threads';
 import { parseConfig } from './config.js';
 import { stderrWarn } from './warn.js';
 import type * as Sdk from './sdk.js';
@@ -27,7 +28,9 @@ function main(): void {
   }
 }
 
-if (g[KEY] !== true) {
+// --require preloads also run in worker threads, including the off-thread module.register hooks
+// thread (ours, or any loader the app or a tool registers): one SDK per process, in the main thread.
+if (isMainThread && g[KEY] !== true) {
   g[KEY] = true;
   main();
 }

@@ -1,7 +1,9 @@
 /**
  * Flush on SIGTERM/SIGINT within a bounded time, then let the signal do what it would have done
  * without us: if the app has its own handler, it decides; otherwise the default action (exit by
- * signal) is restored and the signal re-raised.
+ * signal) is restored and the signal re-raised. `signal-exit` (used by execa, tap, write-file-atomic…)
+ * only re-raises when it is the sole listener, so it would wait for us forever: listeners that all
+ * belong to it count as "no handler of the app's own".
  */
 export type Flush = () => Promise<void>;
 
@@ -14,17 +16,30 @@ export interface SignalProcess {
   kill(pid: number, signal: string): unknown;
 }
 
+interface SignalExitEmitter {
+  count?: unknown;
+}
+
+/** Would the remaining listeners (ours removed) end the process, as the default action does? */
+export function othersWouldExit(proc: SignalProcess, sig: string): boolean {
+  const n = proc.listenerCount(sig);
+  if (n === 0) return true;
+  // signal-exit v4 keeps its emitter on globalThis under a registered symbol, v3 on process.
+  const v4 = (globalThis as unknown as Record<symbol, SignalExitEmitter | undefined>)[Symbol.for('signal-exit emitter')];
+  const v3 = (proc as unknown as { __signal_exit_emitter__?: SignalExitEmitter }).__signal_exit_emitter__;
+  const count = (e: SignalExitEmitter | undefined): number => (typeof e?.count === 'number' ? e.count : 0);
+  return count(v4) + count(v3) >= n;
+}
+
 export function installSignalFlush(proc: SignalProcess, flush: Flush): void {
   let flushing: Promise<void> | undefined;
   const flushOnce = (): Promise<void> => (flushing ??= flush());
   for (const sig of ['SIGTERM', 'SIGINT']) {
     const handler = (): void => {
-      const appHandles = proc.listenerCount(sig) > 1;
       flushOnce().then(
         () => {
-          if (appHandles) return;
           proc.removeListener(sig, handler);
-          proc.kill(proc.pid, sig);
+          if (othersWouldExit(proc, sig)) proc.kill(proc.pid, sig);
         },
         () => undefined,
       );

@@ -1,0 +1,102 @@
+// The preload never breaks the app: unreachable collector, OTEL_SDK_DISABLED, broken endpoint values,
+// SIGTERM without a handler of the app's own, and an app that starts its own SDK.
+import { createServer } from 'node:net';
+import t from 'tap';
+import { startReceiver } from './receiver.mjs';
+import { SERVER, ensureBuilt, get, rssOf, startApp, webhookEnv } from './helpers.js';
+
+ensureBuilt();
+
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function load(url: string, total: number, concurrency: number): Promise<number> {
+  let ok = 0;
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < total) {
+      next++;
+      if ((await get(url)).status === 200) ok++;
+    }
+  }));
+  return ok;
+}
+
+const lines = (s: string): string[] => s.split('\n').filter((l) => l.trim() !== '');
+
+t.test('unreachable collector: the app answers, memory stays bounded, at most one warning line', async (t) => {
+  const port = await closedPort();
+  const app = await startApp('hello.cjs', webhookEnv(`http://127.0.0.1:${port}`, 'lonely'));
+  t.teardown(async () => { await app.stop(); });
+  await load(app.url, 500, 10); // warm-up
+  const before = rssOf(app.proc.pid ?? 0);
+  t.equal(await load(app.url, 4000, 20), 4000, 'every request answered');
+  await new Promise((r) => setTimeout(r, 1500));
+  const after = rssOf(app.proc.pid ?? 0);
+  t.ok(after - before < 40 * 2 ** 20, `RSS growth under load bounded (${((after - before) / 2 ** 20).toFixed(1)} MB)`);
+  const err = lines(app.stderr());
+  t.ok(err.length <= 1, `at most one stderr line: ${JSON.stringify(err)}`);
+  t.ok(err.every((l) => l.startsWith('otel-injector: ')), 'and it is ours');
+});
+
+t.test('OTEL_SDK_DISABLED=true: no export, no error', async (t) => {
+  const receiver = await startReceiver();
+  const app = await startApp('hello.cjs', webhookEnv(receiver.url, 'off', { OTEL_SDK_DISABLED: 'true' }));
+  t.teardown(async () => { await app.stop(); await receiver.close(); });
+  t.equal((await get(app.url)).status, 200);
+  await new Promise((r) => setTimeout(r, 2500));
+  t.equal(receiver.requests.length, 0, 'nothing exported');
+  t.equal(app.stderr(), '', 'nothing on stderr');
+});
+
+for (const endpoint of ['not a url', 'ftp://collector:4318', 'http://[::1']) {
+  t.test(`broken endpoint ${JSON.stringify(endpoint)}: the app runs, one warning line`, async (t) => {
+    const app = await startApp('hello.cjs', webhookEnv(endpoint, 'broken'));
+    t.teardown(async () => { await app.stop(); });
+    t.equal((await get(app.url)).status, 200, 'app answers');
+    const err = lines(app.stderr());
+    t.equal(err.length, 1, `exactly one stderr line: ${JSON.stringify(err)}`);
+    t.match(err[0] ?? '', /^otel-injector: not started \(OTEL_EXPORTER_OTLP_ENDPOINT/);
+  });
+}
+
+t.test('SIGTERM, app without a handler: spans flushed, then the process ends by the signal, promptly', async (t) => {
+  const receiver = await startReceiver();
+  // A long batch delay: only the shutdown flush can deliver the span in time.
+  const app = await startApp('idle-exit.cjs', webhookEnv(receiver.url, 'term', { OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_METRICS_EXPORTER: 'none' }));
+  t.teardown(async () => { await app.stop(); await receiver.close(); });
+  t.equal((await get(`${app.url}/bye`)).status, 200);
+  const end = await app.stop('SIGTERM');
+  t.equal(end.signal, 'SIGTERM', 'ended by SIGTERM, as without the preload');
+  t.ok(end.ms < 4000, `within the bounded flush time (${end.ms} ms)`);
+  t.ok(receiver.spans.some((s) => s.kind === SERVER && s.attributes['url.path'] === '/bye'), 'the pending span was flushed');
+});
+
+t.test('SIGTERM with an unreachable collector still ends within the bound', async (t) => {
+  const port = await closedPort();
+  const app = await startApp('idle-exit.cjs', webhookEnv(`http://127.0.0.1:${port}`, 'term2', { OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS: '1500' }));
+  t.equal((await get(app.url)).status, 200);
+  const end = await app.stop('SIGTERM');
+  t.equal(end.signal, 'SIGTERM');
+  t.ok(end.ms < 4000, `ended in ${end.ms} ms`);
+});
+
+t.test('an app that starts its own SDK: the preload steps aside, no double spans', async (t) => {
+  const receiver = await startReceiver();
+  const app = await startApp('own-sdk.cjs', webhookEnv(receiver.url, 'preload-svc', { OWN_ENDPOINT: receiver.url, OTEL_METRICS_EXPORTER: 'none' }));
+  t.teardown(async () => { await app.stop(); await receiver.close(); });
+  for (let i = 0; i < 3; i++) t.equal((await get(`${app.url}/x${i}`)).status, 200);
+  await receiver.waitFor((s) => s.spans.filter((x) => x.kind === SERVER).length >= 3);
+  await new Promise((r) => setTimeout(r, 1000));
+  const servers = receiver.spans.filter((x) => x.kind === SERVER);
+  t.equal(servers.length, 3, 'exactly one server span per request');
+  t.ok(servers.every((x) => x.resource['service.name'] === 'own-sdk'), "all from the app's own SDK");
+  t.match(app.stderr(), /otel-injector: the application loads its own OpenTelemetry SDK/);
+});
