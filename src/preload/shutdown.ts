@@ -21,11 +21,11 @@ interface SignalExitEmitter {
 }
 
 /** Would the remaining listeners (ours removed) end the process, as the default action does? */
-export function othersWouldExit(proc: SignalProcess, sig: string): boolean {
+export function othersWouldExit(proc: SignalProcess, sig: string, globals: object = globalThis): boolean {
   const n = proc.listenerCount(sig);
   if (n === 0) return true;
   // signal-exit v4 keeps its emitter on globalThis under a registered symbol, v3 on process.
-  const v4 = (globalThis as unknown as Record<symbol, SignalExitEmitter | undefined>)[Symbol.for('signal-exit emitter')];
+  const v4 = (globals as Record<symbol, SignalExitEmitter | undefined>)[Symbol.for('signal-exit emitter')];
   const v3 = (proc as unknown as { __signal_exit_emitter__?: SignalExitEmitter }).__signal_exit_emitter__;
   const count = (e: SignalExitEmitter | undefined): number => (typeof e?.count === 'number' ? e.count : 0);
   return count(v4) + count(v3) >= n;
