@@ -68,7 +68,10 @@ export function injectPod(object: unknown, context: InjectContext): InjectResult
   if (original.metadata?.annotations?.[ANNOTATION.inject] === 'false') {
     return { pod: original, decision: 'bypassed', reason: 'annotation otel-injector.io/inject=false' };
   }
-  const pod = structuredClone(original);
+  // Copy-on-write: the pod, its spec and its containers are copied; everything below them that the
+  // injector changes is replaced, never edited in place. Unchanged subtrees stay shared, so the diff
+  // (which stops at identical references) only walks what changed.
+  const pod: Pod = { ...original, spec: { ...original.spec, containers: original.spec.containers.map((c) => ({ ...c })) } };
   const podSkip = podLevelSkip(pod, context);
   return podSkip === undefined ? injectInto(pod, original, context) : skipped(pod, podSkip);
 }
