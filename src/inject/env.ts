@@ -38,7 +38,10 @@ export function reservedNames(env: readonly EnvVar[]): Set<string> {
   const names = new Set<string>();
   for (const entry of env) {
     names.add(entry.name);
-    for (const match of (entry.value ?? '').matchAll(REFERENCE)) names.add(match[1] ?? '');
+    const value = entry.value;
+    // Most values reference nothing: a plain search keeps the regex off the hot path.
+    if (value === undefined || !value.includes('$(')) continue;
+    for (const match of value.matchAll(REFERENCE)) names.add(match[1] ?? '');
   }
   return names;
 }
