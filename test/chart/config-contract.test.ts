@@ -56,7 +56,7 @@ void t.test('src/config parses the rendered env: self-managed defaults', async (
   t.same(cfg.inject.initResources, { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } });
   t.same(cfg.inject.skipOwnerKinds, []);
   t.same(cfg.inject.extraEnv, {});
-  t.equal(cfg.telemetry.otlpEndpoint, undefined);
+  t.equal(cfg.telemetry.otlpEndpoint, 'http://signoz-otel-collector.signoz.svc.cluster.local:4318', 'self-telemetry goes to the same collector by default');
 });
 
 void t.test('src/config parses the rendered env: files modes and tuned values', async (t) => {
