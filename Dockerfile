@@ -14,7 +14,8 @@ FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts
+# (npm's download cache is removed in the same step: it would double the layer)
+RUN npm ci --ignore-scripts --cache /tmp/npm-cache && rm -rf /tmp/npm-cache
 COPY . .
 RUN npm run build && npm run build:preload \
  && test -f dist/main.js && test -f dist/preload/register.cjs \
@@ -27,7 +28,7 @@ FROM ${BUILD_IMAGE} AS runtime-deps
 WORKDIR /src
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts \
+RUN npm ci --omit=dev --ignore-scripts --cache /tmp/npm-cache && rm -rf /tmp/npm-cache \
  && find node_modules -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' \) -exec rm -f {} +
 
 FROM ${BUSYBOX_IMAGE} AS copy-tool

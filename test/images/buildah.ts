@@ -75,7 +75,7 @@ export async function makeBases(root: string, prefix: string): Promise<Record<st
 
 export async function build(root: string, target: string, tag: string, args: Record<string, string>): Promise<Result> {
   const flags = Object.entries(args).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
-  return sh('buildah', ['bud', '--isolation=chroot', '--pull=never', '--layers', '--target', target, ...flags, '-t', tag, '-f', join(root, 'Dockerfile'), root]);
+  return sh('buildah', ['bud', '--isolation=chroot', '--pull=never', '--layers', '--force-rm', '--target', target, ...flags, '-t', tag, '-f', join(root, 'Dockerfile'), root]);
 }
 
 export async function imageConfig(image: string): Promise<ImageConfig> {
