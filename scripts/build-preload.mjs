@@ -13,6 +13,7 @@
 // Usage: node scripts/build-preload.mjs [outDir] [--quiet]
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -129,6 +130,19 @@ copyFileSync(join(iitmDir, 'LICENSE'), join(out, 'iitm/LICENSE'));
 // The folder may land under a "type": "module" package.json (as here, inside the repo): pin CommonJS.
 writeFileSync(join(out, 'package.json'), '{"type":"commonjs"}\n');
 writeFileSync(join(out, 'iitm/package.json'), '{"type":"commonjs"}\n');
+
+// modules.json: the packages each instrumentation patches, so the SDK can load an instrumentation on
+// the first require of its package (src/preload/lazy.ts) without reading the instrumentation first.
+const requireBuilt = createRequire(join(out, 'register.cjs'));
+const moduleMap = {};
+for (const name of instrumentations) {
+  const exports = requireBuilt(`./instrumentations/${name}.cjs`);
+  const Cls = Object.entries(exports).find(([k, v]) => k.endsWith('Instrumentation') && typeof v === 'function')?.[1];
+  const inst = new Cls({ enabled: false });
+  moduleMap[name] = [...new Set((inst.getModuleDefinitions?.() ?? []).map((d) => d.name))];
+}
+writeFileSync(join(out, 'modules.json'), `${JSON.stringify(moduleMap)}\n`);
+
 
 if (process.argv.includes('--meta')) {
   const by = {};

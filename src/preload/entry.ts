@@ -31,11 +31,14 @@ function packageType(start: string, read: ReadText): string | undefined {
   return undefined;
 }
 
-/** `.mjs`/`.mts` → yes; `.cjs`/`.cts` → no; otherwise the nearest package.json's "type". */
+/**
+ * `.mjs`/`.mts` → yes; `.cjs`/`.cts` → no; otherwise the nearest package.json's "type"
+ * (for `node .` or `node ./app`, a directory entry: its own package.json first).
+ */
 export function entryIsEsm(entry: string | undefined, read: ReadText = readText): boolean {
   if (entry === undefined || entry === '') return false;
   const ext = extname(entry);
   if (ext === '.mjs' || ext === '.mts') return true;
   if (ext === '.cjs' || ext === '.cts') return false;
-  return packageType(entry, read) === 'module';
+  return packageType(join(entry, 'package.json'), read) === 'module' || packageType(entry, read) === 'module';
 }

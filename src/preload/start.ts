@@ -11,6 +11,8 @@ import { startProviders, shutdownProviders, type Providers } from './providers.j
 import { installSignalFlush, type SignalProcess } from './shutdown.js';
 import { startDiskMetrics } from './diskio.js';
 import { entryIsEsm } from './entry.js';
+import { activateOnRequire, byPackage, splitEagerLazy, type ModuleMap } from './lazy.js';
+import { join } from 'node:path';
 import { SDK_MODULES, watchForOwnSdk } from './stepaside.js';
 
 export interface StartContext {
@@ -26,6 +28,7 @@ function esmHooks(config: PreloadConfig, ctx: StartContext, include: string[]): 
   const warn = ctx.warn;
   try {
     const mode = registerEsmHooks(ctx.dir, include, config.esmHooks === 'on' || entryIsEsm(ctx.argv[1]));
+    // (sync hooks, where available, are registered whatever the entry kind: they cost no thread)
     if (mode === 'unsupported') {
       warn(`Node.js ${process.versions.node} has no module.register: only CommonJS modules are instrumented`);
     }
@@ -50,18 +53,38 @@ function notices(config: PreloadConfig, unknown: readonly string[], failures: re
 }
 
 /** Starts everything; `config` has already been checked by the entry point (not disabled, no problems). */
+function readModuleMap(dir: string): ModuleMap {
+  try {
+    return module.require(join(dir, 'modules.json')) as ModuleMap;
+  } catch {
+    return {};
+  }
+}
+
 export function startPreload(ctx: StartContext, config: PreloadConfig): void {
   installDiag(config.logLevel, ctx.warn);
   const selection = selectInstrumentations(config.enabledInstrumentations, config.disabledInstrumentations);
-  const loaded = loadInstrumentations(selection.names);
-  const mode = esmHooks(config, ctx, hookedModules(loaded.instrumentations, SDK_MODULES));
+  const map = readModuleMap(ctx.dir);
+  const esmWanted = config.esmHooks === 'on' || (config.esmHooks === 'auto' && entryIsEsm(ctx.argv[1]));
+  // With ESM hooks every selected instrumentation loads now (imports do not pass through Module._load).
+  const split = esmWanted ? { eager: [...selection.names], lazy: [] } : splitEagerLazy(selection.names, map);
+  const loaded = loadInstrumentations(split.eager);
+  const include = hookedModules(loaded.instrumentations, [...SDK_MODULES, ...split.lazy.flatMap((n) => map[n] ?? [])]);
+  const mode = esmHooks(config, ctx, include);
   const detectors = detectorNames(config.resourceDetectors);
   const providers = startProviders(config, buildResource(detectors.names));
-  registerInstrumentations({ instrumentations: loaded.instrumentations, ...providers });
+  const active = loaded.instrumentations;
+  registerInstrumentations({ instrumentations: active, ...providers });
+  activateOnRequire(byPackage(split.lazy, map), (name) => {
+    const late = loadInstrumentations([name]);
+    active.push(...late.instrumentations);
+    registerInstrumentations({ instrumentations: late.instrumentations, ...providers });
+    if (late.failures.length > 0) ctx.warn(`instrumentation not loaded: ${late.failures.join('; ')}`);
+  });
   startMetrics(config, providers);
   const shutdown = (): Promise<void> => shutdownProviders(providers, config.shutdownTimeoutMs);
   installSignalFlush(ctx.proc, shutdown);
-  watchForOwnSdk({ instrumentations: loaded.instrumentations, shutdown, warn: ctx.warn }, mode === 'sync' || mode === 'async');
+  watchForOwnSdk({ instrumentations: active, shutdown, warn: ctx.warn }, mode === 'sync' || mode === 'async');
   const lines = notices(config, [...selection.unknown, ...detectors.unknown], loaded.failures);
   if (lines.length > 0) ctx.warn(lines.join('; '));
 }

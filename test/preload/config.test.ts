@@ -8,6 +8,7 @@ import { othersWouldExit, type SignalProcess } from '../../src/preload/shutdown.
 import { supportsSyncHooks } from '../../src/preload/esm.js';
 import { detectorNames } from '../../src/preload/resource.js';
 import { parseDiskstats } from '../../src/preload/diskio.js';
+import { byPackage, packageName, splitEagerLazy } from '../../src/preload/lazy.js';
 
 t.test('parseConfig: webhook env, defaults and bad values', async (t) => {
   const c = parseConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_TRACES_EXPORTER: 'otlp' });
@@ -54,6 +55,7 @@ t.test('entryIsEsm: extension, then nearest package.json type', async (t) => {
   t.equal(entryIsEsm('/cjs/server.js', read), false);
   t.equal(entryIsEsm('/none/server.js', read), false);
   t.equal(entryIsEsm(undefined, read), false);
+  t.equal(entryIsEsm('/app', read), true, 'directory entry (`node /app`) uses its own package.json');
 });
 
 t.test('supportsSyncHooks follows the Node versions that fixed registerHooks', async (t) => {
@@ -80,4 +82,15 @@ t.test('othersWouldExit: none left, only signal-exit left, or an app handler', a
 t.test('parseDiskstats', async (t) => {
   const text = '   8       0 sda 100 0 2000 0 50 0 4000 0 0 0 0 0 0 0 0\n   7       0 loop0 1 0 2 0 0 0 0 0 0 0 0\n';
   t.same(parseDiskstats(text), [{ device: 'sda', readOps: 100, readBytes: 2000 * 512, writeOps: 50, writeBytes: 4000 * 512 }]);
+});
+
+t.test('lazy loading: package names, eager builtins, pending map', async (t) => {
+  t.equal(packageName('pg'), 'pg');
+  t.equal(packageName('pg/lib/client'), 'pg');
+  t.equal(packageName('@redis/client/dist'), '@redis/client');
+  t.equal(packageName('./local'), undefined);
+  t.equal(packageName('node:http'), undefined);
+  const map = { http: ['http', 'https'], pg: ['pg', 'pg-pool'], 'runtime-node': [], redis: ['redis', '@redis/client'] };
+  t.same(splitEagerLazy(['http', 'pg', 'runtime-node', 'redis', 'unknown'], map), { eager: ['http', 'runtime-node', 'unknown'], lazy: ['pg', 'redis'] });
+  t.same([...byPackage(['pg', 'redis'], map)], [['pg', ['pg']], ['pg-pool', ['pg']], ['redis', ['redis']], ['@redis/client', ['redis']]]);
 });
