@@ -48,8 +48,12 @@ const dedupeOtel = {
   name: 'dedupe-otel',
   setup(b) {
     b.onResolve({ filter: /^@opentelemetry\// }, async (args) => {
-      if (args.pluginData === 'dedupe' || args.resolveDir === root) return undefined;
-      const r = await b.resolve(args.path, { resolveDir: root, kind: args.kind, pluginData: 'dedupe' });
+      if (args.pluginData === 'dedupe') return undefined;
+      // The newest @opentelemetry/api 1.x (installed under an alias: the SDK packages' peer range lags
+      // behind): an app's own API copy attaches to the global only if it is not newer than ours.
+      const path = args.path === '@opentelemetry/api' ? 'otel-api-newest' : args.path;
+      if (path === args.path && args.resolveDir === root) return undefined;
+      const r = await b.resolve(path, { resolveDir: root, kind: args.kind, pluginData: 'dedupe' });
       return r.errors.length > 0 ? undefined : r;
     });
   },

@@ -65,3 +65,17 @@ t.test('http/json protocol works too (OTEL_EXPORTER_OTLP_PROTOCOL=http/json)', a
   t.ok(receiver.requests.every((r) => r.contentType.includes('json')), 'JSON bodies');
   t.same(receiver.errors, []);
 });
+
+t.test("the app's own @opentelemetry/api copy attaches to the preload's provider", async (t) => {
+  const receiver = await startReceiver();
+  const app = await startApp('manual-span.cjs', webhookEnv(receiver.url, 'manual', { OTEL_METRICS_EXPORTER: 'none' }));
+  t.teardown(async () => { await app.stop(); await receiver.close(); });
+  t.equal((await get(`${app.url}/work`)).status, 200);
+  const s = await receiver.waitFor((st) => st.spans.some((x) => x.name === 'manual-work') && st.spans.some((x) => x.kind === SERVER));
+  const manual = s.spans.find((x) => x.name === 'manual-work');
+  const server = s.spans.find((x) => x.kind === SERVER);
+  t.equal(manual?.scope, 'manual-app');
+  t.equal(manual?.traceId, server?.traceId, 'same trace as the server span');
+  t.equal(manual?.parentSpanId, server?.spanId, 'child of the server span');
+  t.equal(manual?.attributes['app.item'], 'x');
+});
