@@ -27,13 +27,14 @@ export function hookedModules(instrumentations: readonly Instrumentation[], extr
 }
 
 /** Same rule as import-in-the-middle's supportsSyncHooks (module.registerHooks with nullish CJS source). */
+const SYNC_HOOKS_SINCE: Readonly<Record<number, readonly [number, number]>> = { 22: [22, 3], 24: [11, 1], 25: [1, 0] };
+
 export function supportsSyncHooks(version: string): boolean {
   const [major = 0, minor = 0, patch = 0] = version.split('.').map((p) => parseInt(p, 10));
   if (major >= 26) return true;
-  if (major === 25) return minor >= 1;
-  if (major === 24) return minor > 11 || (minor === 11 && patch >= 1);
-  if (major === 22) return minor > 22 || (minor === 22 && patch >= 3);
-  return false;
+  const since = SYNC_HOOKS_SINCE[major];
+  if (since === undefined) return false;
+  return minor > since[0] || (minor === since[0] && patch >= since[1]);
 }
 
 interface SyncRegister {
