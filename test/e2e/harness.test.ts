@@ -65,21 +65,25 @@ async function allGone(pids: number[], withinMs: number): Promise<boolean> {
   return !pids.some(alive);
 }
 
-for (const [mode, kill, how] of [
+const modes = [
   ['fail', false, 'a failing test: t.teardown'],
   ['crash', false, 'an uncaught error'],
   ['hang', true, 'the test process SIGKILLed'],
-] as const) {
+] as const;
+// the three fixtures are independent processes: run them at the same time
+const outcomes = modes.map(([mode, kill]) => runFixture(mode, kill));
+
+modes.forEach(([, kill, how], i) => {
   t.test(`everything is torn down after ${how}`, async (tt) => {
-    const out = await runFixture(mode, kill);
-    tt.ok(out.started, 'fixture started etcd, kube-apiserver and the webhook');
+    const out = await (outcomes[i] as Promise<Outcome>);
+    tt.ok(out.started, `fixture started etcd, kube-apiserver and the webhook${out.started ? '' : `:\n${out.stderr}`}`);
     const pids = out.started?.pids ?? [];
     tt.equal(pids.length, 3, 'three processes');
     if (kill) tt.equal(out.signal, 'SIGKILL', 'fixture was killed');
     else tt.not(out.exitCode, 0, 'fixture reported failure');
-    // the reaper polls once a second; teardown and the exit hook are synchronous with exit
+    // the reaper polls once a second; teardown and the exit hook run before the fixture exits
     tt.ok(await allGone(pids, kill ? 5000 : 2000), `no process left (${pids.join(', ')})`);
     if (!kill) tt.notOk(existsSync(out.started?.dir ?? '/nonexistent-e2e'), 'temp dir removed');
     if (out.started !== undefined) await rm(out.started.dir, { recursive: true, force: true });
   });
-}
+});
