@@ -23,6 +23,9 @@ export function releaseGlobals(): void {
   logs.disable();
   propagation.disable();
   context.disable();
+  // The registry object itself remembers the version that created it (ours, the newest 1.x); an
+  // older API copy in the app refuses to register into it, so remove it altogether.
+  delete (globalThis as Record<symbol, unknown>)[Symbol.for('opentelemetry.js.api.1')];
 }
 
 export function watchForOwnSdk(opts: StepAside, esm: boolean): void {

@@ -79,6 +79,18 @@ t.test('SIGTERM, app without a handler: spans flushed, then the process ends by 
   t.ok(receiver.spans.some((s) => s.kind === SERVER && s.attributes['url.path'] === '/bye'), 'the pending span was flushed');
 });
 
+t.test("SIGTERM, app with its own handler: the app's handler decides (exit 0), spans flushed", async (t) => {
+  const receiver = await startReceiver();
+  const app = await startApp('graceful.cjs', webhookEnv(receiver.url, 'graceful', { OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_METRICS_EXPORTER: 'none' }));
+  t.teardown(async () => { await app.stop(); await receiver.close(); });
+  t.equal((await get(`${app.url}/last`)).status, 200);
+  const end = await app.stop('SIGTERM');
+  t.equal(end.code, 0, 'exit code chosen by the app');
+  t.equal(end.signal, null, 'not killed by the re-raised signal');
+  t.match(app.stdout(), /draining/);
+  t.ok(receiver.spans.some((s) => s.kind === SERVER && s.attributes['url.path'] === '/last'), 'pending span flushed before the app exits');
+});
+
 t.test('SIGTERM with an unreachable collector still ends within the bound', async (t) => {
   const port = await closedPort();
   const app = await startApp('idle-exit.cjs', webhookEnv(`http://127.0.0.1:${port}`, 'term2', { OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS: '1500' }));

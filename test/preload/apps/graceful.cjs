@@ -1,0 +1,10 @@
+// HTTP app with its own SIGTERM handler: closes the server and exits 0 after a short drain.
+const http = require('node:http');
+const ready = require('./ready.cjs');
+const server = http.createServer((req, res) => res.end('graceful'));
+process.on('SIGTERM', () => {
+  process.stdout.write('draining\n');
+  server.close();
+  setTimeout(() => process.exit(0), 300);
+});
+server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => ready(server));
