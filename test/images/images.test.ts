@@ -90,7 +90,7 @@ async function main(t: Test): Promise<void> {
       const owner = c.uid ?? inject.initRunAsUser;
       t.same([...got.values()].filter((e) => e.uid !== owner), [], `${c.name}: files owned by uid ${owner}`);
       t.equal(((await stat(vol)).mode & 0o7777).toString(8), c.mode.toString(8), `${c.name}: volume mode untouched`);
-      await loadsPreload(t, ctrs, bases['WEBHOOK_BASE_IMAGE'] ?? '', vol);
+      await loadsPreload(t, ctrs, bases['WEBHOOK_BASE_IMAGE'] ?? '', vol, c === cases[0]);
     }
     // Control: a directory the user may not write proves the copies above ran without root powers.
     const closed = join(scratch, 'closed');
@@ -173,7 +173,7 @@ async function main(t: Test): Promise<void> {
 }
 
 /** An app container (another uid, the volume at the mount path) starts with the copied preload. */
-async function loadsPreload(t: Test, ctrs: Containers, appBase: string, vol: string): Promise<void> {
+async function loadsPreload(t: Test, ctrs: Containers, appBase: string, vol: string, onHostToo: boolean): Promise<void> {
   const file = join(inject.mountPath, inject.preloadFile);
   const app = await ctrs.from(appBase);
   const env = {
@@ -181,9 +181,12 @@ async function loadsPreload(t: Test, ctrs: Containers, appBase: string, vol: str
     OTEL_SERVICE_NAME: 'images-test',
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
   };
-  const probe = `process.exit(require.cache[${JSON.stringify(file)}] ? 0 : 3)`;
+  // 3: the copied file was not loaded; 4: loaded, but no OpenTelemetry SDK registered its global API
+  const probe = `const api = globalThis[Symbol.for('opentelemetry.js.api.1')];
+    process.exit(!require.cache[${JSON.stringify(file)}] ? 3 : api?.trace === undefined ? 4 : 0)`;
   const r = await ctrs.run(app, ['/nodejs/bin/node', '-e', probe], { user: `${randomUid()}:${randomUid()}`, volumes: { [vol]: inject.mountPath }, env });
-  t.equal(r.code, 0, `app as another uid: NODE_OPTIONS=--require ${file} loads and exits 0`, { stderr: r.stderr });
+  t.equal(r.code, 0, `app as another uid: NODE_OPTIONS=--require ${file} loads, the SDK registers, exit 0`, { stderr: r.stderr });
+  if (!onHostToo) return;
   const t0 = Date.now();
   const host = await sh('setpriv', ['--reuid', String(randomUid()), '--regid', String(randomUid()), '--clear-groups', process.execPath, '--require', join(vol, inject.preloadFile), '-e', '0'], { ...process.env, ...env, NODE_OPTIONS: '' });
   t.equal(host.code, 0, `host node --require <copied>/${inject.preloadFile} -e 0 exits 0 (after ${secs(t0)}, collector unreachable)`, { stderr: host.stderr });
