@@ -129,7 +129,7 @@ export class Containers {
 }
 
 function runFlags(opts: RunOptions): string[] {
-  const flags = ['--isolation=chroot'];
+  const flags = ['--isolation=chroot', '--cap-drop=ALL']; // Pod Security "restricted" drops ALL
   if (opts.user !== undefined) flags.push('--user', opts.user);
   for (const [host, path] of Object.entries(opts.volumes ?? {})) flags.push('-v', `${host}:${path}`);
   for (const [k, v] of Object.entries(opts.env ?? {})) flags.push('--env', `${k}=${v}`);

@@ -23,6 +23,20 @@ const randomUid = (): number => randomInt(20000, 60000);
 
 t.setTimeout(25 * 60 * 1000);
 
+void t.test('Dockerfile: every base image is a build arg whose default is pinned by digest', async (t) => {
+  const text = await readFile(join(root, 'Dockerfile'), 'utf8');
+  const args = new Map([...text.matchAll(/^ARG (\w+)=(\S+)$/gm)].map((m) => [m[1] ?? '', m[2] ?? '']));
+  const stages = new Set([...text.matchAll(/^FROM \S+ AS (\S+)$/gim)].map((m) => m[1]));
+  for (const [, from] of text.matchAll(/^FROM (\S+)/gim)) {
+    if (from === 'scratch' || stages.has(from)) continue;
+    const arg = /^\$\{(\w+)\}$/.exec(from ?? '')?.[1];
+    t.ok(arg !== undefined && args.has(arg), `FROM ${from} is a build arg`);
+    t.match(args.get(arg ?? '') ?? '', /^[\w.-]+(\.[\w-]+)+\/[\w./-]+:[\w.-]+@sha256:[0-9a-f]{64}$/, `${arg} default: registry/name:tag@sha256:<64 hex>`);
+  }
+  t.match(text, /^FROM [^\n]+ AS webhook$/m, 'a webhook target');
+  t.match(text, /^FROM [^\n]+ AS preload$/m, 'a preload target');
+});
+
 const why = await ensureBuildah();
 if (why !== null) {
   t.plan(0, `SKIP images: ${why}`);
