@@ -38,11 +38,8 @@ void t.test('Dockerfile: every base image is a build arg whose default is pinned
 });
 
 const why = await ensureBuildah();
-if (why !== null) {
-  t.plan(0, `SKIP images: ${why}`);
-} else {
-  await t.test('both images built from the Dockerfile and run', main);
-}
+// The only skip: where buildah cannot be installed (not root, no apt-get, no Debian packages).
+await t.test('both images built from the Dockerfile and run', { skip: why ?? false }, main);
 
 async function main(t: Test): Promise<void> {
   const ctrs = new Containers();
