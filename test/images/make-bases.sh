@@ -25,7 +25,7 @@ trap 'rm -rf "$work"' EXIT
 exists() { buildah inspect --type image "$1" >/dev/null 2>&1; }
 
 # The static-ness of busybox is what the init image relies on: refuse anything else.
-if ! file -L "$busybox_bin" | grep -q 'statically linked'; then
+if ldd "$busybox_bin" >/dev/null 2>&1; then # ldd exits non-zero for a static binary
   echo "make-bases: $busybox_bin is not statically linked (install busybox-static)" >&2
   exit 1
 fi
