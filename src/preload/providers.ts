@@ -55,19 +55,23 @@ export function startProviders(config: PreloadConfig, resource: Resource): Provi
   return { tracerProvider, meterProvider: metering(config, resource), loggerProvider: logging(config, resource) };
 }
 
-function bounded(work: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
+/** Resolves true when the work settled, false when `ms` ran out first. */
+function bounded(work: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
     timer.unref();
     work.then(
-      () => { clearTimeout(timer); resolve(); },
-      () => { clearTimeout(timer); resolve(); },
+      () => { clearTimeout(timer); resolve(true); },
+      () => { clearTimeout(timer); resolve(true); },
     );
   });
 }
 
-/** Flushes and shuts every provider down; never rejects and never takes longer than `ms`. */
-export function shutdownProviders(p: Providers, ms: number): Promise<void> {
+/**
+ * Flushes and shuts every provider down; never rejects and never takes longer than `ms`.
+ * Resolves false when it ran out of time (an exporter is still retrying an unreachable collector).
+ */
+export function shutdownProviders(p: Providers, ms: number): Promise<boolean> {
   const all = Promise.allSettled([
     p.tracerProvider?.shutdown(),
     p.meterProvider?.shutdown(),

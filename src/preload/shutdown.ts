@@ -5,7 +5,8 @@
  * only re-raises when it is the sole listener, so it would wait for us forever: listeners that all
  * belong to it count as "no handler of the app's own".
  */
-export type Flush = () => Promise<void>;
+/** Resolves false when the flush ran out of time with exports still pending. */
+export type Flush = () => Promise<boolean>;
 
 export interface SignalProcess {
   pid: number;
@@ -14,6 +15,7 @@ export interface SignalProcess {
   removeListener(event: string, listener: () => void): unknown;
   listenerCount(event: string): number;
   kill(pid: number, signal: string): unknown;
+  exit(code?: number): unknown;
 }
 
 interface SignalExitEmitter {
@@ -32,8 +34,8 @@ export function othersWouldExit(proc: SignalProcess, sig: string, globals: objec
 }
 
 export function installSignalFlush(proc: SignalProcess, flush: Flush): void {
-  let flushing: Promise<void> | undefined;
-  const flushOnce = (): Promise<void> => (flushing ??= flush());
+  let flushing: Promise<boolean> | undefined;
+  const flushOnce = (): Promise<boolean> => (flushing ??= flush());
   for (const sig of ['SIGTERM', 'SIGINT']) {
     const handler = (): void => {
       flushOnce().then(
@@ -46,9 +48,13 @@ export function installSignalFlush(proc: SignalProcess, flush: Flush): void {
     };
     proc.on(sig, handler);
   }
+  // The app is done (its event loop emptied). Flush within the bound; if an exporter is still retrying an
+  // unreachable collector after that, its timers must not keep the finished process alive: exit as it would have.
   proc.once('beforeExit', () => {
     flushOnce().then(
-      () => undefined,
+      (completed) => {
+        if (!completed) proc.exit();
+      },
       () => undefined,
     );
   });

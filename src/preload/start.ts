@@ -82,7 +82,7 @@ export function startPreload(ctx: StartContext, config: PreloadConfig): void {
     if (late.failures.length > 0) ctx.warn(`instrumentation not loaded: ${late.failures.join('; ')}`);
   });
   startMetrics(config, providers);
-  const shutdown = (): Promise<void> => shutdownProviders(providers, config.shutdownTimeoutMs);
+  const shutdown = (): Promise<boolean> => shutdownProviders(providers, config.shutdownTimeoutMs);
   installSignalFlush(ctx.proc, shutdown);
   watchForOwnSdk({ instrumentations: active, shutdown, warn: ctx.warn }, mode === 'sync' || mode === 'async');
   const lines = notices(config, [...selection.unknown, ...detectors.unknown], loaded.failures);

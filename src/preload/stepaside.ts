@@ -13,7 +13,7 @@ export const SDK_MODULES = ['@opentelemetry/sdk-node', '@opentelemetry/sdk-trace
 
 export interface StepAside {
   readonly instrumentations: readonly Instrumentation[];
-  readonly shutdown: () => Promise<void>;
+  readonly shutdown: () => Promise<unknown>;
   readonly warn: (line: string) => void;
 }
 

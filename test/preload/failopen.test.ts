@@ -112,3 +112,15 @@ t.test('an app that starts its own SDK: the preload steps aside, no double spans
   t.ok(servers.every((x) => x.resource['service.name'] === 'own-sdk'), "all from the app's own SDK");
   t.match(app.stderr(), /otel-injector: the application loads its own OpenTelemetry SDK/);
 });
+
+t.test('a short-lived script with an unreachable collector exits within the flush bound, with its own exit code', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const port = await closedPort();
+  const env = { ...webhookEnv(`http://127.0.0.1:${port}`, 'job'), OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS: '1000' };
+  const started = Date.now();
+  const run = spawnSync(process.execPath, ['-e', 'console.log("done"); process.exitCode = 3'], { env, encoding: 'utf8', timeout: 30_000 });
+  const elapsed = Date.now() - started;
+  t.equal(run.stdout.trim(), 'done');
+  t.equal(run.status, 3, 'the exit code the script set');
+  t.ok(elapsed < 5000, `exited ${elapsed} ms after start (flush bound 1000 ms; the exporter alone would retry for ~10 s)`);
+});
