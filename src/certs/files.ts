@@ -9,6 +9,7 @@ import type { Clock } from '../clock.js';
 import { CertificateError } from './errors.js';
 import { describe, validatePair } from './pem.js';
 import type { CertificateSource, TlsMaterial } from './types.js';
+import { notifyListeners } from './listeners.js';
 
 export interface FilesOptions {
   readonly certFile: string;
@@ -139,13 +140,7 @@ export class FilesSource implements CertificateSource {
   }
 
   private emit(material: TlsMaterial): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(material);
-      } catch (error) {
-        this.deps.logger.error({ err: (error as Error).message }, 'certificate change listener failed');
-      }
-    }
+    notifyListeners(this.listeners, material, this.deps.logger);
   }
 
   /** Warns once per distinct problem so a bad pair does not log every poll. */

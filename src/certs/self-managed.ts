@@ -23,6 +23,7 @@ import {
 } from './secret-state.js';
 import type { CertificateSource, TlsMaterial } from './types.js';
 import { WebhookBundleSync, webhooksTrust } from './webhook-sync.js';
+import { notifyListeners } from './listeners.js';
 
 export interface SelfManagedOptions {
   /** Length of each rotation overlap phase; default 2 x check interval + 30 s. */
@@ -233,13 +234,7 @@ export class SelfManagedSource implements CertificateSource {
   }
 
   private emit(material: TlsMaterial): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(material);
-      } catch (error) {
-        this.deps.logger.error({ err: (error as Error).message }, 'certificate change listener failed');
-      }
-    }
+    notifyListeners(this.listeners, material, this.deps.logger);
   }
 }
 
