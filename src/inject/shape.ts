@@ -24,6 +24,23 @@ function namedItems(list: unknown[], path: string, extra?: string): void {
   });
 }
 
+function optionalString(value: unknown, path: string): void {
+  if (value !== undefined && typeof value !== 'string') fail(path, 'a string');
+}
+
+function optionalObject(value: unknown, path: string): void {
+  if (value !== undefined && !isObject(value)) fail(path, 'an object');
+}
+
+function checkEnv(list: unknown[], path: string): void {
+  namedItems(list, path);
+  list.forEach((item, index) => {
+    const entry = item as Json;
+    optionalString(entry.value, `${path}[${index}].value`);
+    optionalObject(entry.valueFrom, `${path}[${index}].valueFrom`);
+  });
+}
+
 function stringMap(value: unknown, path: string): void {
   if (value === undefined || value === null) return;
   if (!isObject(value) || !Object.values(value).every((item) => typeof item === 'string')) {
@@ -36,7 +53,8 @@ function checkContainers(value: unknown, path: string): void {
   namedItems(containers, path);
   containers.forEach((item, index) => {
     const container = item as Json;
-    namedItems(optionalList(container.env, `${path}[${index}].env`), `${path}[${index}].env`);
+    optionalString(container.image, `${path}[${index}].image`);
+    checkEnv(optionalList(container.env, `${path}[${index}].env`), `${path}[${index}].env`);
     optionalList(container.envFrom, `${path}[${index}].envFrom`);
     const mounts = optionalList(container.volumeMounts, `${path}[${index}].volumeMounts`);
     namedItems(mounts, `${path}[${index}].volumeMounts`, 'mountPath');
@@ -46,6 +64,8 @@ function checkContainers(value: unknown, path: string): void {
 function checkMetadata(value: unknown): void {
   if (value === undefined) return;
   if (!isObject(value)) fail('metadata', 'an object');
+  optionalString(value.name, 'metadata.name');
+  optionalString(value.generateName, 'metadata.generateName');
   stringMap(value.labels, 'metadata.labels');
   stringMap(value.annotations, 'metadata.annotations');
   namedItems(optionalList(value.ownerReferences, 'metadata.ownerReferences'), 'metadata.ownerReferences', 'kind');
@@ -63,7 +83,11 @@ export function asPod(object: unknown): Pod {
   if (!Array.isArray(spec.containers)) fail('spec.containers', 'a list');
   checkContainers(spec.containers, 'spec.containers');
   checkContainers(spec.initContainers, 'spec.initContainers');
+  checkContainers(spec.ephemeralContainers, 'spec.ephemeralContainers');
   namedItems(optionalList(spec.volumes, 'spec.volumes'), 'spec.volumes');
-  if (spec.os !== undefined && spec.os !== null && !isObject(spec.os)) fail('spec.os', 'an object');
+  if (spec.os !== undefined && spec.os !== null) {
+    optionalObject(spec.os, 'spec.os');
+    optionalString((spec.os as Json).name, 'spec.os.name');
+  }
   return object as Pod;
 }
