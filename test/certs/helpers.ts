@@ -3,6 +3,7 @@
 import { Writable } from 'node:stream';
 import { request, type Agent } from 'node:https';
 import { pino, type Logger } from 'pino';
+import type { CertConfig } from '../../src/config/index.js';
 import type { Clock } from '../../src/clock.js';
 
 export interface CapturedLogger {
@@ -79,3 +80,19 @@ export function httpsGet(
     req.end();
   });
 }
+
+export const DAY_MS = 86_400_000;
+export const TEST_MWC = 'otel-injector';
+
+/** A self-managed CertConfig for tests: serving certificates live 1 day (the CA 10); checks are driven by the test. */
+export const selfManagedConfig: CertConfig = Object.freeze({
+  mode: 'self-managed',
+  certFile: undefined,
+  keyFile: undefined,
+  secretName: 'otel-injector-tls',
+  namespace: 'otel-injector',
+  serviceName: 'otel-injector',
+  webhookConfigName: TEST_MWC,
+  validityDays: 1,
+  checkIntervalSeconds: 3600,
+});

@@ -12,22 +12,12 @@ import { SelfManagedSource } from '../../src/certs/self-managed.js';
 import type { TlsMaterial } from '../../src/certs/types.js';
 import type { CertConfig } from '../../src/config/index.js';
 import { FakeKubeApi } from '../k8s/fake-api.js';
-import { TestClock, captureLogger, httpsGet, type CapturedLogger } from './helpers.js';
+import { DAY_MS, TEST_MWC, TestClock, captureLogger, httpsGet, selfManagedConfig, type CapturedLogger } from './helpers.js';
 
-const DAY = 86_400_000;
-const MWC = 'otel-injector';
+const DAY = DAY_MS;
+const MWC = TEST_MWC;
 const SECRET = 'otel-injector/otel-injector-tls';
-const config: CertConfig = {
-  mode: 'self-managed',
-  certFile: undefined,
-  keyFile: undefined,
-  secretName: 'otel-injector-tls',
-  namespace: 'otel-injector',
-  serviceName: 'otel-injector',
-  webhookConfigName: MWC,
-  validityDays: 1, // CA: 10 days
-  checkIntervalSeconds: 3600, // checks are driven by the test
-};
+const config: CertConfig = selfManagedConfig;
 
 function replica(api: FakeKubeApi, clock: TestClock, log: CapturedLogger, name: string): SelfManagedSource {
   return new SelfManagedSource({ logger: log.logger.child({ replica: name }), clock, api }, config, {
