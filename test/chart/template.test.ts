@@ -1,24 +1,14 @@
 // helm template over a matrix of values, with Helm 3 and Helm 4; assertions on the parsed objects.
 import t from 'tap';
 import { X509Certificate } from 'node:crypto';
-import forge from 'node-forge';
 import { Certificate, Issuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1';
+import { issueCa } from '../../src/certs/issue.js';
 import { checkCommon, mwcEntry, podTemplate, webhookContainer } from './lib/checks.js';
 import { all, dig, envMap, FULLNAME, HELM_MAJORS, isHook, NAMESPACE, one, render, webhookEnv, type Manifest, type Obj } from './lib/render.js';
 
-function selfSignedPem(): string {
-  const keys = forge.pki.rsa.generateKeyPair(1024);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = keys.publicKey;
-  cert.serialNumber = '01';
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + 86_400_000);
-  const subject = [{ name: 'commonName', value: 'test-ca' }];
-  cert.setSubject(subject);
-  cert.setIssuer(subject);
-  cert.setExtensions([{ name: 'basicConstraints', cA: true }]);
-  cert.sign(keys.privateKey, forge.md.sha256.create());
-  return forge.pki.certificateToPem(cert);
+/** A CA certificate from the project's own issuer (src/certs/issue.ts). */
+async function selfSignedPem(): Promise<string> {
+  return (await issueCa({ commonName: 'test-ca', validityDays: 1, now: new Date() })).certPem;
 }
 
 function rules(m: Manifest): Obj[] {
@@ -117,13 +107,13 @@ for (const major of HELM_MAJORS) {
     });
 
     void t.test('secret: existing Secret, caBundle from PEM or base64', async (t) => {
-      const pem = selfSignedPem();
+      const pem = await selfSignedPem();
       const m = await render(major, { certificates: { mode: 'secret', secret: { name: 'my-tls', caBundle: pem } } });
       checkCommon(t, m);
       const ca = dig(mwcEntry(m), 'clientConfig', 'caBundle') as string;
       const decoded = Buffer.from(ca, 'base64').toString();
       t.equal(decoded.trim(), pem.trim(), 'PEM is base64-encoded into the caBundle');
-      t.equal(new X509Certificate(decoded).subject, 'CN=test-ca');
+      t.equal(new X509Certificate(decoded).subject, 'CN=test-ca\nO=otel-injector');
       const b64 = Buffer.from(pem).toString('base64');
       const m2 = await render(major, { certificates: { mode: 'secret', secret: { name: 'my-tls', caBundle: b64 } } });
       t.equal(dig(mwcEntry(m2), 'clientConfig', 'caBundle'), b64, 'base64 is used as is');

@@ -6,22 +6,14 @@
 // No kubelet or controllers run, so pods never start: this is about the objects Helm writes.
 import t from 'tap';
 import { execFile } from 'node:child_process';
-import forge from 'node-forge';
+import { issueCa } from '../../../src/certs/issue.js';
 import { startControlPlane, type ControlPlane } from '../../e2e/harness.js';
 import { kubectlBin } from '../../support/tools.js';
 import { chartDir, helm, type HelmResult } from '../lib/render.js';
 
-function caPem(): string {
-  const keys = forge.pki.rsa.generateKeyPair(1024);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = keys.publicKey;
-  cert.serialNumber = '01';
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + 86_400_000);
-  cert.setSubject([{ name: 'commonName', value: 'webhook-ca' }]);
-  cert.setIssuer([{ name: 'commonName', value: 'webhook-ca' }]);
-  cert.sign(keys.privateKey, forge.md.sha256.create());
-  return forge.pki.certificateToPem(cert);
+/** A CA certificate from the project's own issuer (src/certs/issue.ts). */
+async function caPem(): Promise<string> {
+  return (await issueCa({ commonName: 'webhook-ca', validityDays: 1, now: new Date() })).certPem;
 }
 
 async function kubectl(cp: ControlPlane, args: string[]): Promise<HelmResult> {
@@ -55,7 +47,7 @@ function entry(mwc: Mwc | undefined): { timeoutSeconds?: number; caBundle?: stri
 
 void t.test('install, caBundle set by the webhook, upgrade, upgrade --force, uninstall', async (t) => {
   const cp = await startControlPlane(t);
-  const bundle = Buffer.from(caPem()).toString('base64');
+  const bundle = Buffer.from(await caPem()).toString('base64');
   for (const major of [3, 4] as const) {
     await t.test(`Helm ${major}`, async (t) => {
       const release = `h${major}`;
@@ -107,7 +99,7 @@ void t.test('the API server stores every object of non-default values (Helm 4 in
   const ns = 'otel-variants';
   const values = [
     '--set', 'certificates.mode=secret', '--set', 'certificates.secret.name=my-tls',
-    '--set-string', `certificates.secret.caBundle=${Buffer.from(caPem()).toString('base64')}`,
+    '--set-string', `certificates.secret.caBundle=${Buffer.from(await caPem()).toString('base64')}`,
     '--set', 'webhook.failurePolicy=Fail', '--set', 'webhook.timeoutSeconds=10',
     '--set', 'namespaceSelector.labelKey=example.com/otel', '--set', 'namespaceSelector.labelValue=on',
     '--set-json', 'inject.extraEnv={"ENABLE_TRACING":"true"}', '--set-json', 'inject.skipOwnerKinds=["Job","CronJob"]',
