@@ -13,6 +13,7 @@ export function testConfig(env: Env = {}): Config {
 
 let counter = 0;
 
+/** An AdmissionReview for a Pod CREATE as kube-apiserver sends it; `overrides` replace request fields. */
 export function reviewOf(pod: unknown, overrides: Partial<AdmissionRequest> = {}): AdmissionReview {
   counter += 1;
   return {
@@ -23,11 +24,18 @@ export function reviewOf(pod: unknown, overrides: Partial<AdmissionRequest> = {}
       kind: { group: '', version: 'v1', kind: 'Pod' },
       resource: { group: '', version: 'v1', resource: 'pods' },
       requestKind: { group: '', version: 'v1', kind: 'Pod' },
+      requestResource: { group: '', version: 'v1', resource: 'pods' },
       namespace: 'bakery-ia',
       operation: 'CREATE',
-      userInfo: { username: 'system:serviceaccount:kube-system:replicaset-controller' },
+      userInfo: {
+        username: 'system:serviceaccount:kube-system:replicaset-controller',
+        uid: '6c3e1f0a-0000-4000-8000-000000000001',
+        groups: ['system:serviceaccounts', 'system:authenticated'],
+      },
       object: pod,
+      oldObject: null,
       dryRun: false,
+      options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions' },
       ...overrides,
     },
   };

@@ -5,6 +5,7 @@
 // restricted (see arbitraries.test.ts).
 import fc from 'fast-check';
 import { envArb, type EnvVar } from './arbitraries-env.js';
+import { reviewOf } from './admission.js';
 import { compareQuantity, parseQuantity } from './quantity.js';
 
 export { envArb, valueFromArb, type EnvVar } from './arbitraries-env.js';
@@ -228,24 +229,7 @@ export function arbAdmissionReview(podArb: fc.Arbitrary<Pod> = arbPod()): fc.Arb
   return fc.record({ pod: podArb, uid: fc.uuid(), ns: namespaceArb, dryRun: fc.boolean() }).map(({ pod, uid, ns, dryRun }) => {
     const meta = (pod.metadata ?? {}) as Record<string, unknown>;
     const namespace = typeof meta.namespace === 'string' ? meta.namespace : ns;
-    return {
-      apiVersion: 'admission.k8s.io/v1',
-      kind: 'AdmissionReview',
-      request: {
-        uid,
-        kind: { group: '', version: 'v1', kind: 'Pod' },
-        resource: { group: '', version: 'v1', resource: 'pods' },
-        requestKind: { group: '', version: 'v1', kind: 'Pod' },
-        requestResource: { group: '', version: 'v1', resource: 'pods' },
-        ...(typeof meta.name === 'string' ? { name: meta.name } : {}),
-        namespace,
-        operation: 'CREATE',
-        userInfo: { username: 'system:serviceaccount:kube-system:replicaset-controller', uid: '6c3e1f0a-0000-4000-8000-000000000001', groups: ['system:serviceaccounts', 'system:authenticated'] },
-        object: pod,
-        oldObject: null,
-        dryRun,
-        options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions' },
-      },
-    };
+    const name = typeof meta.name === 'string' ? { name: meta.name } : {};
+    return reviewOf(pod, { uid, namespace, dryRun, ...name }) as unknown as Record<string, unknown>;
   });
 }
