@@ -1,7 +1,7 @@
 import { ANNOTATION, STATUS_INJECTED } from './annotations.js';
 import { injectContainer, planContainer, type ContainerPlan } from './container.js';
 import { addPreloadVolume, existingVolume } from './init-container.js';
-import { podFacts } from './service.js';
+import { podFacts, type PodFacts } from './service.js';
 import { asPod } from './shape.js';
 import type { Container, InjectContext, InjectResult, Pod } from './types.js';
 
@@ -24,10 +24,9 @@ function skipped(pod: Pod, reason: string): InjectResult {
   return { pod, decision: 'skipped', reason };
 }
 
-function podLevelSkip(pod: Pod, context: InjectContext): string | undefined {
+function podLevelSkip(pod: Pod, facts: PodFacts, context: InjectContext): string | undefined {
   if (pod.spec.os?.name === 'windows') return 'windows pod';
   const owners = pod.metadata?.ownerReferences ?? [];
-  const facts = podFacts(pod.metadata, context.namespace, context.config);
   const kinds = new Set([...owners.map((owner) => owner.kind), facts.workload.kind]);
   const skippedKind = context.config.skipOwnerKinds.find((kind) => kinds.has(kind));
   return skippedKind === undefined ? undefined : `owner kind ${skippedKind} is skipped by configuration`;
@@ -39,7 +38,7 @@ function describeSkips(plans: ReadonlyArray<[Container, ContainerPlan]>): string
     .join('; ');
 }
 
-function injectInto(pod: Pod, original: Pod, context: InjectContext): InjectResult {
+function injectInto(pod: Pod, original: Pod, facts: PodFacts, context: InjectContext): InjectResult {
   const { config } = context;
   const selected = selectedContainers(pod);
   if (selected.length === 0) return skipped(pod, 'no container selected by otel-injector.io/container-names');
@@ -51,7 +50,6 @@ function injectInto(pod: Pod, original: Pod, context: InjectContext): InjectResu
     const alreadyDone = volume !== undefined || plans.some(([, plan]) => plan.kind === 'already');
     return alreadyDone ? { pod: original, decision: 'skipped', reason: 'already injected' } : skipped(pod, skips);
   }
-  const facts = podFacts(pod.metadata, context.namespace, config);
   const volumeName = volume ?? addPreloadVolume(pod.spec, config);
   for (const container of todo) injectContainer(container, facts, volumeName, config);
   setAnnotation(pod, ANNOTATION.status, STATUS_INJECTED);
@@ -72,6 +70,8 @@ export function injectPod(object: unknown, context: InjectContext): InjectResult
   // injector changes is replaced, never edited in place. Unchanged subtrees stay shared, so the diff
   // (which stops at identical references) only walks what changed.
   const pod: Pod = { ...original, spec: { ...original.spec, containers: original.spec.containers.map((c) => ({ ...c })) } };
-  const podSkip = podLevelSkip(pod, context);
-  return podSkip === undefined ? injectInto(pod, original, context) : skipped(pod, podSkip);
+  // Derived once from the admitted metadata (owner, labels, annotations), which the injection never changes.
+  const facts = podFacts(pod.metadata, context.namespace, context.config);
+  const podSkip = podLevelSkip(pod, facts, context);
+  return podSkip === undefined ? injectInto(pod, original, facts, context) : skipped(pod, podSkip);
 }
