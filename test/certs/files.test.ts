@@ -1,6 +1,6 @@
 // src/certs/files.ts: a Kubernetes-style Secret volume (`..data` symlink swap), a live HTTPS
 // server swapping its context, half-written pairs ignored, polling without a watch.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { X509Certificate } from 'node:crypto';
 import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { Agent, createServer } from 'node:https';
@@ -33,6 +33,16 @@ async function secretVolume(pair: IssuedPair): Promise<string> {
   return dir;
 }
 
+/** A CA, two serving certificates from it, and a Secret-like volume holding the first (removed at teardown). */
+async function rotatingVolume(t: Test): Promise<{ ca: IssuedPair; first: IssuedPair; second: IssuedPair; dir: string }> {
+  const ca = await issueCa({ commonName: 'files-ca', validityDays: 10, now });
+  const first = await issueServingCert(ca, { hosts, validityDays: 1, now });
+  const second = await issueServingCert(ca, { hosts, validityDays: 2, now });
+  const dir = await secretVolume(first);
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  return { ca, first, second, dir };
+}
+
 function serial(pem: string): string {
   return new X509Certificate(pem).serialNumber;
 }
@@ -42,11 +52,7 @@ function nextChange(source: FilesSource): Promise<TlsMaterial> {
 }
 
 t.test('a ..data symlink swap reaches a live server: new connections get the new cert, old ones keep working', async (t) => {
-  const ca = await issueCa({ commonName: 'files-ca', validityDays: 10, now });
-  const first = await issueServingCert(ca, { hosts, validityDays: 1, now });
-  const second = await issueServingCert(ca, { hosts, validityDays: 2, now });
-  const dir = await secretVolume(first);
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const { ca, first, second, dir } = await rotatingVolume(t);
   const log = captureLogger();
   const source = new FilesSource(
     { logger: log.logger, clock: new TestClock() },
@@ -83,11 +89,7 @@ t.test('a ..data symlink swap reaches a live server: new connections get the new
 });
 
 t.test('a half-written or invalid pair is ignored with a warning and the old one kept', async (t) => {
-  const ca = await issueCa({ commonName: 'files-ca', validityDays: 10, now });
-  const first = await issueServingCert(ca, { hosts, validityDays: 1, now });
-  const second = await issueServingCert(ca, { hosts, validityDays: 2, now });
-  const dir = await secretVolume(first);
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const { ca, first, second, dir } = await rotatingVolume(t);
   const log = captureLogger();
   const source = new FilesSource(
     { logger: log.logger, clock: new TestClock() },
@@ -117,11 +119,7 @@ t.test('a half-written or invalid pair is ignored with a warning and the old one
 });
 
 t.test('without a watch the periodic check picks up a change', async (t) => {
-  const ca = await issueCa({ commonName: 'files-ca', validityDays: 10, now });
-  const first = await issueServingCert(ca, { hosts, validityDays: 1, now });
-  const second = await issueServingCert(ca, { hosts, validityDays: 2, now });
-  const dir = await secretVolume(first);
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const { ca, first, second, dir } = await rotatingVolume(t);
   const source = new FilesSource(
     { logger: captureLogger().logger, clock: new TestClock() },
     { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key'), checkIntervalSeconds: 1, watch: false },
