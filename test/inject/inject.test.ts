@@ -228,6 +228,25 @@ t.test('PYTHONPATH from valueFrom leaves python out of that container, node stil
   t.equal(kubeletEnv(withLate.pod.spec.containers[1], withLate.pod).get('PYTHONPATH'), '/otel-injector/python');
 });
 
+t.test('on reinvocation the status names the runtimes of the containers injected before, too', async (t) => {
+  const pod = deploymentPod();
+  pod.spec.containers[0].env.push({ name: 'NODE_OPTIONS', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } });
+  const first = admit(pod);
+  t.equal(first.pod.metadata.annotations['otel-injector.io/status'], 'injected: python');
+  first.pod.spec.containers.push({
+    name: 'late',
+    image: 'node:20',
+    env: [{ name: 'PYTHONPATH', valueFrom: { configMapKeyRef: { name: 'py', key: 'path' } } }],
+  });
+  const second = admit(first.pod);
+  t.equal(second.pod.metadata.annotations['otel-injector.io/status'], 'injected: node,python', 'python from api, node from late');
+  t.equal(
+    second.pod.metadata.annotations['otel-injector.io/skipped-containers'],
+    'api: node: NODE_OPTIONS comes from valueFrom; late: python: PYTHONPATH comes from valueFrom',
+  );
+  t.same(second.ops.filter((op) => op.path.startsWith('/spec/containers/0')), [], 'api is not touched again');
+});
+
 t.test("another injector's PYTHONPATH or NODE_OPTIONS leaves only that runtime out", async (t) => {
   const pod = deploymentPod();
   pod.spec.containers[0].env.push({
