@@ -75,4 +75,8 @@ void t.test('Helm 4: NOTES.txt prints the label command and how to check a pod',
   t.ok(notes.includes(`kubectl -n ${NAMESPACE} rollout status deployment/${FULLNAME}`), 'how to wait for the webhook');
   t.ok(notes.includes("jsonpath='{.metadata.annotations.otel-injector\\.io/status}"), 'how to check a pod');
   t.ok(notes.includes(`helm test ${RELEASE} -n ${NAMESPACE}`), 'how to run the test hook');
+  t.ok(notes.includes('instrumented for the runtimes named (node,python\n   are configured'), 'the configured runtimes');
+  const pythonOnly = await helm(4, ['install', RELEASE, chartDir, '--namespace', NAMESPACE, '--dry-run=client', '--set', 'inject.runtimes={python}']);
+  t.equal(pythonOnly.code, 0, pythonOnly.stderr);
+  t.ok(pythonOnly.stdout.includes('runtimes named (python\n'), 'follows inject.runtimes');
 });
