@@ -11,6 +11,8 @@ standard library and pip:
   python3.X build_lib.py native --requirements FILE --out DIR
       pip download the psutil abi3 wheels for the four Linux platforms and unpack them to
       DIR/<tag>/ (tags: manylinux_x86_64, manylinux_aarch64, musllinux_x86_64, musllinux_aarch64).
+  python3.X -I -S build_lib.py verify --out PYTHON_DIR
+      imports from PYTHON_DIR/lib/cp3X.zip (and native/) alone; see verify().
 
 Every file is written with fixed timestamps and modes in sorted order: the same inputs give the same
 zip. Prints one JSON line with what it built.
@@ -19,6 +21,7 @@ zip. Prints one JSON line with what it built.
 import argparse
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -276,16 +279,81 @@ def build_native(args):
         shutil.rmtree(work, ignore_errors=True)
 
 
+# ---- verify -------------------------------------------------------------------------------------
+PROBE_MODULES = [
+    'opentelemetry.trace', 'opentelemetry.sdk.trace', 'opentelemetry.sdk.trace.export', 'opentelemetry.sdk.metrics',
+    'opentelemetry.sdk.metrics.export', 'opentelemetry.sdk._logs', 'opentelemetry.sdk.resources', 'opentelemetry.propagate',
+    'opentelemetry.instrumentation.asgi', 'opentelemetry.instrumentation.wsgi', 'opentelemetry.instrumentation.dbapi',
+    'wrapt', 'packaging.version',
+]
+
+
+def native_tag():
+    libc = 'musllinux' if any(n.startswith('ld-musl-') for n in os.listdir('/lib')) else 'manylinux'
+    machine = {'arm64': 'aarch64', 'amd64': 'x86_64'}.get(platform.machine().lower(), platform.machine().lower())
+    return '%s_%s' % (libc, machine)
+
+
+def verify(args):
+    """Run with -I -S: every .pyc of lib/cp3X.zip loads in this interpreter, the SDK and each instrumentor
+    import from the zip alone (an instrumentor whose library is absent may fail on that library only),
+    wrapt runs without its C extension, importlib.metadata sees every dist at the manifest's version,
+    and psutil imports from native/<this platform>."""
+    import importlib
+    import zipimport
+    from importlib import metadata
+    zip_path = os.path.join(args.out, 'lib', tag() + '.zip')
+    with open(os.path.join(args.out, 'lib', tag() + '.json')) as f:
+        info = json.load(f)
+    sys.path.append(zip_path)
+    with zipfile.ZipFile(zip_path) as z:
+        names = [n for n in z.namelist() if n.endswith('.pyc')]
+    for n in names:  # magic number and marshal format of this interpreter
+        d, _, base = n.rpartition('/')
+        zipimport.zipimporter(zip_path + '/' + d if d else zip_path).get_code(base[:-4])
+    ours = {n.split('/')[0].replace('.pyc', '') for n in names}
+    probes = [(m, False) for m in PROBE_MODULES] + [(v['entry_point'].split(':')[0], True) for v in info['instrumentations'].values()]
+    imported = 0
+    for name, may_lack_library in probes:
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if may_lack_library and (e.name or '').split('.')[0] not in ours:
+                continue
+            raise
+        if not getattr(mod, '__file__', '').startswith(zip_path + '/'):
+            raise SystemExit('verify: %s came from %s, not the zip' % (name, getattr(mod, '__file__', None)))
+        imported += 1
+    if 'wrapt._wrappers' in sys.modules:
+        raise SystemExit('verify: wrapt loaded its C extension')
+    for name, d in info['dists'].items():
+        if name not in info.get('native', {}) and metadata.version(name) != d['version']:
+            raise SystemExit('verify: importlib.metadata sees %s %s, manifest %s' % (name, metadata.version(name), d['version']))
+    native = os.path.join(args.out, 'native', native_tag())
+    extra = ''
+    if os.path.isdir(native):
+        sys.path.append(native)
+        import psutil
+        if not psutil.__file__.startswith(native + '/'):
+            raise SystemExit('verify: psutil came from %s' % psutil.__file__)
+        psutil.Process().memory_info()
+        extra = ', psutil from native/' + native_tag()
+    print('%d .pyc load, %d/%d modules import without their libraries, %d dists seen by importlib.metadata%s'
+          % (len(names), imported, len(probes), len(info['dists']), extra))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('what', choices=['lib', 'native'])
-    parser.add_argument('--requirements', required=True)
+    parser.add_argument('what', choices=['lib', 'native', 'verify'])
+    parser.add_argument('--requirements')
     parser.add_argument('--out', required=True)
     parser.add_argument('--mount', default='/otel-injector', help='where the payload lands in the pod (paths in tracebacks)')
     args = parser.parse_args()
     if sys.version_info < (3, 9):
         raise SystemExit('build_lib: needs CPython 3.9+, got %s' % sys.version.split()[0])
-    (build_lib if args.what == 'lib' else build_native)(args)
+    if args.what != 'verify' and not args.requirements:
+        parser.error('--requirements is needed')
+    {'lib': build_lib, 'native': build_native, 'verify': verify}[args.what](args)
 
 
 if __name__ == '__main__':
