@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds dist/preload/python/ (the Python payload; layout in docs/preload-python.md, "Build"):
+// Builds dist/preload/python/ (the Python payload; layout in docs/preload-python-build.md):
 //   sitecustomize.py, _otel_injector/   copied as .py from src/preload-python/
 //   lib/cp3X.zip, lib/cp3X.json         per CPython minor, built BY that interpreter
 //                                       (scripts/preload-python/build_lib.py lib)
@@ -160,6 +160,10 @@ export function buildPython(out, { quiet = false, allowMissing = false, log = (l
   const native = buildCached({ cacheDir, key: `native-${sha(psutilPin, buildScript)}`, python: newest[1].python, args: ['native', '--requirements', req310], what: 'download psutil wheels' });
   cpSync(native.dir, join(pyDir, 'native'), { recursive: true, filter: (p) => !p.endsWith('/.done') });
   for (const tag of NATIVE_TAGS) if (!existsSync(join(pyDir, 'native', tag, 'psutil'))) throw new BuildError(`native/${tag}/psutil missing`);
+  for (const [minor, py] of pythons) {
+    const r = sh(py.python, [BUILD_LIB, 'native-pyc', '--out', pyDir]);
+    if (r.code !== 0) throw new BuildError(`native-pyc with ${py.python} failed:\n${(r.stdout + r.stderr).slice(-3000)}`);
+  }
   for (const [minor, py] of pythons) lines.push(`verify ${cpTag(minor)}: ${verify(py.python, pyDir, minor)}`);
   const files = walk(pyDir);
   const result = { files: files.length, bytes: size(files), versions: [...pythons.keys()] };

@@ -10,7 +10,7 @@
 //                           registry the instrumentations use must be that same on-disk module (a bundled
 //                           copy is a second registry the loader never calls: ESM imports silently go
 //                           unhooked). Its dependencies are bundled into its entry files: no node_modules.
-//   python/                 the Python payload (scripts/build-preload-python.mjs, docs/preload-python.md)
+//   python/                 the Python payload (scripts/build-preload-python.mjs, docs/preload-python-build.md)
 // Usage: node scripts/build-preload.mjs [outDir] [--quiet] [--skip-python] [--allow-missing-python]
 //   --skip-python: Node only (the Dockerfile builds python/ in its own per-version stages)
 import { build } from 'esbuild';

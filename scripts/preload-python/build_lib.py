@@ -1,4 +1,4 @@
-"""Builds one CPython minor's part of the Python payload (docs/preload-python.md, "Build").
+"""Builds one CPython minor's part of the Python payload (docs/preload-python-build.md).
 
 Run BY the interpreter the payload is for (the compiled .pyc are that interpreter's), with only the
 standard library and pip:
@@ -11,6 +11,9 @@ standard library and pip:
   python3.X build_lib.py native --requirements FILE --out DIR
       pip download the psutil abi3 wheels for the four Linux platforms and unpack them to
       DIR/<tag>/ (tags: manylinux_x86_64, manylinux_aarch64, musllinux_x86_64, musllinux_aarch64).
+  python3.X build_lib.py native-pyc --out PYTHON_DIR
+      compiles PYTHON_DIR/native/*/psutil/*.py for this interpreter into __pycache__ (unchecked-hash):
+      the app's uid cannot write there, so without them every start would compile psutil again.
   python3.X -I -S build_lib.py verify --out PYTHON_DIR
       imports from PYTHON_DIR/lib/cp3X.zip (and native/) alone; see verify().
 
@@ -279,6 +282,20 @@ def build_native(args):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def native_pyc(args):
+    native = os.path.join(args.out, 'native')
+    mount = '%s/python' % args.mount.rstrip('/')
+    run([sys.executable, '-m', 'compileall', '-q', '-f', '-j', '0', '--invalidation-mode', 'unchecked-hash',
+         '-s', args.out, '-p', mount, native])
+    n = 0
+    for dirpath, _, filenames in os.walk(native):
+        for f in filenames:
+            if f.endswith('.pyc'):
+                os.chmod(os.path.join(dirpath, f), 0o644)
+                n += 1
+    print(json.dumps({'native_pyc': n, 'python': '%d.%d' % sys.version_info[:2]}))
+
+
 # ---- verify -------------------------------------------------------------------------------------
 PROBE_MODULES = [
     'opentelemetry.trace', 'opentelemetry.sdk.trace', 'opentelemetry.sdk.trace.export', 'opentelemetry.sdk.metrics',
@@ -337,23 +354,27 @@ def verify(args):
         if not psutil.__file__.startswith(native + '/'):
             raise SystemExit('verify: psutil came from %s' % psutil.__file__)
         psutil.Process().memory_info()
-        extra = ', psutil from native/' + native_tag()
+        stale = [m for m in list(sys.modules.values()) if getattr(m, '__name__', '').startswith('psutil')
+                 and getattr(m, '__file__', '').endswith('.py') and not os.path.exists(getattr(m.__spec__, 'cached', None) or '/nonexistent')]
+        if stale:
+            raise SystemExit('verify: psutil modules without a .pyc for this interpreter: %s' % ', '.join(m.__name__ for m in stale))
+        extra = ', psutil from native/' + native_tag() + ' (precompiled)'
     print('%d .pyc load, %d/%d modules import without their libraries, %d dists seen by importlib.metadata%s'
           % (len(names), imported, len(probes), len(info['dists']), extra))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('what', choices=['lib', 'native', 'verify'])
+    parser.add_argument('what', choices=['lib', 'native', 'native-pyc', 'verify'])
     parser.add_argument('--requirements')
     parser.add_argument('--out', required=True)
     parser.add_argument('--mount', default='/otel-injector', help='where the payload lands in the pod (paths in tracebacks)')
     args = parser.parse_args()
     if sys.version_info < (3, 9):
         raise SystemExit('build_lib: needs CPython 3.9+, got %s' % sys.version.split()[0])
-    if args.what != 'verify' and not args.requirements:
+    if args.what in ('lib', 'native') and not args.requirements:
         parser.error('--requirements is needed')
-    {'lib': build_lib, 'native': build_native, 'verify': verify}[args.what](args)
+    {'lib': build_lib, 'native': build_native, 'native-pyc': native_pyc, 'verify': verify}[args.what](args)
 
 
 if __name__ == '__main__':
