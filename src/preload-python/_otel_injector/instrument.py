@@ -122,13 +122,15 @@ SYSTEM_METRICS = {
 }
 
 
-def system_metrics(manifest):
+def system_metrics(manifest, native=None):
     """Starts the system-metrics instrumentation (process.* and system.* from psutil); False when psutil
     is not importable on this platform (no native build for it)."""
     info = (manifest.get('instrumentations') or {}).get('system_metrics') or \
         (manifest.get('instrumentations') or {}).get('system-metrics')
     if info is None:
         return False
+    if native is not None and native not in sys.path:
+        sys.path.append(native)  # after the app's paths: the app's own psutil wins
     try:
         import psutil  # noqa: F401  (native/<tag>, or the app's own)
     except Exception:

@@ -68,6 +68,7 @@ def setup(cfg, resource_attrs):
             export_interval_millis=cfg['metric_interval_ms'])
         sdk = MeterProvider(resource=resource, metric_readers=[reader], shutdown_on_exit=False)
         state['meter'] = sdk
+        state['reader'] = reader
         metrics.set_meter_provider(sdk)
     if 'logs' in exporters:
         from opentelemetry import _logs
@@ -78,11 +79,40 @@ def setup(cfg, resource_attrs):
         state['logger'] = sdk
         _logs.set_logger_provider(sdk)
     _watch_app_providers()
+    import atexit
+    atexit.register(_join_step_aside)
+
+
+def _join_step_aside():
+    """At exit after a step-aside: let our last flush finish (bounded by its own 3 s)."""
+    t = state['shutdown_thread']
+    if t is not None:
+        t.join(4.0)
+
+
+def before_first_collect(callback):
+    """Runs callback() once, right before the metric reader's first periodic collection (in the
+    reader's thread); not at all when the first collection is the final flush at exit or a signal."""
+    reader = state.get('reader')
+    if reader is None:
+        return
+    original = reader.collect
+
+    def collect(*args, **kwargs):
+        reader.collect = original
+        if not state.get('flushing') and not state['stepped_aside']:
+            try:
+                callback()
+            except Exception:
+                pass
+        return original(*args, **kwargs)
+    reader.collect = collect
 
 
 def flush(timeout_s):
     """force_flush of every provider of ours, all within timeout_s together."""
     deadline = time.monotonic() + timeout_s
+    state['flushing'] = True
     for key in ('tracer', 'logger', 'meter'):
         provider = state[key]
         left = deadline - time.monotonic()
