@@ -63,7 +63,7 @@ def _start(cfg):
     # Ours go to the END: the app's own packages always win.
     sys.path.append(zip_path)  # native/<tag> (psutil) is appended when system metrics start
     from . import entry_points
-    entry_points.install(manifest.get('entry_points'))
+    entry_points.install(manifest.get('entry_points'), manifest.get('dists'))
     _setup(cfg, manifest, app_dists, native)
 
 

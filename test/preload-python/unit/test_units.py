@@ -178,3 +178,19 @@ def test_post_import_hook_runs_after_the_module_executed(tmp_path):
 
 def test_severity_numbers():
     assert [logbridge.severity_number(n) for n in (10, 20, 30, 40, 50, 0, 5, 25)] == [5, 9, 13, 17, 21, 0, 2, 10]
+
+
+def test_entry_points_from_the_manifest_and_fallback():
+    from _otel_injector import entry_points
+    mod = entry_points.make_module(
+        {'opentelemetry_propagator': {'tracecontext': 'opentelemetry.trace.propagation.tracecontext:TraceContextTextMapPropagator'}},
+        {'opentelemetry-sdk': {'version': '9.9.9'}, 'pytest': {'version': '0.0.1'}})
+    found = mod.entry_points(group='opentelemetry_propagator', name='tracecontext')
+    assert [ep.name for ep in found] == ['tracecontext']
+    assert type(next(iter(found)).load()()).__name__ == 'TraceContextTextMapPropagator'
+    assert list(mod.entry_points(group='opentelemetry_propagator', name='no-such')) == []  # real scan: none either
+    assert [ep.name for ep in mod.entry_points(group='console_scripts', name='pytest')] == ['pytest']  # real scan
+    assert mod.version('opentelemetry_sdk') == '9.9.9'
+    import pytest as real
+    assert mod.version('pytest') == real.__version__  # not an opentelemetry-* dist: the real metadata
+    assert issubclass(mod.PackageNotFoundError, Exception)
