@@ -120,8 +120,13 @@ def test_find_conflict():
     c = conflicts.find_conflict({'typing-extensions': '4.1.0'}, MANIFEST)
     assert conflicts.message(c) == ('typing-extensions 4.1.0 in the app, the injected instrumentation needs '
                                     '>=4.5.0 (4.16.0)')
-    assert conflicts.find_conflict({'opentelemetry-api': '1.30.0'}, MANIFEST)[:3] == ('opentelemetry-api', '1.30.0', '==1.45.1')
+    assert conflicts.find_conflict({'opentelemetry-api': '1.30.0'}, MANIFEST)[:3] == ('opentelemetry-api', '1.30.0', '==1.45.*')
     assert conflicts.find_conflict({'opentelemetry-api': '1.45.1'}, MANIFEST) is None
+    # FastAPI brings the API itself: another patch of our minor is fine, another minor is not
+    assert conflicts.find_conflict({'opentelemetry-api': '1.45.2'}, MANIFEST) is None
+    assert conflicts.find_conflict({'opentelemetry-api': '1.46.0'}, MANIFEST)[:3] == ('opentelemetry-api', '1.46.0', '==1.45.*')
+    assert conflicts.find_conflict({'opentelemetry-api': '1.45.3rc1'}, MANIFEST) is not None
+    assert conflicts.find_conflict({'opentelemetry-sdk': '1.45.2'}, {'opentelemetry-sdk': {'version': '1.45.1'}}) is not None
     assert conflicts.find_conflict({'wrapt': '3.1.0'}, MANIFEST)[2] == '<3.0.0,>=1.0.0'
 
 
