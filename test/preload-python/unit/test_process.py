@@ -301,3 +301,18 @@ def test_no_entry_point_scan_at_start(receiver):
                 app_env(receiver.endpoint, OTEL_PROPAGATORS='tracecontext,baggage'))
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ['False', 'False']
+
+
+def test_library_version_outside_the_instrumentation_is_left_alone_with_one_line(receiver, tmp_path):
+    site = tmp_path / 'libs'
+    (site / 'sqlalchemy').mkdir(parents=True)
+    (site / 'sqlalchemy' / '__init__.py').write_text('')
+    (site / 'SQLAlchemy-99.0.0.dist-info').mkdir()
+    env = app_env(receiver.endpoint, OTEL_METRICS_EXPORTER='none')
+    env['PYTHONPATH'] = PAYLOAD + os.pathsep + str(site)
+    r = run_app('import sys, sqlalchemy; print(any(m.startswith("opentelemetry.instrumentation") for m in sys.modules))',
+                env)
+    assert r.returncode == 0 and r.stdout.strip() == 'False', r.stderr
+    lines = ours(r.stderr)
+    assert len(lines) == 1 and lines[0].startswith(
+        'otel-injector: python: sqlalchemy 99.0.0 is outside what the sqlalchemy instrumentation supports (')
