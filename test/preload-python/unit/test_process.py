@@ -316,3 +316,29 @@ def test_library_version_outside_the_instrumentation_is_left_alone_with_one_line
     lines = ours(r.stderr)
     assert len(lines) == 1 and lines[0].startswith(
         'otel-injector: python: sqlalchemy 99.0.0 is outside what the sqlalchemy instrumentation supports (')
+
+
+def test_sigint_flushes_then_keyboardinterrupt_as_usual(receiver):
+    code = textwrap.dedent('''
+        import sys, time
+        from opentelemetry import trace
+        with trace.get_tracer("t").start_as_current_span("before-sigint"):
+            pass
+        print("ready", flush=True)
+        try:
+            time.sleep(60)
+        except KeyboardInterrupt:
+            print("KeyboardInterrupt reached the app", flush=True)
+            raise
+    ''')
+    p = _start(code, app_env(receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY='60000', OTEL_METRICS_EXPORTER='none'))
+    try:
+        assert p.stdout.readline().strip() == 'ready'
+        p.send_signal(signal.SIGINT)
+        p.wait(timeout=20)
+    finally:
+        p.kill()
+    assert p.stdout.read().strip() == 'KeyboardInterrupt reached the app'
+    assert 'KeyboardInterrupt' in p.stderr.read()
+    assert p.returncode == -signal.SIGINT  # what CPython does for an uncaught KeyboardInterrupt
+    assert [s.name for _, s in receiver.spans()] == ['before-sigint']
