@@ -324,8 +324,8 @@ def test_sigint_flushes_then_keyboardinterrupt_as_usual(receiver):
         from opentelemetry import trace
         with trace.get_tracer("t").start_as_current_span("before-sigint"):
             pass
-        print("ready", flush=True)
         try:
+            print("ready", flush=True)
             time.sleep(60)
         except KeyboardInterrupt:
             print("KeyboardInterrupt reached the app", flush=True)
