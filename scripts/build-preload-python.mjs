@@ -159,6 +159,7 @@ export async function buildPython(out, { quiet = false, allowMissing = false, lo
   const minors = MINORS.filter((m) => requirementsFor(src, m) !== undefined);
   if (!minors.includes('3.13')) throw new BuildError(`${join(src, 'requirements/py310plus.txt')} is missing`);
   const pythons = findInterpreters(minors, { allowMissing, log });
+  if (pythons.size === 0) throw new BuildError('no CPython interpreter at all: nothing to build python/ with');
   const buildScript = readFileSync(BUILD_LIB, 'utf8');
   const lines = [];
   for (const [minor, py] of [...pythons].sort((a, b) => MINORS.indexOf(a[0]) - MINORS.indexOf(b[0]))) {
