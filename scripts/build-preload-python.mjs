@@ -154,13 +154,13 @@ export async function buildPython(out, { quiet = false, allowMissing = false, lo
   const pyDir = join(out, 'python');
   const cacheDir = join(root, '.cache', 'preload-python');
   const t0 = Date.now();
-  rmSync(pyDir, { recursive: true, force: true });
-  mkdirSync(join(pyDir, 'lib'), { recursive: true });
-  copySource(src, pyDir);
   const minors = MINORS.filter((m) => requirementsFor(src, m) !== undefined);
   if (!minors.includes('3.13')) throw new BuildError(`${join(src, 'requirements/py310plus.txt')} is missing`);
   const pythons = findInterpreters(minors, { allowMissing, log });
   if (pythons.size === 0) throw new BuildError('no CPython interpreter at all: nothing to build python/ with');
+  rmSync(pyDir, { recursive: true, force: true });
+  mkdirSync(join(pyDir, 'lib'), { recursive: true });
+  copySource(src, pyDir);
   const buildScript = readFileSync(BUILD_LIB, 'utf8');
   const lines = [];
   for (const [minor, py] of [...pythons].sort((a, b) => MINORS.indexOf(a[0]) - MINORS.indexOf(b[0]))) {
