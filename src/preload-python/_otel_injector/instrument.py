@@ -97,8 +97,9 @@ def _wrap_django_setup(django, info):
         try:
             django.setup = original
             apply('django', info)
-        except Exception:
-            pass
+        except Exception as e:
+            messages.say('instrumentation django failed, the app runs without it: %s: %s' % (type(e).__name__, e),
+                         once_key='failed-django')
         return result
     django.setup = setup
 

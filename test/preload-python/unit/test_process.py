@@ -4,7 +4,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import textwrap
 import time
 
@@ -342,3 +341,40 @@ def test_sigint_flushes_then_keyboardinterrupt_as_usual(receiver):
     assert 'KeyboardInterrupt' in p.stderr.read()
     assert p.returncode == -signal.SIGINT  # what CPython does for an uncaught KeyboardInterrupt
     assert [s.name for _, s in receiver.spans()] == ['before-sigint']
+
+
+def test_python_without_a_build_starts_untouched_with_one_line(tmp_path, receiver):
+    # what a Python newer than the payload (3.14) sees: no lib/cp3X.zip for it
+    import shutil
+    from conftest import TAG
+    payload = tmp_path / 'python'
+    shutil.copytree(PAYLOAD, str(payload), symlinks=True,
+                    ignore=lambda d, names: [n for n in names if n.startswith(TAG + '.')])
+    env = app_env(receiver.endpoint)
+    env['PYTHONPATH'] = str(payload)
+    r = run_app('import sys; print("opentelemetry" in sys.modules, any(p.startswith(%r) for p in sys.path[1:]))'
+                % (str(payload) + '/'), env)
+    assert r.returncode == 0 and r.stdout.split() == ['False', 'False'], r.stderr
+    lines = ours(r.stderr)
+    assert len(lines) == 1 and lines[0].startswith('otel-injector: python: not instrumented: Python 3.')
+    assert lines[0].endswith('is not supported (supported: 3.9 to 3.13)')
+
+
+def test_django_is_instrumented_after_setup_not_at_import(receiver, tmp_path):
+    # settings exist only after django.setup(): DjangoInstrumentor must wait for it (a stand-in django)
+    site = tmp_path / 'libs'
+    (site / 'django').mkdir(parents=True)
+    (site / 'django' / '__init__.py').write_text('VERSION = (4, 2, 0)\ncalls = []\ndef setup(set_prefix=True):\n'
+                                                 '    calls.append(set_prefix)\n')
+    (site / 'Django-4.2.0.dist-info').mkdir()
+    code = textwrap.dedent('''
+        import sys, django
+        at_import = any(m.startswith("opentelemetry.instrumentation") for m in sys.modules)
+        django.setup(set_prefix=False)
+        print(at_import, django.calls, "opentelemetry.instrumentation" in sys.modules)
+    ''')
+    env = app_env(receiver.endpoint, OTEL_METRICS_EXPORTER='none')
+    env['PYTHONPATH'] = PAYLOAD + os.pathsep + str(site)
+    r = run_app(code, env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ['False', '[False]', 'True']
