@@ -33,15 +33,14 @@ def _gated_classes():
         def __getattr__(self, attr):
             return getattr(self._inner, attr)
 
-    class GatedTracerProvider(trace.TracerProvider):
-        def __init__(self, inner):
-            self._inner = inner
+    from opentelemetry.sdk.trace import TracerProvider
+
+    class GatedTracerProvider(TracerProvider):
+        """The SDK's TracerProvider (apps that check isinstance or add a span processor to the global
+        provider keep working) whose tracers are gated."""
 
         def get_tracer(self, *args, **kwargs):
-            return GatedTracer(self._inner.get_tracer(*args, **kwargs))
-
-        def __getattr__(self, attr):
-            return getattr(self._inner, attr)
+            return GatedTracer(super().get_tracer(*args, **kwargs))
 
     return GatedTracerProvider
 
@@ -53,12 +52,11 @@ def setup(cfg, resource_attrs):
     exporters = cfg['exporters']
     if 'traces' in exporters:
         from opentelemetry import trace
-        from opentelemetry.sdk.trace import TracerProvider
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
-        sdk = TracerProvider(resource=resource, shutdown_on_exit=False)
+        sdk = _gated_classes()(resource=resource, shutdown_on_exit=False)
         sdk.add_span_processor(BatchSpanProcessor(otlp_export.span_exporter(exporters['traces'])))
         state['tracer'] = sdk
-        trace.set_tracer_provider(_gated_classes()(sdk))
+        trace.set_tracer_provider(sdk)
     if 'metrics' in exporters:
         from opentelemetry import metrics
         from opentelemetry.sdk.metrics import MeterProvider
@@ -138,7 +136,7 @@ _KIND = {'tracer': 'TracerProvider', 'meter': 'MeterProvider', 'logger': 'Logger
 def _is_ours(provider):
     for key in ('tracer', 'meter', 'logger'):
         ours = state[key]
-        if ours is not None and (provider is ours or getattr(provider, '_inner', None) is ours):
+        if ours is not None and provider is ours:
             return True
     return False
 

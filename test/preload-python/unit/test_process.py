@@ -164,10 +164,11 @@ def test_unreachable_collector_exits_promptly_with_one_line():
 def test_app_with_its_own_sdk_exports_itself(receiver):
     code = textwrap.dedent('''
         from opentelemetry import trace
+        from opentelemetry.sdk.trace import TracerProvider
+        print("global is an SDK TracerProvider:", isinstance(trace.get_tracer_provider(), TracerProvider))
         tracer = trace.get_tracer("early")
         with tracer.start_as_current_span("ours-before"):
             pass
-        from opentelemetry.sdk.trace import TracerProvider
         from opentelemetry.sdk.trace.export import SimpleSpanProcessor
         from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
         mem = InMemorySpanExporter()
@@ -188,6 +189,7 @@ def test_app_with_its_own_sdk_exports_itself(receiver):
     ''')
     r = run_app(code, app_env(receiver.endpoint))
     assert r.returncode == 0, r.stderr
+    assert 'global is an SDK TracerProvider: True' in r.stdout
     assert "app exported: ['app-span']" in r.stdout
     assert 'parent: True' in r.stdout  # our stepped-aside tracer records nothing and is no one's parent
     assert "meter provider is the app's: True" in r.stdout
