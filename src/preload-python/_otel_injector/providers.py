@@ -101,8 +101,9 @@ def before_first_collect(callback):
         if not state.get('flushing') and not state['stepped_aside']:
             try:
                 callback()
-            except Exception:
-                pass
+            except Exception as e:
+                messages.say('process/system metrics not started: %s: %s' % (type(e).__name__, e),
+                             once_key='system-metrics')
         return original(*args, **kwargs)
     reader.collect = collect
 

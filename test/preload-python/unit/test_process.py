@@ -380,3 +380,14 @@ def test_django_is_instrumented_after_setup_not_at_import(receiver, tmp_path):
     r = run_app(code, env)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ['False', '[False]', 'True']
+
+
+def test_process_and_system_metrics_from_the_first_collection(receiver):
+    r = run_app('import time; time.sleep(2.5)', app_env(receiver.endpoint, OTEL_METRIC_EXPORT_INTERVAL='400',
+                                                        OTEL_TRACES_EXPORTER='none', OTEL_LOGS_EXPORTER='none'))
+    assert r.returncode == 0 and ours(r.stderr) == [], r.stderr
+    names = receiver.metric_names()
+    for want in ('process.cpu.utilization', 'process.memory.usage', 'process.thread.count',
+                 'process.open_file_descriptor.count', 'system.cpu.utilization', 'system.memory.usage',
+                 'system.memory.utilization', 'system.disk.io', 'system.network.io'):
+        assert want in names, (want, sorted(names))
