@@ -21,6 +21,9 @@ def _otel_injector_start():
             _otel_injector_say('not instrumented: Python %d.%d is older than the supported 3.9'
                                % (sys.version_info[0], sys.version_info[1]))
             return
+        import os
+        if (os.environ.get('OTEL_SDK_DISABLED') or '').strip().lower() == 'true':
+            return  # nothing at all, not even our package is imported
         import _otel_injector.bootstrap
         _otel_injector.bootstrap.start()
     except BaseException:

@@ -1,6 +1,5 @@
 """The start sequence (docs/python.md): decide, check, append our paths, set up, hook.
 Everything here runs inside sitecustomize's catch-all; a StepAside ends it with one line."""
-import json
 import os
 import sys
 
@@ -20,6 +19,7 @@ def _manifest(lib):
     if not (os.path.isfile(path) and os.path.isfile(zip_path)):
         raise config.StepAside('Python %d.%d is not supported (supported: %d.%d to %d.%d)'
                                % (sys.version_info[:2] + MIN + MAX))
+    import json
     with open(path) as f:
         return json.load(f), zip_path
 
