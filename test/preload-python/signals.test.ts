@@ -5,7 +5,7 @@
 // supported CPython. Real servers, started once for this file.
 import t from 'tap';
 import { get, getJson, pythonEnv, startPyApp } from './support/app.js';
-import { CLIENT, CONSUMER, PRODUCER, SERVER, attr, descendsFrom, httpServerDuration, metricNames, serverSpan, startReceiver, type ReceiverState } from './support/otlp.js';
+import { CLIENT, CONSUMER, PRODUCER, SERVER, attr, descendsFrom, httpServerDuration, metricNames, ofService, serverSpan, startReceiver, type ReceiverState } from './support/otlp.js';
 import { ensurePayload, ensureVenv, requirements, testedPythons } from './support/python.js';
 import { startServers } from './support/servers.js';
 
@@ -84,7 +84,9 @@ for (const [i, minor] of pythons.entries()) {
       for (const s of redis) {
         t.equal(s.kind, CLIENT);
         t.equal(s.parentSpanId, server.spanId, `${s.name}: child of the server span`);
-        t.match(String(attr(s, 'db.statement', 'db.query.text')), new RegExp(`^${s.name} order:42`));
+        const statement = String(attr(s, 'db.statement', 'db.query.text'));
+        t.match(statement, new RegExp(`^${s.name}\\b`), `${s.name}: the command is the statement`);
+        t.notMatch(statement, /seen/, `${s.name}: values are not recorded`);
       }
     });
 
@@ -126,7 +128,7 @@ for (const [i, minor] of pythons.entries()) {
         t.equal(l.spanId, server.spanId, `"${String(l.body)}": span_id of the route's server span`);
         t.equal(l.resource['service.name'], 'orders');
       }
-      t.equal(served.severityText, 'WARNING');
+      t.match(served.severityText, /^WARN(ING)?$/);
       t.equal(requested.severityText, 'INFO');
       t.equal(served.scope, 'shop.orders', 'the logger name is the scope');
       t.equal(st.logs.filter((l) => l.body === 'order 42 served').length, 1, 'each record exported once');
@@ -137,7 +139,7 @@ for (const [i, minor] of pythons.entries()) {
       const duration = httpServerDuration(st, 'orders');
       t.ok(duration.length > 0, 'http.server.(request.)duration exported');
       const points = duration.flatMap((m) => m.points);
-      t.ok(points.some((p) => p.attributes['http.route'] === '/orders/{order_id}' && (p.count ?? 0) >= 1), 'a histogram point for the route');
+      t.ok(points.some((p) => (p.attributes['http.route'] ?? p.attributes['http.target']) === '/orders/{order_id}' && (p.count ?? 0) >= 1), `a histogram point for the route template: http.route, or http.target in the old conventions (${JSON.stringify(duration.map((m) => [m.name, m.points]))})`);
       t.equal(duration[0]?.type, 'histogram');
       const names = metricNames(st, 'orders');
       for (const n of SYSTEM_METRICS) t.ok(names.has(n), `${n} exported`);
@@ -146,7 +148,7 @@ for (const [i, minor] of pythons.entries()) {
     });
 
     t.test('resource: service.name from OTEL_SERVICE_NAME, k8s.* from OTEL_RESOURCE_ATTRIBUTES, process and SDK', async (t) => {
-      const sources = [server, st.logs[0], st.metrics[0]].filter((x) => x !== undefined);
+      const sources = [server, st.logs.find(ofService('orders')), st.metrics.find(ofService('orders'))].filter((x) => x !== undefined);
       t.equal(sources.length, 3, 'spans, logs and metrics arrived');
       for (const r of sources.map((x) => x.resource)) {
         t.equal(r['service.name'], 'orders');
