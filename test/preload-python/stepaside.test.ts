@@ -1,7 +1,7 @@
 // When the payload must step aside (or must not): an app whose venv has a package our instrumentation needs
 // in an incompatible version; an app pinning an old protobuf (we need none); an image with its own
-// sitecustomize; an app that sets up its own SDK the first user's way; OTEL_SDK_DISABLED=true; a current
-// FastAPI, which itself depends on opentelemetry-api and has telemetry of its own.
+// sitecustomize; an app that sets up its own SDK the first user's way; a current FastAPI, which itself
+// depends on opentelemetry-api and has telemetry of its own. (OTEL_SDK_DISABLED: config.test.ts.)
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
@@ -142,17 +142,6 @@ t.test(`CPython ${highest}: the app sets up its own SDK the first user's way (EN
   const lines = app.injectorLines();
   t.equal(lines.length, 1, `one otel-injector line (${lines.join(' | ')})`);
   t.match(lines[0] ?? '', /^otel-injector: python: /);
-  t.notMatch(app.stderr(), /Traceback/);
-});
-
-t.test(`CPython ${highest}: OTEL_SDK_DISABLED=true: the app serves, nothing is exported, nothing printed`, async (t) => {
-  const receiver = await startReceiver();
-  t.teardown(() => receiver.close());
-  const app = await withApp(t, highest, base(highest), pythonEnv(receiver.url, 'disabled', { OTEL_SDK_DISABLED: 'true' }));
-  t.same((await getJson(`${app.url}/orders/3`)).json, { id: 3 });
-  t.equal((await getJson(`${app.url}/stock/3`)).status, 200);
-  t.equal(await quietFor(receiver, 2000), 0, 'nothing exported (metrics interval 1 s, span schedule 200 ms)');
-  t.same(app.injectorLines(), [], 'no otel-injector line');
   t.notMatch(app.stderr(), /Traceback/);
 });
 
