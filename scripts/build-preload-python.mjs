@@ -13,7 +13,7 @@
 // Env OTEL_INJECTOR_PY_SRC: another directory laid out like src/preload-python (default that one).
 // Usage: node scripts/build-preload-python.mjs [outDir] [--quiet] [--allow-missing-python]
 //        (called by scripts/build-preload.mjs with outDir = dist/preload)
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -25,12 +25,24 @@ export const MINORS = ['3.9', '3.10', '3.11', '3.12', '3.13'];
 const BUILD_LIB = join(root, 'scripts/preload-python/build_lib.py');
 const NATIVE_TAGS = ['manylinux_aarch64', 'manylinux_x86_64', 'musllinux_aarch64', 'musllinux_x86_64'];
 
-class BuildError extends Error {}
+export class BuildError extends Error {}
 
 function sh(cmd, args, env = process.env) {
   const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.error) return { code: -1, stdout: '', stderr: String(r.error) };
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function shAsync(cmd, args) {
+  return new Promise((res) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', (err) => res({ code: -1, stdout, stderr: stderr + String(err) }));
+    child.on('close', (code) => res({ code, stdout, stderr }));
+  });
 }
 
 function versionOf(python) {
@@ -78,17 +90,21 @@ export function findInterpreters(minors, { allowMissing = false, log = () => {} 
 const sha = (...parts) => createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16);
 const cpTag = (minor) => `cp${minor.replace('.', '')}`;
 
-function buildCached({ cacheDir, key, args, python, what }) {
+function buildCached({ cacheDir, key, args, python, what, then = () => {} }) {
   const dir = join(cacheDir, key);
   if (existsSync(join(dir, '.done'))) return { dir, cached: true };
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   const env = { ...process.env, PIP_CACHE_DIR: join(root, '.cache', 'pip'), PYTHONDONTWRITEBYTECODE: '1' };
-  const r = sh(python, [BUILD_LIB, ...args, '--out', tmp], env);
-  if (r.code !== 0) {
+  const native = args[0] === 'native';
+  const r = sh(python, [BUILD_LIB, ...args, '--out', native ? join(tmp, 'native') : tmp], env);
+  try {
+    if (r.code !== 0) throw new BuildError(`${what} failed (${python}):\n${(r.stdout + r.stderr).slice(-4000)}`);
+    then(tmp);
+  } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
-    throw new BuildError(`${what} failed (${python}):\n${(r.stdout + r.stderr).slice(-4000)}`);
+    throw err;
   }
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
@@ -106,8 +122,8 @@ function walk(dir) {
 const size = (files) => files.reduce((s, f) => s + statSync(f).size, 0);
 
 /** Imports the SDK and every instrumentor from the zip alone, with that interpreter (build_lib.py verify). */
-function verify(python, pyDir, minor) {
-  const r = sh(python, ['-I', '-S', '-B', BUILD_LIB, 'verify', '--out', pyDir]);
+async function verify(python, pyDir, minor) {
+  const r = await shAsync(python, ['-I', '-S', '-B', BUILD_LIB, 'verify', '--out', pyDir]);
   if (r.code !== 0) throw new BuildError(`verify ${cpTag(minor)}.zip with ${python} failed:\n${(r.stdout + r.stderr).slice(-3000)}`);
   return r.stdout.trim();
 }
@@ -132,7 +148,7 @@ function copySource(src, pyDir) {
  * Builds <out>/python. Options: quiet, allowMissing (build without the versions that have no
  * interpreter), log (line printer). Returns { files, bytes, versions }.
  */
-export function buildPython(out, { quiet = false, allowMissing = false, log = (l) => console.log(l) } = {}) {
+export async function buildPython(out, { quiet = false, allowMissing = false, log = (l) => console.log(l) } = {}) {
   const src = resolve(process.env.OTEL_INJECTOR_PY_SRC ?? join(root, 'src/preload-python'));
   const pyDir = join(out, 'python');
   const cacheDir = join(root, '.cache', 'preload-python');
@@ -157,14 +173,23 @@ export function buildPython(out, { quiet = false, allowMissing = false, log = (l
   const [newest] = [...pythons].sort((a, b) => MINORS.indexOf(b[0]) - MINORS.indexOf(a[0]));
   const req310 = requirementsFor(src, '3.13');
   const psutilPin = readFileSync(req310, 'utf8').replace(/\\\n/g, ' ').split('\n').find((l) => /^psutil\b/i.test(l.trim())) ?? '';
-  const native = buildCached({ cacheDir, key: `native-${sha(psutilPin, buildScript)}`, python: newest[1].python, args: ['native', '--requirements', req310], what: 'download psutil wheels' });
-  cpSync(native.dir, join(pyDir, 'native'), { recursive: true, filter: (p) => !p.endsWith('/.done') });
+  // Each interpreter then adds its own psutil __pycache__ (build_lib.py native-pyc): cached with them.
+  const versions = [...pythons.values()].map((py) => `${py.full}/${py.machine}`).sort().join(' ');
+  const native = buildCached({
+    cacheDir, key: `native-${sha(psutilPin, buildScript, versions)}`, python: newest[1].python, args: ['native', '--requirements', req310], what: 'download psutil wheels',
+    then: (tmp) => {
+      mkdirSync(join(tmp, 'python'));
+      renameSync(join(tmp, 'native'), join(tmp, 'python', 'native'));
+      for (const py of pythons.values()) {
+        const r = sh(py.python, [BUILD_LIB, 'native-pyc', '--out', join(tmp, 'python')]);
+        if (r.code !== 0) throw new BuildError(`native-pyc with ${py.python} failed:\n${(r.stdout + r.stderr).slice(-3000)}`);
+      }
+    },
+  });
+  cpSync(join(native.dir, 'python', 'native'), join(pyDir, 'native'), { recursive: true });
   for (const tag of NATIVE_TAGS) if (!existsSync(join(pyDir, 'native', tag, 'psutil'))) throw new BuildError(`native/${tag}/psutil missing`);
-  for (const [minor, py] of pythons) {
-    const r = sh(py.python, [BUILD_LIB, 'native-pyc', '--out', pyDir]);
-    if (r.code !== 0) throw new BuildError(`native-pyc with ${py.python} failed:\n${(r.stdout + r.stderr).slice(-3000)}`);
-  }
-  for (const [minor, py] of pythons) lines.push(`verify ${cpTag(minor)}: ${verify(py.python, pyDir, minor)}`);
+  const checks = await Promise.all([...pythons].map(async ([minor, py]) => `verify ${cpTag(minor)}: ${await verify(py.python, pyDir, minor)}`));
+  lines.push(...checks);
   const files = walk(pyDir);
   const result = { files: files.length, bytes: size(files), versions: [...pythons.keys()] };
   if (!quiet) printSizes(log, pyDir, files, lines, t0);
@@ -190,7 +215,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const outArg = process.argv.slice(2).find((a) => !a.startsWith('--'));
   const out = outArg ? resolve(outArg) : join(root, 'dist', 'preload');
   try {
-    buildPython(out, { quiet: process.argv.includes('--quiet'), allowMissing: process.argv.includes('--allow-missing-python') });
+    await buildPython(out, { quiet: process.argv.includes('--quiet'), allowMissing: process.argv.includes('--allow-missing-python') });
   } catch (err) {
     if (!(err instanceof BuildError)) throw err;
     console.error(`build-preload-python: ${err.message}`);

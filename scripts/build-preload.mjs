@@ -162,7 +162,7 @@ if (process.argv.includes('--meta')) {
 
 if (!process.argv.includes('--skip-python')) {
   try {
-    buildPython(out, { quiet: process.argv.includes('--quiet'), allowMissing: process.argv.includes('--allow-missing-python') });
+    await buildPython(out, { quiet: process.argv.includes('--quiet'), allowMissing: process.argv.includes('--allow-missing-python') });
   } catch (err) {
     console.error(`build-preload: python: ${err.message}`);
     process.exit(1);

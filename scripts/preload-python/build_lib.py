@@ -319,6 +319,7 @@ def verify(args):
     import importlib
     import zipimport
     from importlib import metadata
+    args.out = os.path.abspath(args.out)
     zip_path = os.path.join(args.out, 'lib', tag() + '.zip')
     with open(os.path.join(args.out, 'lib', tag() + '.json')) as f:
         info = json.load(f)
