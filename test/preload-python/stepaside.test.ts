@@ -89,6 +89,22 @@ t.test(`CPython ${highest}: an app pinning an old protobuf (3.20.3) serves AND i
   t.same(app.injectorLines(), [], 'no otel-injector line');
 });
 
+for (const minor of pythons) {
+  t.test(`CPython ${minor}: a compatible but different wrapt (1.17.2) in the app: the app's own copy is the one imported, and it is instrumented`, async (t) => {
+    const ours = ourVersion(minor, 'wrapt');
+    t.not(ours, '1.17.2', `ours is another version (${ours})`);
+    const receiver = await startReceiver();
+    t.teardown(() => receiver.close());
+    const app = await withApp(t, minor, pinned(minor, { wrapt: '1.17.2' }), pythonEnv(receiver.url, 'own-wrapt'), 'own-wrapt');
+    const r = await getJson(`${app.url}/module/wrapt`);
+    t.equal(r.json.version, '1.17.2', 'import wrapt gives the app\'s version');
+    t.match(String(r.json.file), /\/site-packages\/wrapt\//, 'from the app\'s site-packages, not from our zip');
+    const st = await receiver.waitFor((s) => s.spans.some((x) => x.kind === SERVER && x.attributes['http.route'] === '/module/{name}'), 15000).catch(() => receiver);
+    t.ok(st.spans.some((x) => x.kind === SERVER && x.attributes['http.route'] === '/module/{name}'), 'instrumented (with the app\'s wrapt)');
+    t.same(app.injectorLines(), [], 'no otel-injector line');
+  });
+}
+
 const SITECUSTOMIZE_IN_SITE_PACKAGES = readFileSync(join(APPS, 'own-sitecustomize', 'sitecustomize.py'), 'utf8').replace('"pythonpath;"', '"site-packages;"');
 
 for (const where of ['a PYTHONPATH directory after ours', 'the venv\'s site-packages'] as const) {

@@ -155,3 +155,12 @@ async def protobuf():
 async def sitecustomize_ran():
     """What the image's own sitecustomize left behind (see apps/own-sitecustomize)."""
     return {"ran": os.environ.get("APP_SITECUSTOMIZE_RAN", "")}
+
+
+@app.get("/module/{name}")
+async def module(name: str):
+    """Which copy of a module the app gets: its own (site-packages) or the injected one."""
+    import importlib
+
+    mod = importlib.import_module(name)
+    return {"version": getattr(mod, "__version__", None), "file": getattr(mod, "__file__", None)}
