@@ -4,12 +4,12 @@
 import t, { type Test } from 'tap';
 import { getJson, pythonEnv, startPyApp, type Env, type PyApp } from './support/app.js';
 import { SERVER, serverSpan, startReceiver, type Receiver } from './support/otlp.js';
-import { ensurePayload, ensureVenv, requirements, testedPythons } from './support/python.js';
+import { ensurePayload, ensureVenv, shopRequirements, testedPythons } from './support/python.js';
 import { startRedis } from './support/servers.js';
 
 await ensurePayload();
 const minor = testedPythons().at(-1) ?? '3.13';
-const venv = await ensureVenv('shop', minor, requirements('shop-py310plus.txt'));
+const venv = await ensureVenv('shop', minor, shopRequirements(minor));
 
 async function appWith(t: Test, receiver: Receiver, service: string, extra: Env): Promise<PyApp> {
   const app = await startPyApp(venv, pythonEnv(receiver.url, service, extra));

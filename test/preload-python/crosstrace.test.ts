@@ -6,13 +6,13 @@ import { startApp, webhookEnv } from '../preload/helpers.js';
 import { getJson, pythonEnv, startPyApp } from './support/app.js';
 import { CLIENT, SERVER, serverSpan, startReceiver } from './support/otlp.js';
 import { PRELOAD_DIR } from './support/paths.js';
-import { ensurePayload, ensureVenv, requirements, testedPythons } from './support/python.js';
+import { ensurePayload, ensureVenv, shopRequirements, testedPythons } from './support/python.js';
 
 await ensurePayload();
 
 for (const minor of testedPythons()) {
   t.test(`CPython ${minor}: Node (express) → Python (FastAPI) → Node (express) is one trace`, async (t) => {
-    const venv = await ensureVenv('shop', minor, requirements(minor === '3.9' ? 'shop-py39.txt' : 'shop-py310plus.txt'));
+    const venv = await ensureVenv('shop', minor, shopRequirements(minor));
     const receiver = await startReceiver();
     t.teardown(() => receiver.close());
     const both = (service: string, extra: Record<string, string>): Record<string, string | undefined> => ({

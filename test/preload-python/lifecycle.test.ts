@@ -6,11 +6,11 @@ import t from 'tap';
 import { getJson, plainEnv, pythonEnv, startPyApp } from './support/app.js';
 import { SERVER, startReceiver } from './support/otlp.js';
 import { freePort } from './support/proc.js';
-import { ensurePayload, ensureVenv, requirements, testedPythons } from './support/python.js';
+import { ensurePayload, ensureVenv, shopRequirements, testedPythons } from './support/python.js';
 
 await ensurePayload();
 
-const venvFor = (minor: string) => ensureVenv('shop', minor, requirements(minor === '3.9' ? 'shop-py39.txt' : 'shop-py310plus.txt'));
+const venvFor = (minor: string) => ensureVenv('shop', minor, shopRequirements(minor));
 // Nothing leaves on schedule: only the flush on SIGTERM can deliver.
 const NO_SCHEDULE = { OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_BLRP_SCHEDULE_DELAY: '60000', OTEL_METRIC_EXPORT_INTERVAL: '60000' };
 

@@ -6,14 +6,14 @@
 import t from 'tap';
 import { get, getJson, pythonEnv, startPyApp } from './support/app.js';
 import { CLIENT, CONSUMER, PRODUCER, SERVER, attr, descendsFrom, httpServerDuration, metricNames, ofService, serverSpan, startReceiver, type ReceiverState } from './support/otlp.js';
-import { ensurePayload, ensureVenv, requirements, testedPythons } from './support/python.js';
+import { ensurePayload, ensureVenv, shopRequirements, testedPythons } from './support/python.js';
 import { startServers } from './support/servers.js';
 
 await ensurePayload();
 const pythons = testedPythons();
 const [servers, ...venvs] = await Promise.all([
   startServers(),
-  ...pythons.map((minor) => ensureVenv('shop', minor, requirements(minor === '3.9' ? 'shop-py39.txt' : 'shop-py310plus.txt'))),
+  ...pythons.map((minor) => ensureVenv('shop', minor, shopRequirements(minor))),
 ]);
 t.teardown(() => servers.stop());
 

@@ -5,7 +5,8 @@ import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import { APPS, PY_PAYLOAD } from './paths.js';
 import { freePort, run, sleep, tail, type Exit, type Proc } from './proc.js';
-import type { Venv } from './python.js';
+import type { Test } from 'tap';
+import { ensureVenv, type Venv } from './python.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -102,3 +103,20 @@ export async function startPyApp(venv: Venv, env: Env, options: { appDir?: strin
     stop: () => proc.stop(),
   };
 }
+
+/** The shop app from the venv `name` (built once with `reqs` and `files`), stopped when `t` ends. */
+export async function appFor(t: Test, name: string, minor: string, reqs: readonly string[], env: Env, files: Record<string, string> = {}): Promise<PyApp> {
+  const venv = await ensureVenv(name, minor, reqs, files);
+  const app = await startPyApp(venv, env);
+  t.teardown(() => app.stop());
+  return app;
+}
+
+/** Waits `ms` for anything the app would export, then says how many requests the receiver got. */
+export async function requestsAfter(receiver: { requests: unknown[] }, ms: number): Promise<number> {
+  await sleep(ms);
+  return receiver.requests.length;
+}
+
+/** A string as a literal inside a RegExp. */
+export const literal = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

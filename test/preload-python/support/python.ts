@@ -41,8 +41,7 @@ export function manifest(minor: string): Manifest | undefined {
 
 /** Our version of a distribution (names compared the PEP 503 way). */
 export function ourVersion(minor: string, dist: string): string {
-  const norm = (s: string): string => s.toLowerCase().replace(/[-_.]+/g, '-');
-  const entry = Object.entries(manifest(minor)?.dists ?? {}).find(([name]) => norm(name) === norm(dist));
+  const entry = Object.entries(manifest(minor)?.dists ?? {}).find(([name]) => normalizeDist(name) === normalizeDist(dist));
   if (entry === undefined) throw new Error(`${dist} is not in the payload manifest for ${minor}`);
   return entry[1].version;
 }
@@ -74,6 +73,21 @@ async function uv(): Promise<string> {
     await runToEnd(interpreter('3.13'), ['-m', 'pip', 'install', '-q', '--cache-dir', join(CACHE, 'pip'), '--target', dir, `uv==${UV_VERSION}`], { env, timeoutMs: 600000 });
   });
   return bin;
+}
+
+/** The shop app's pinned requirements for CPython `minor`. */
+export function shopRequirements(minor: string): string[] {
+  return requirements(minor === '3.9' ? 'shop-py39.txt' : 'shop-py310plus.txt');
+}
+
+/** Distribution names compared the PEP 503 way. */
+export const normalizeDist = (s: string): string => s.toLowerCase().replace(/[-_.]+/g, '-');
+
+/** The shop requirements with these pins replacing the same distributions' lines (or added). */
+export function pinned(minor: string, pins: Record<string, string>): string[] {
+  const names = new Set(Object.keys(pins).map(normalizeDist));
+  const kept = shopRequirements(minor).filter((l) => !names.has(normalizeDist(l.split(/[=<>;\s[]/)[0] ?? '')));
+  return [...kept, ...Object.entries(pins).map(([n, v]) => `${n}==${v}`)];
 }
 
 /**
