@@ -113,7 +113,14 @@ function get(port) {
 
 function startReceiver() {
   const child = spawn(process.execPath, [join(root, 'test/preload/receiver.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve) => child.stdout.once('data', (d) => resolve({ child, url: `http://127.0.0.1:${JSON.parse(String(d).split('\n')[0]).port}` })));
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  /** Stops it; resolves with its last report ({ requests, errors, … }: export requests it received). */
+  const close = () => new Promise((resolve) => {
+    child.once('exit', () => resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}')));
+    child.kill('SIGTERM');
+  });
+  return new Promise((resolve) => child.stdout.once('data', (d) => resolve({ child, close, url: `http://127.0.0.1:${JSON.parse(String(d).split('\n')[0]).port}` })));
 }
 
 function modeEnv(mode, receiverUrl, officialPath) {
@@ -165,27 +172,36 @@ async function startup(python, receiverUrl, official) {
     for (const m of r % 2 ? [...modes].reverse() : modes) {
       const a = await startApp(python, modeEnv(m, receiverUrl, official));
       res[m].ms.push(a.ms); res[m].rss.push(a.rssMB);
-      if (r === 0 && m !== 'none' && a.stderr().includes('otel-injector:')) console.log(`         (${m} said: ${a.stderr().trim().split('\n').filter((l) => l.includes('otel-injector:')).join(' | ')})`);
+      const said = a.stderr().trim();
+      if (r === 0 && said !== '') console.log(`         (${m} printed on stderr at start: ${said.split('\n').slice(-3).join(' | ').slice(0, 400)})`);
       await stop(a.child);
     }
   }
   return Object.fromEntries(modes.map((m) => [m, { ms: median(res[m].ms), rssMB: median(res[m].rss) }]));
 }
 
-async function rps(python, receiverUrl, official) {
+/** req/s per mode (median of rounds); each run exports to its own receiver, whose count of export
+ * requests proves the instrumented modes really exported while serving. */
+async function rps(python, official) {
   const modes = ['none', 'ours', 'official'];
   const acc = Object.fromEntries(modes.map((m) => [m, []]));
+  const exports = Object.fromEntries(modes.map((m) => [m, []]));
   for (let r = 0; r < RPS_ROUNDS; r++) {
     for (const m of r % 2 ? [...modes].reverse() : modes) {
-      const a = await startApp(python, modeEnv(m, receiverUrl, official));
+      const receiver = await startReceiver();
+      const a = await startApp(python, modeEnv(m, receiver.url, official));
       const url = `http://127.0.0.1:${a.port}/`;
       await autocannon({ url, connections: 10, amount: 300 }); // warm-up
       const out = await autocannon({ url, connections: 10, amount: RPS_REQUESTS });
       acc[m].push(out.requests.average);
+      await new Promise((res) => setTimeout(res, 1500)); // let a pending batch go out
       await stop(a.child);
+      const got = await receiver.close();
+      exports[m].push(got.requests ?? 0);
+      if (out.non2xx > 0 || out.errors > 0) console.log(`         (${m}: ${out.non2xx} non-2xx, ${out.errors} errors)`);
     }
   }
-  return Object.fromEntries(modes.map((m) => [m, median(acc[m])]));
+  return { rps: Object.fromEntries(modes.map((m) => [m, median(acc[m])])), exports };
 }
 
 const goal = (ok) => (ok ? 'goal met' : 'GOAL MISSED');
@@ -222,11 +238,12 @@ async function main() {
       console.log(`         ${minor} added startup: ours ${fmt(addMs('ours'))} ms, official ${fmt(addMs('official'))} ms, ratio ${fmt(msRatio, 2)} (${goal(msRatio <= 1 / 3)}: <= 0.33)`);
       console.log(`         ${minor} added RSS: ours ${fmt(addRss('ours'), 1)} MB, official ${fmt(addRss('official'), 1)} MB, ratio ${fmt(rssRatio, 2)} (${goal(rssRatio <= 0.5)}: <= 0.5)`);
       if (process.env.SKIP_RPS === '1') continue;
-      const r = await rps(python, receiver.url, off);
+      const { rps: r, exports } = await rps(python, off);
       console.log(`req/s    ${minor} none ${fmt(r.none)}, ours ${fmt(r.ours)}, official ${fmt(r.official)}; ours/official ${fmt(r.ours / r.official, 2)} (${goal(r.ours >= r.official)}: >= 1), ours/none ${fmt(r.ours / r.none, 2)}`);
+      console.log(`         ${minor} OTLP export requests received per run: ${Object.entries(exports).map(([m, v]) => `${m} ${v.join('/')}`).join(', ')}`);
     }
   } finally {
-    receiver.child.kill('SIGTERM');
+    await receiver.close();
   }
 }
 

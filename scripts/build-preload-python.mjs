@@ -15,7 +15,7 @@
 //        (called by scripts/build-preload.mjs with outDir = dist/preload)
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,14 +112,15 @@ function buildCached({ cacheDir, key, args, python, what, then = () => {} }) {
   return { dir, cached: false };
 }
 
+/** Every file and symlink below dir (a symlink counts as a file of its own size, as a copy makes it). */
 function walk(dir) {
   return readdirSync(dir).flatMap((n) => {
     const p = join(dir, n);
-    return statSync(p).isDirectory() ? walk(p) : [p];
+    return lstatSync(p).isDirectory() ? walk(p) : [p];
   });
 }
 
-const size = (files) => files.reduce((s, f) => s + statSync(f).size, 0);
+const size = (files) => files.reduce((s, f) => s + lstatSync(f).size, 0);
 
 /** Imports the SDK and every instrumentor from the zip alone, with that interpreter (build_lib.py verify). */
 async function verify(python, pyDir, minor) {
@@ -153,12 +154,13 @@ export async function buildPython(out, { quiet = false, allowMissing = false, lo
   const pyDir = join(out, 'python');
   const cacheDir = join(root, '.cache', 'preload-python');
   const t0 = Date.now();
-  rmSync(pyDir, { recursive: true, force: true });
-  mkdirSync(join(pyDir, 'lib'), { recursive: true });
-  copySource(src, pyDir);
   const minors = MINORS.filter((m) => requirementsFor(src, m) !== undefined);
   if (!minors.includes('3.13')) throw new BuildError(`${join(src, 'requirements/py310plus.txt')} is missing`);
   const pythons = findInterpreters(minors, { allowMissing, log });
+  if (pythons.size === 0) throw new BuildError('no CPython interpreter at all: nothing to build python/ with');
+  rmSync(pyDir, { recursive: true, force: true });
+  mkdirSync(join(pyDir, 'lib'), { recursive: true });
+  copySource(src, pyDir);
   const buildScript = readFileSync(BUILD_LIB, 'utf8');
   const lines = [];
   for (const [minor, py] of [...pythons].sort((a, b) => MINORS.indexOf(a[0]) - MINORS.indexOf(b[0]))) {
@@ -186,7 +188,7 @@ export async function buildPython(out, { quiet = false, allowMissing = false, lo
       }
     },
   });
-  cpSync(join(native.dir, 'python', 'native'), join(pyDir, 'native'), { recursive: true });
+  cpSync(join(native.dir, 'python', 'native'), join(pyDir, 'native'), { recursive: true, verbatimSymlinks: true });
   for (const tag of NATIVE_TAGS) if (!existsSync(join(pyDir, 'native', tag, 'psutil'))) throw new BuildError(`native/${tag}/psutil missing`);
   const checks = await Promise.all([...pythons].map(async ([minor, py]) => `verify ${cpTag(minor)}: ${await verify(py.python, pyDir, minor)}`));
   lines.push(...checks);
@@ -203,7 +205,7 @@ function printSizes(log, pyDir, files, lines, t0) {
     const rel = relative(pyDir, f);
     const g = rel.startsWith('lib/') ? rel : rel.split('/').slice(0, rel.startsWith('native/') ? 2 : 1).join('/');
     const e = groups.get(g) ?? { bytes: 0, files: 0 };
-    e.bytes += statSync(f).size;
+    e.bytes += lstatSync(f).size;
     e.files += 1;
     groups.set(g, e);
   }

@@ -34,6 +34,7 @@ import zipfile
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 NATIVE = 'psutil'
+SHARED_TAG = 'manylinux_x86_64'  # holds the real copy of the files all platforms have in common
 NATIVE_PLATFORMS = {
     'manylinux_x86_64': 'manylinux2014_x86_64',
     'manylinux_aarch64': 'manylinux2014_aarch64',
@@ -277,16 +278,46 @@ def build_native(args):
                     os.chmod(path, 0o644)
                     os.utime(path, (315532800, 315532800))
             out[tag_name] = wheel
-        print(json.dumps({'native': out}))
+        linked = share_identical(args.out)
+        print(json.dumps({'native': out, 'symlinked': linked}))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def share_identical(native):
+    """The platforms' wheels differ only in the extension module: every other file of a platform that is
+    byte-identical to SHARED_TAG's becomes a relative symlink to it, and so does psutil/__pycache__
+    (filled once per interpreter by native-pyc). `cp -R` copies the links as links."""
+    shared = os.path.join(native, SHARED_TAG)
+    os.makedirs(os.path.join(shared, NATIVE, '__pycache__'), exist_ok=True)
+    linked = 0
+    for tag_name in sorted(NATIVE_PLATFORMS):
+        if tag_name == SHARED_TAG:
+            continue
+        dest = os.path.join(native, tag_name)
+        for dirpath, _, filenames in os.walk(dest):
+            for f in filenames:
+                path = os.path.join(dirpath, f)
+                rel = os.path.relpath(path, dest)
+                twin = os.path.join(shared, rel)
+                if f.endswith('.so') or not os.path.isfile(twin):
+                    continue
+                with open(path, 'rb') as a, open(twin, 'rb') as b:
+                    if a.read() != b.read():
+                        continue
+                os.remove(path)
+                os.symlink(os.path.relpath(twin, dirpath), path)
+                linked += 1
+        os.symlink(os.path.join('..', '..', SHARED_TAG, NATIVE, '__pycache__'), os.path.join(dest, NATIVE, '__pycache__'))
+    return linked
+
+
 def native_pyc(args):
+    """Compiles the shared copy of psutil's modules (the other platforms link to it)."""
     native = os.path.join(args.out, 'native')
     mount = '%s/python' % args.mount.rstrip('/')
     run([sys.executable, '-m', 'compileall', '-q', '-f', '-j', '0', '--invalidation-mode', 'unchecked-hash',
-         '-s', args.out, '-p', mount, native])
+         '-s', args.out, '-p', mount, os.path.join(native, SHARED_TAG)])
     n = 0
     for dirpath, _, filenames in os.walk(native):
         for f in filenames:

@@ -61,11 +61,9 @@ def _start(cfg):
         if os.path.isdir(candidate):
             native = candidate
     # Ours go to the END: the app's own packages always win.
-    sys.path.append(zip_path)
-    if native is not None:
-        sys.path.append(native)
+    sys.path.append(zip_path)  # native/<tag> (psutil) is appended when system metrics start
     from . import entry_points
-    entry_points.install(manifest.get('entry_points'))
+    entry_points.install(manifest.get('entry_points'), manifest.get('dists'))
     _setup(cfg, manifest, app_dists, native)
 
 
@@ -80,4 +78,7 @@ def _setup(cfg, manifest, app_dists, native):
     providers.state['on_step_aside'] += [instrument.uninstrument_all, logbridge.uninstall, signals.uninstall]
     instrument.install(manifest, app_dists, cfg['disabled'])
     if providers.state['meter'] is not None and 'system-metrics' not in cfg['disabled']:
-        instrument.system_metrics(manifest)  # psutil from native/<tag> or the app's own; skipped without
+        # psutil from native/<tag> or the app's own; skipped without. Started by the first periodic
+        # collection (in the reader's thread), not here: importing the instrumentation machinery
+        # (wrapt, packaging, psutil) would cost every process start tens of ms.
+        providers.before_first_collect(lambda: instrument.system_metrics(manifest, native))

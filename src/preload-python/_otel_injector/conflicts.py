@@ -146,6 +146,18 @@ def _clause(op, target, version, v):
     return c >= 0 and _prefix_match(version, prefix)
 
 
+# The API may differ from ours in the patch version: frameworks bring it themselves (FastAPI >= 0.16x
+# depends on opentelemetry-api), our SDK pins it exactly, and patch releases of the API keep what the
+# SDK of the same minor uses. Another minor (or any other opentelemetry-* at another version) conflicts.
+PATCH_TOLERANT = ('opentelemetry-api',)
+
+
+def _same_minor(a, b):
+    ra, rb = _release(a), _release(b)
+    return ra is not None and rb is not None and _pad(ra, 2)[:2] == _pad(rb, 2)[:2] and \
+        parse_version(a)[2:] == parse_version(b)[2:]
+
+
 def find_conflict(app, manifest_dists):
     """The first conflict as (dist, app version, needed spec, our version), or None.
     app: {name: version}; manifest_dists: the manifest's `dists` ({name: {version, requires}})."""
@@ -154,8 +166,11 @@ def find_conflict(app, manifest_dists):
         if ours is None:
             continue
         app_version = app[name]
+        if name in PATCH_TOLERANT and _same_minor(app_version, ours['version']):
+            continue
         if name.startswith('opentelemetry-') and _cmp_safe(app_version, ours['version']) != 0:
-            return (name, app_version, '==' + ours['version'], ours['version'])
+            spec = '==' + ('.'.join(ours['version'].split('.')[:2]) + '.*' if name in PATCH_TOLERANT else ours['version'])
+            return (name, app_version, spec, ours['version'])
         for other in sorted(manifest_dists):
             spec = (manifest_dists[other].get('requires') or {}).get(name)
             if spec and not satisfies(app_version, spec):

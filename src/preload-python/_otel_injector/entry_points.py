@@ -63,7 +63,12 @@ def _backend():
     return backend
 
 
-def make_module(manifest_entry_points):
+def _normalize(name):
+    import re
+    return re.sub(r'[-_.]+', '-', name).lower()
+
+
+def make_module(manifest_entry_points, manifest_dists=None):
     """A module object to put in sys.modules[MODULE] before anything of OpenTelemetry is imported."""
     mod = types.ModuleType(MODULE)
     mod.__doc__ = __doc__
@@ -87,15 +92,31 @@ def make_module(manifest_entry_points):
                 return found
         return EntryPoints(ep for ep in real_entry_points() if all(getattr(ep, k) == v for k, v in params.items()))
 
+    otel_versions = {n: d['version'] for n, d in (manifest_dists or {}).items() if n.startswith('opentelemetry-')}
+
+    def version(distribution_name):
+        # opentelemetry-* ones from the manifest (the SDK 1.41 asks for its own version at import);
+        # the conflict check guarantees the app has none of them at another version
+        known = otel_versions.get(_normalize(distribution_name))
+        return known if known is not None else _backend().version(distribution_name)
+
+    def requires(distribution_name):
+        return _backend().requires(distribution_name)
+
+    def distributions(**kwargs):
+        return _backend().distributions(**kwargs)
+
     def __getattr__(attr):
-        if attr in ('Distribution', 'EntryPoint', 'EntryPoints', 'PackageNotFoundError', 'distributions',
-                    'requires', 'version'):
+        if attr in ('Distribution', 'EntryPoint', 'EntryPoints', 'PackageNotFoundError'):
             value = getattr(_backend(), attr)
             setattr(mod, attr, value)
             return value
         raise AttributeError('module %r has no attribute %r' % (MODULE, attr))
 
     mod.entry_points = entry_points
+    # functions that modules import at their top (the SDK's resources imports `version`): wrappers, so
+    # that importlib.metadata is imported when one is called, not when it is imported
+    mod.version, mod.requires, mod.distributions = version, requires, distributions
     mod.__getattr__ = __getattr__
     mod.__all__ = ['Distribution', 'EntryPoint', 'EntryPoints', 'PackageNotFoundError', 'distributions',
                    'entry_points', 'requires', 'version']
@@ -103,6 +124,6 @@ def make_module(manifest_entry_points):
     return mod
 
 
-def install(manifest_entry_points):
+def install(manifest_entry_points, manifest_dists=None):
     if MODULE not in sys.modules:
-        sys.modules[MODULE] = make_module(manifest_entry_points)
+        sys.modules[MODULE] = make_module(manifest_entry_points, manifest_dists)

@@ -3,7 +3,7 @@ top-level module has been imported by the app (hooks.on_import), never before.""
 import importlib
 import sys
 
-from . import conflicts, hooks
+from . import conflicts, hooks, messages
 
 # instrumentation name (the entry point name, OTEL_PYTHON_DISABLED_INSTRUMENTATIONS) -> the module whose
 # import triggers it
@@ -13,6 +13,10 @@ TRIGGERS = {
     'sqlalchemy': 'sqlalchemy', 'psycopg': 'psycopg', 'psycopg2': 'psycopg2', 'asyncpg': 'asyncpg',
     'redis': 'redis', 'pika': 'pika', 'aio-pika': 'aio_pika', 'celery': 'celery',
 }
+
+# Options we pass: FastAPI's per-message `http send` / `http receive` internal spans (two or more per
+# request, the bulk of its per-request cost) are left out; the server span carries the status.
+KWARGS = {'fastapi': {'exclude_spans': ['receive', 'send']}}
 
 state = {'instrumented': [], 'app_dists': {}, 'manifest': {}, 'disabled': set()}
 
@@ -44,14 +48,25 @@ def versions_ok(info, app_dists):
     return True
 
 
+def _unsupported(info, app_dists):
+    for dist, spec in dict(info.get('instruments_any') or {}, **(info.get('instruments') or {})).items():
+        version = app_dists.get(conflicts.normalize(dist))
+        if version is not None and not conflicts.satisfies(version, spec):
+            return '%s %s' % (dist, version), spec
+    return None, None
+
+
 def apply(name, info):
     ok = versions_ok(info, state['app_dists'])
     if ok is False:
+        what, spec = _unsupported(info, state['app_dists'])
+        messages.say('%s is outside what the %s instrumentation supports (%s): not instrumented' % (what, name, spec),
+                     once_key='unsupported-' + name)
         return False
     instrumentor = _load(info['entry_point'])()
     if getattr(instrumentor, 'is_instrumented_by_opentelemetry', False):
         return False
-    instrumentor.instrument(skip_dep_check=ok is True)
+    instrumentor.instrument(skip_dep_check=ok is True, **KWARGS.get(name, {}))
     if getattr(instrumentor, 'is_instrumented_by_opentelemetry', True):
         state['instrumented'].append(instrumentor)
     return True
@@ -61,10 +76,14 @@ def _on_import(name, info):
     def callback(module):
         if name == 'starlette' and 'fastapi' in sys.modules and 'fastapi' not in state['disabled']:
             return  # fastapi is being imported: its instrumentor covers the app (no second server span)
-        if name == 'django':
-            _wrap_django_setup(module, info)
-            return
-        apply(name, info)
+        try:
+            if name == 'django':
+                _wrap_django_setup(module, info)
+            else:
+                apply(name, info)
+        except Exception as e:
+            messages.say('instrumentation %s failed, the app runs without it: %s: %s' % (name, type(e).__name__, e),
+                         once_key='failed-' + name)
     return callback
 
 
@@ -78,8 +97,9 @@ def _wrap_django_setup(django, info):
         try:
             django.setup = original
             apply('django', info)
-        except Exception:
-            pass
+        except Exception as e:
+            messages.say('instrumentation django failed, the app runs without it: %s: %s' % (type(e).__name__, e),
+                         once_key='failed-django')
         return result
     django.setup = setup
 
@@ -122,13 +142,15 @@ SYSTEM_METRICS = {
 }
 
 
-def system_metrics(manifest):
+def system_metrics(manifest, native=None):
     """Starts the system-metrics instrumentation (process.* and system.* from psutil); False when psutil
     is not importable on this platform (no native build for it)."""
     info = (manifest.get('instrumentations') or {}).get('system_metrics') or \
         (manifest.get('instrumentations') or {}).get('system-metrics')
     if info is None:
         return False
+    if native is not None and native not in sys.path:
+        sys.path.append(native)  # after the app's paths: the app's own psutil wins
     try:
         import psutil  # noqa: F401  (native/<tag>, or the app's own)
     except Exception:

@@ -3,7 +3,6 @@
 Logger.callHandlers is wrapped instead, so every record that passed the logger's level and filters is
 also emitted to our LoggerProvider, with the current span's trace and span ids."""
 import logging
-import sys
 import threading
 import traceback
 
@@ -45,8 +44,6 @@ def _attributes(record):
 
 
 def _emit(record):
-    from opentelemetry._logs import LogRecord, SeverityNumber
-    from opentelemetry.context import get_current
     provider = _state['provider']
     if provider is None or record.name.startswith(_SKIP):
         return
@@ -54,6 +51,7 @@ def _emit(record):
         body = record.msg if isinstance(record.msg, (bool, int, float, bytes, list, tuple, dict)) else str(record.msg)
     else:
         body = record.getMessage()
+    LogRecord, SeverityNumber, get_current = _api()
     otel = LogRecord(
         timestamp=int(record.created * 1e9),
         context=get_current(),
@@ -63,6 +61,17 @@ def _emit(record):
         attributes=_attributes(record),
     )
     provider.get_logger(record.name or 'root').emit(otel)
+
+
+_API = []
+
+
+def _api():
+    if not _API:
+        from opentelemetry._logs import LogRecord, SeverityNumber
+        from opentelemetry.context import get_current
+        _API.append((LogRecord, SeverityNumber, get_current))
+    return _API[0]
 
 
 def _call_handlers(self, record):
@@ -93,5 +102,3 @@ def uninstall():
         logging.Logger.callHandlers = _state['original']
         _state['original'] = None
 
-
-_ = sys  # keep flake8 quiet about the module being imported for side effects elsewhere

@@ -1,13 +1,12 @@
 """Our OTLP/HTTP exporters (traces, metrics, logs): otlp_encode + urllib. One bounded attempt per
 batch (no retry loop that could hold a flush or the exit), at most one stderr line per process about
 export failures. No `protobuf`, no `requests`."""
-import gzip
-import ssl
 import threading
-import urllib.error
-import urllib.request
 
 from . import messages, otlp_encode
+
+# urllib.request, ssl and gzip are imported at the first export (in the exporter's thread), not at
+# process start.
 
 USER_AGENT = 'otel-injector-python'
 _REQUEST_TYPE = {'traces': 'ExportTraceServiceRequest', 'metrics': 'ExportMetricsServiceRequest',
@@ -27,6 +26,7 @@ class Sender:
         self.failures = 0
 
     def _ssl_context(self):
+        import ssl
         cfg = self.cfg
         if not cfg['endpoint'].startswith('https://'):
             return None
@@ -36,6 +36,7 @@ class Sender:
         return ctx
 
     def _get_opener(self):
+        import urllib.request
         if self._opener is None:
             handlers = []
             ctx = self._ssl_context()
@@ -46,9 +47,14 @@ class Sender:
 
     def body(self, tree):
         data = otlp_encode.encode_json(self.message, tree) if self.json else otlp_encode.encode(self.message, tree)
-        return gzip.compress(data, 6) if self.cfg['compression'] == 'gzip' else data
+        if self.cfg['compression'] == 'gzip':
+            import gzip
+            return gzip.compress(data, 6)
+        return data
 
     def send(self, tree, timeout_s=None):
+        import urllib.error
+        import urllib.request
         try:
             data = self.body(tree)
             headers = dict(self.cfg['headers'])

@@ -33,15 +33,14 @@ def _gated_classes():
         def __getattr__(self, attr):
             return getattr(self._inner, attr)
 
-    class GatedTracerProvider(trace.TracerProvider):
-        def __init__(self, inner):
-            self._inner = inner
+    from opentelemetry.sdk.trace import TracerProvider
+
+    class GatedTracerProvider(TracerProvider):
+        """The SDK's TracerProvider (apps that check isinstance or add a span processor to the global
+        provider keep working) whose tracers are gated."""
 
         def get_tracer(self, *args, **kwargs):
-            return GatedTracer(self._inner.get_tracer(*args, **kwargs))
-
-        def __getattr__(self, attr):
-            return getattr(self._inner, attr)
+            return GatedTracer(super().get_tracer(*args, **kwargs))
 
     return GatedTracerProvider
 
@@ -53,12 +52,11 @@ def setup(cfg, resource_attrs):
     exporters = cfg['exporters']
     if 'traces' in exporters:
         from opentelemetry import trace
-        from opentelemetry.sdk.trace import TracerProvider
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
-        sdk = TracerProvider(resource=resource, shutdown_on_exit=False)
+        sdk = _gated_classes()(resource=resource, shutdown_on_exit=False)
         sdk.add_span_processor(BatchSpanProcessor(otlp_export.span_exporter(exporters['traces'])))
         state['tracer'] = sdk
-        trace.set_tracer_provider(_gated_classes()(sdk))
+        trace.set_tracer_provider(sdk)
     if 'metrics' in exporters:
         from opentelemetry import metrics
         from opentelemetry.sdk.metrics import MeterProvider
@@ -68,6 +66,7 @@ def setup(cfg, resource_attrs):
             export_interval_millis=cfg['metric_interval_ms'])
         sdk = MeterProvider(resource=resource, metric_readers=[reader], shutdown_on_exit=False)
         state['meter'] = sdk
+        state['reader'] = reader
         metrics.set_meter_provider(sdk)
     if 'logs' in exporters:
         from opentelemetry import _logs
@@ -78,11 +77,41 @@ def setup(cfg, resource_attrs):
         state['logger'] = sdk
         _logs.set_logger_provider(sdk)
     _watch_app_providers()
+    import atexit
+    atexit.register(_join_step_aside)
+
+
+def _join_step_aside():
+    """At exit after a step-aside: let our last flush finish (bounded by its own 3 s)."""
+    t = state['shutdown_thread']
+    if t is not None:
+        t.join(4.0)
+
+
+def before_first_collect(callback):
+    """Runs callback() once, right before the metric reader's first periodic collection (in the
+    reader's thread); not at all when the first collection is the final flush at exit or a signal."""
+    reader = state.get('reader')
+    if reader is None:
+        return
+    original = reader.collect
+
+    def collect(*args, **kwargs):
+        reader.collect = original
+        if not state.get('flushing') and not state['stepped_aside']:
+            try:
+                callback()
+            except Exception as e:
+                messages.say('process/system metrics not started: %s: %s' % (type(e).__name__, e),
+                             once_key='system-metrics')
+        return original(*args, **kwargs)
+    reader.collect = collect
 
 
 def flush(timeout_s):
     """force_flush of every provider of ours, all within timeout_s together."""
     deadline = time.monotonic() + timeout_s
+    state['flushing'] = True
     for key in ('tracer', 'logger', 'meter'):
         provider = state[key]
         left = deadline - time.monotonic()
@@ -108,7 +137,7 @@ _KIND = {'tracer': 'TracerProvider', 'meter': 'MeterProvider', 'logger': 'Logger
 def _is_ours(provider):
     for key in ('tracer', 'meter', 'logger'):
         ours = state[key]
-        if ours is not None and (provider is ours or getattr(provider, '_inner', None) is ours):
+        if ours is not None and provider is ours:
             return True
     return False
 
