@@ -23,17 +23,25 @@ export interface Proc {
 }
 
 const live = new Set<number>();
-process.once('exit', () => {
+let dying = false;
+function killAll(): void {
+  dying = true;
   for (const pgid of live) {
     try { process.kill(-pgid, 'SIGKILL'); } catch { /* gone */ }
   }
-});
+}
+process.once('exit', killAll);
+// A test file killed from outside (tap's timeout, Ctrl-C) takes its servers and apps with it.
+for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  process.once(sig, () => { killAll(); process.kill(process.pid, sig); });
+}
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try { process.kill(-pid, signal); } catch { /* already gone */ }
 }
 
 export function run(cmd: string, args: readonly string[], options: SpawnOptions = {}): Proc {
+  if (dying) throw new Error(`not starting ${cmd}: this test process is being stopped`);
   const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options, detached: true });
   if (proc.pid === undefined) throw new Error(`could not start ${cmd}`);
   const pid = proc.pid;
