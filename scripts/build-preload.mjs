@@ -14,7 +14,7 @@
 // Usage: node scripts/build-preload.mjs [outDir] [--quiet] [--skip-python] [--allow-missing-python]
 //   --skip-python: Node only (the Dockerfile builds python/ in its own per-version stages)
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -172,17 +172,17 @@ if (!process.argv.includes('--skip-python')) {
 function walk(dir) {
   return readdirSync(dir).flatMap((n) => {
     const p = join(dir, n);
-    return statSync(p).isDirectory() ? walk(p) : [p];
+    return lstatSync(p).isDirectory() ? walk(p) : [p]; // python/native/ has symlinks: count them once, as links
   });
 }
 const files = walk(out);
-const bytes = files.reduce((s, f) => s + statSync(f).size, 0);
+const bytes = files.reduce((s, f) => s + lstatSync(f).size, 0);
 if (!process.argv.includes('--quiet')) {
   const grouped = (f) => f.includes('/instrumentations/') || f.includes('/packages/') || f.includes('/python/');
   for (const f of files.filter((f) => !grouped(f))) console.log(`${String(statSync(f).size).padStart(9)}  ${relative(out, f)}`);
   for (const g of ['instrumentations', 'packages', 'python']) {
     const list = files.filter((f) => f.includes(`/${g}/`));
-    console.log(`${String(list.reduce((s, f) => s + statSync(f).size, 0)).padStart(9)}  ${g}/ (${list.length} files)`);
+    console.log(`${String(list.reduce((s, f) => s + lstatSync(f).size, 0)).padStart(9)}  ${g}/ (${list.length} files)`);
   }
   console.log(`${String(bytes).padStart(9)}  total, ${files.length} files in ${relative(process.cwd(), out) || '.'}`);
 }
