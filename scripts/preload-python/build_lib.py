@@ -74,6 +74,12 @@ def requirement_entries(path):
     return out
 
 
+def hash_flag(requirements):
+    """--require-hashes when the file pins hashes (pip would switch to hash checking anyway; said out loud)."""
+    with open(requirements) as f:
+        return ['--require-hashes'] if '--hash=' in f.read() else []
+
+
 def pip(*args):
     return [sys.executable, '-m', 'pip', '--disable-pip-version-check', '--no-input', *args]
 
@@ -225,7 +231,7 @@ def build_lib(args):
     try:
         target = os.path.join(work, 'target')
         run(pip('install', '--quiet', '--target', target, '--only-binary=:all:', '--no-compile', '--no-warn-script-location',
-                '-r', args.requirements))
+                *hash_flag(args.requirements), '-r', args.requirements))
         info = manifest(target)
         native = normalize(NATIVE)
         if native in info['dists']:
@@ -257,7 +263,7 @@ def build_native(args):
         out = {}
         for tag_name, platform in sorted(NATIVE_PLATFORMS.items()):
             wheels = os.path.join(work, tag_name)
-            run(pip('download', '--quiet', '--no-deps', '--only-binary=:all:', '--platform', platform,
+            run(pip('download', '--quiet', '--no-deps', '--only-binary=:all:', *hash_flag(req), '--platform', platform,
                     '--implementation', 'cp', '--abi', 'abi3', '--python-version', '3.9', '-d', wheels, '-r', req))
             (wheel,) = [w for w in os.listdir(wheels) if w.endswith('.whl')]
             dest = os.path.join(args.out, tag_name)
