@@ -17,13 +17,18 @@ export interface SourcedObject {
   readonly source: string;
 }
 
+/** The first line of a yaml error without its ` at line N, column M:` tail (the location is printed first). */
+export function yamlMessage(message: string): string {
+  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
+}
+
 function isObject(value: unknown): value is KubeObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Parses YAML or JSON text (several documents allowed); errors name the file, line and column. */
 export function parseManifestText(text: string, name: string): SourcedObject[] {
-  const documents = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false });
+  const documents = parseAllDocuments(text, { prettyErrors: true, uniqueKeys: false });
   const list = Array.isArray(documents) ? documents : [documents];
   const out: SourcedObject[] = [];
   list.forEach((document, index) => {
@@ -31,7 +36,7 @@ export function parseManifestText(text: string, name: string): SourcedObject[] {
     if (error !== undefined) {
       const at = error.linePos?.[0];
       const where = at === undefined ? name : `${name}:${at.line}:${at.col}`;
-      throw inputError(`${where}: YAML syntax error: ${error.message.split('\n')[0] ?? error.message}`);
+      throw inputError(`${where}: YAML syntax error: ${yamlMessage(error.message)}`);
     }
     const value: unknown = document.toJS({ maxAliasCount: 1000 });
     const source = list.length > 1 ? `${name}#${index + 1}` : name;

@@ -4,6 +4,7 @@
 // requires this mapping to produce exactly the same INJECT_* variables, so the two cannot drift apart.
 import { parse } from 'yaml';
 import { inputError } from './errors.js';
+import { yamlMessage } from './manifests.js';
 
 type Obj = Record<string, unknown>;
 
@@ -110,11 +111,11 @@ export function mergedValues(files: ReadonlyArray<{ name: string; text: string }
   for (const file of files) {
     let parsed: unknown;
     try {
-      parsed = parse(file.text, { prettyErrors: false });
+      parsed = parse(file.text, { prettyErrors: true });
     } catch (error) {
       const at = (error as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
       const where = at === undefined ? file.name : `${file.name}:${at.line}:${at.col}`;
-      throw inputError(`${where}: YAML syntax error: ${(error as Error).message.split('\n')[0] ?? ''}`);
+      throw inputError(`${where}: YAML syntax error: ${yamlMessage((error as Error).message)}`);
     }
     if (parsed === null || parsed === undefined) continue;
     if (!isObj(parsed)) throw inputError(`${file.name}: a values file must be a YAML map`);
