@@ -46,25 +46,31 @@ function isCommand(word: string | undefined): word is CommandName {
   return COMMANDS.includes(word as CommandName);
 }
 
-/** Splits argv (without node and the script) into the command and its options; throws usage errors. */
-export function parseCommandLine(argv: readonly string[]): Parsed {
-  const [first, ...rest] = argv;
-  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
-    return { command: 'help', values: {}, positionals: rest };
-  }
-  if (first === '--version' || first === 'version') return { command: 'version', values: {}, positionals: [] };
-  if (!isCommand(first)) throw usageError(`unknown command "${first}" (commands: ${COMMANDS.join(', ')}; see --help)`);
-  if (rest.includes('-h') || rest.includes('--help')) return { command: 'help', values: {}, positionals: [first] };
+function isHelp(word: string | undefined): boolean {
+  return word === undefined || word === '-h' || word === '--help' || word === 'help';
+}
+
+function parseOptions(command: CommandName, rest: readonly string[]): Parsed {
   try {
-    const { values, positionals } = parseArgs({ args: [...rest], options: OPTIONS[first], strict: true, allowPositionals: true });
-    if (positionals.length > 0) throw usageError(`${first}: unexpected argument "${positionals[0]}"`);
-    return { command: first, values: values as Values, positionals };
+    const { values, positionals } = parseArgs({ args: [...rest], options: OPTIONS[command], strict: true, allowPositionals: true });
+    if (positionals.length > 0) throw usageError(`${command}: unexpected argument "${positionals[0]}"`);
+    return { command, values: values as Values, positionals };
   } catch (error) {
     if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      throw usageError(`${first}: ${error.message.split('\n')[0] ?? error.message}`);
+      throw usageError(`${command}: ${error.message.split('\n')[0] ?? error.message}`);
     }
     throw error;
   }
+}
+
+/** Splits argv (without node and the script) into the command and its options; throws usage errors. */
+export function parseCommandLine(argv: readonly string[]): Parsed {
+  const [first, ...rest] = argv;
+  if (isHelp(first)) return { command: 'help', values: {}, positionals: rest };
+  if (first === '--version' || first === 'version') return { command: 'version', values: {}, positionals: [] };
+  if (!isCommand(first)) throw usageError(`unknown command "${String(first)}" (commands: ${COMMANDS.join(', ')}; see --help)`);
+  if (rest.includes('-h') || rest.includes('--help')) return { command: 'help', values: {}, positionals: [first] };
+  return parseOptions(first, rest);
 }
 
 export function stringOption(values: Values, name: string): string | undefined {

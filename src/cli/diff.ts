@@ -28,9 +28,10 @@ function lineOps(a: readonly string[], b: readonly string[]): Op[] {
   const ops: Op[] = [];
   let i = 0;
   let j = 0;
+  const takeB = (): boolean => j < m && (i >= n || lcs[i]![j + 1]! >= lcs[i + 1]![j]!);
   while (i < n || j < m) {
     if (i < n && j < m && a[i] === b[j]) ops.push({ type: ' ', line: a[i++]!, aLine: i, bLine: ++j });
-    else if (j < m && (i >= n || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) ops.push({ type: '+', line: b[j++]!, aLine: i, bLine: j });
+    else if (takeB()) ops.push({ type: '+', line: b[j++]!, aLine: i, bLine: j });
     else ops.push({ type: '-', line: a[i++]!, aLine: i, bLine: j });
   }
   return ops;

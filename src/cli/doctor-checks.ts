@@ -216,6 +216,11 @@ function envOf(pod: V1Pod | undefined, name: string): string | undefined {
   return undefined;
 }
 
+function portOf(url: URL): number {
+  if (url.port !== '') return Number(url.port);
+  return url.protocol === 'https:' ? 443 : 80;
+}
+
 /** `name`, `name.ns`, `name.ns.svc`, `name.ns.svc.cluster.local` → the Service; anything else is not one. */
 export function serviceOfHost(hostname: string, podNamespace: string): { name: string; namespace: string } | undefined {
   const parts = hostname.split('.');
@@ -234,7 +239,7 @@ export async function checkCollector(ctx: DoctorContext, pod: V1Pod | undefined,
   const ref = serviceOfHost(url.hostname, podNamespace ?? 'default');
   if (ref === undefined) return finding('collector', 'skip', `collector endpoint ${endpoint} is not a cluster Service name: not checked`);
   const { name, namespace } = ref;
-  const port = Number(url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : url.port);
+  const port = portOf(url);
   const service = await find(ctx.kube, { verb: 'get', resource: 'services', namespace }, () => ctx.kube.core.readNamespacedService({ name, namespace }));
   if (service === undefined) {
     return finding('collector', 'fail', `collector endpoint ${endpoint}: Service ${namespace}/${name} not found, instrumented pods export to nowhere`, 'install the collector (SigNoz: signoz-otel-collector) or set inject.otlpEndpoint in the chart values');

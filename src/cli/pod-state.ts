@@ -35,13 +35,15 @@ function preloadVersion(pod: V1Pod): string | undefined {
   return imageVersion(init?.image);
 }
 
+function fromAnnotation(status: string | undefined): { state: PodState; detail: string } | undefined {
+  if (status?.startsWith('injected') === true) return { state: 'injected', detail: status.slice('injected'.length).replace(/^:\s*/, '') };
+  if (status?.startsWith('skipped') === true) return { state: 'skipped', detail: status.replace(/^skipped:\s*/, '') };
+  return undefined;
+}
+
 function stateOf(pod: V1Pod, optedIn: boolean, objectSelector: V1LabelSelector | undefined): { state: PodState; detail: string } {
-  const status = pod.metadata?.annotations?.[STATUS];
-  if (status !== undefined && status.startsWith('injected')) {
-    const runtimes = status.slice('injected'.length).replace(/^:\s*/, '');
-    return { state: 'injected', detail: runtimes };
-  }
-  if (status !== undefined && status.startsWith('skipped')) return { state: 'skipped', detail: status.replace(/^skipped:\s*/, '') };
+  const annotated = fromAnnotation(pod.metadata?.annotations?.[STATUS]);
+  if (annotated !== undefined) return annotated;
   if (!optedIn) return { state: 'not-opted-in', detail: 'namespace not selected by the webhook' };
   if (!matches(objectSelector, pod.metadata?.labels)) return { state: 'excluded', detail: 'objectSelector (the webhook\'s own pods)' };
   if (pod.metadata?.annotations?.[INJECT] === 'false') return { state: 'bypassed', detail: `annotation ${INJECT}=false` };

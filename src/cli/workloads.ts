@@ -173,6 +173,12 @@ function fromReview(item: SourcedObject, context: ControllerContext): AdmittedWo
   return { type: 'workload', kind: 'Pod', name: podName, namespace, source: item.source, pod, podName };
 }
 
+function fromPod(item: SourcedObject, metadata: Obj | undefined, namespace: string): AdmittedWorkload {
+  const pod = { ...item.object, metadata: { ...(metadata ?? {}), namespace } };
+  const podName = stringField(metadata, 'name') ?? generated(stringField(metadata, 'generateName') ?? '');
+  return { type: 'workload', kind: 'Pod', name: podName, namespace, source: item.source, pod, podName };
+}
+
 /** The admitted pod for one manifest, or why it is ignored (unknown kind, no pod template). */
 export function admittedPod(item: SourcedObject, context: ControllerContext): AdmittedWorkload | Ignored {
   const { object, source } = item;
@@ -181,13 +187,9 @@ export function admittedPod(item: SourcedObject, context: ControllerContext): Ad
   const name = stringField(metadata, 'name') ?? stringField(metadata, 'generateName') ?? '';
   if (kind === 'AdmissionReview') return fromReview(item, context);
   const namespace = namespaceOf(metadata, context);
-  if (kind === 'Pod') {
-    const pod = { ...object, metadata: { ...(metadata ?? {}), namespace } };
-    const podName = stringField(metadata, 'name') ?? generated(stringField(metadata, 'generateName') ?? '');
-    return { type: 'workload', kind, name: podName, namespace, source, pod, podName };
-  }
+  if (kind === 'Pod') return fromPod(item, metadata, namespace);
   const builder = BUILDERS[kind];
-  if (builder === undefined) return { type: 'ignored', kind: kind === '' ? '(no kind)' : kind, name, source, reason: 'not a workload with a pod template' };
+  if (builder === undefined) return { type: 'ignored', kind: kind || '(no kind)', name, source, reason: 'not a workload with a pod template' };
   const template = templateOf(kind, object);
   if (template === undefined) return { type: 'ignored', kind, name, source, reason: 'no pod template' };
   const { pod, podName } = builder(name, template as PodTemplate, namespace, context);
