@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { RUNTIME_NAMES, splitNames } from '../runtimes/index.js';
 import { parseQuantity } from './quantity.js';
 import { EnvReader, type Env } from './read.js';
 
@@ -45,6 +46,8 @@ export interface InjectConfig {
   readonly extraEnv: Readonly<Record<string, string>>;
   readonly useWellKnownLabels: boolean;
   readonly skipOwnerKinds: readonly string[];
+  /** Runtimes switched on in every selected container (names from src/runtimes, in registry order). */
+  readonly runtimes: readonly string[];
 }
 
 export interface TelemetryConfig {
@@ -152,6 +155,18 @@ function preloadFile(read: EnvReader): string {
   return value;
 }
 
+function runtimes(read: EnvReader): readonly string[] {
+  const text = read.raw('INJECT_RUNTIMES');
+  if (text === undefined) return RUNTIME_NAMES;
+  const names = splitNames(text);
+  const unknown = names.filter((name) => !RUNTIME_NAMES.includes(name));
+  if (unknown.length > 0) {
+    throw new ConfigError('INJECT_RUNTIMES', `unknown runtime "${unknown.join('", "')}" (known: ${RUNTIME_NAMES.join(', ')})`);
+  }
+  if (names.length === 0) throw new ConfigError('INJECT_RUNTIMES', `names no runtime (known: ${RUNTIME_NAMES.join(', ')})`);
+  return RUNTIME_NAMES.filter((name) => names.includes(name));
+}
+
 function parseInject(read: EnvReader, version: string): InjectConfig {
   const runAsUser = read.int('INJECT_INIT_RUN_AS_USER', 65532, 1, 2147483647);
   return {
@@ -167,6 +182,7 @@ function parseInject(read: EnvReader, version: string): InjectConfig {
     extraEnv: parseExtraEnv(read),
     useWellKnownLabels: read.bool('INJECT_USE_WELL_KNOWN_LABELS', false),
     skipOwnerKinds: Object.freeze(read.list('INJECT_SKIP_OWNER_KINDS')),
+    runtimes: runtimes(read),
   };
 }
 

@@ -1,8 +1,9 @@
 import type { InjectConfig } from '../config/index.js';
+import type { Extension, Runtime } from '../runtimes/index.js';
 import {
   attributeKeys,
   escapeLiteral,
-  extendLiteral,
+  extendVariable,
   fieldRefsOf,
   fieldRefVariables,
   lastIndexOf,
@@ -12,41 +13,52 @@ import {
 import { resourceAttributesOf, serviceNameOf, type PodFacts } from './service.js';
 import type { Container, EnvVar } from './types.js';
 
-export type ContainerPlan =
-  | { readonly kind: 'inject' }
-  | { readonly kind: 'already' }
-  | { readonly kind: 'skip'; readonly reason: string };
-
-/** `--require <mount>/<file>`: what NODE_OPTIONS gets. */
-export function requireFlag(config: InjectConfig): string {
-  return `--require ${config.mountPath}/${config.preloadFile}`;
+/**
+ * What to do with one selected container. `runtimes`: for `inject` the runtimes to switch on, for `already`
+ * those an earlier pass switched on. `skips`: reasons, each `<runtime>: <why>` for a runtime left out (or one
+ * reason without a runtime when the whole container is left alone for a reason of its own).
+ */
+export interface ContainerPlan {
+  readonly kind: 'inject' | 'already' | 'skip';
+  readonly runtimes: readonly Runtime[];
+  readonly skips: readonly string[];
 }
 
-const OTHER_INJECTOR = /--require\s+\S*otel-auto-instrumentation/;
+type RuntimePlan = 'inject' | 'already' | { readonly skip: string };
 
 /**
- * Decides what to do with one selected container. A NODE_OPTIONS from valueFrom is left alone: its value
- * is only known to the kubelet, and composing it through $(NODE_OPTIONS) would hand node the literal text
- * "$(NODE_OPTIONS)" (and crash it) whenever the referenced key is missing and optional.
+ * One runtime in one container. A variable from valueFrom is left alone: its value is only known to the
+ * kubelet, and composing it through $(VAR) would hand the runtime the literal text "$(VAR)" (for node: a
+ * crash) whenever the referenced key is missing and optional.
  */
-export function planContainer(container: Container, volumeName: string | undefined, config: InjectConfig): ContainerPlan {
-  const env = container.env ?? [];
-  const nodeOptions = env[lastIndexOf(env, 'NODE_OPTIONS')];
-  if (nodeOptions?.valueFrom !== undefined) {
-    return { kind: 'skip', reason: 'NODE_OPTIONS comes from valueFrom' };
-  }
-  return planByMount(container, nodeOptions?.value ?? '', volumeName, config);
+function planRuntime(env: readonly EnvVar[], runtime: Runtime, config: InjectConfig): RuntimePlan {
+  const user = env[lastIndexOf(env, runtime.variable)];
+  if (user?.valueFrom !== undefined) return { skip: `${runtime.variable} comes from valueFrom` };
+  const value = user?.value ?? '';
+  if (runtime.loaded(value, config)) return 'already';
+  const foreign = runtime.foreign(value);
+  return foreign === undefined ? 'inject' : { skip: foreign };
 }
 
-function planByMount(container: Container, options: string, volumeName: string | undefined, config: InjectConfig): ContainerPlan {
-  if (options.includes(requireFlag(config))) return { kind: 'already' };
+/** Decides what to do with one selected container for the runtimes selected for its pod. */
+export function planContainer(
+  container: Container,
+  runtimes: readonly Runtime[],
+  volumeName: string | undefined,
+  config: InjectConfig,
+): ContainerPlan {
+  const env = container.env ?? [];
+  const plans = runtimes.map((runtime) => [runtime, planRuntime(env, runtime, config)] as const);
+  const skips = plans.flatMap(([runtime, plan]) => (typeof plan === 'object' ? [`${runtime.name}: ${plan.skip}`] : []));
+  const loaded = plans.filter(([, plan]) => plan === 'already').map(([runtime]) => runtime);
   const mount = (container.volumeMounts ?? []).find((item) => item.mountPath === config.mountPath);
-  if (mount !== undefined) {
-    return mount.name === volumeName ? { kind: 'already' } : { kind: 'skip', reason: `${config.mountPath} is already mounted` };
-  }
-  if (OTHER_INJECTOR.test(options)) return { kind: 'skip', reason: 'instrumented by another injector' };
-  return { kind: 'inject' };
+  if ((mount !== undefined && mount.name === volumeName) || loaded.length > 0) return { kind: 'already', runtimes: loaded, skips };
+  if (mount !== undefined) return { kind: 'skip', runtimes: [], skips: [`${config.mountPath} is already mounted`] };
+  const todo = plans.filter(([, plan]) => plan === 'inject').map(([runtime]) => runtime);
+  return { kind: todo.length === 0 ? 'skip' : 'inject', runtimes: todo, skips };
 }
+
+const ATTRIBUTES: Extension = { separator: ',', placement: 'append', blankIsEmpty: true };
 
 function isSet(env: readonly EnvVar[], name: string): boolean {
   return lastIndexOf(env, name) >= 0;
@@ -84,17 +96,27 @@ function withResourceAttributes(facts: PodFacts, container: Container, env: EnvV
   const attributes = resourceAttributesOf(facts, container).filter(({ key }) => !userKeys.has(key));
   if (attributes.length === 0) return env;
   const variables = fieldRefVariables(fieldRefsOf(attributes), reservedNames(env));
-  const extended = extendLiteral(env, 'OTEL_RESOURCE_ATTRIBUTES', renderAttributes(attributes, variables.names), ',');
+  const extended = extendVariable(env, 'OTEL_RESOURCE_ATTRIBUTES', renderAttributes(attributes, variables.names), ATTRIBUTES);
   // The downward-API variables must come before the entry that references them (their names collide with nothing).
   const index = lastIndexOf(extended, 'OTEL_RESOURCE_ATTRIBUTES');
   return [...extended.slice(0, index), ...variables.entries, ...extended.slice(index)];
 }
 
-/** Instruments one container in place (the caller works on a clone): env, NODE_OPTIONS, read-only mount. */
-export function injectContainer(container: Container, facts: PodFacts, volumeName: string, config: InjectConfig): void {
+/**
+ * Instruments one container in place (the caller works on a clone): the common OTEL_* env, each runtime's
+ * variable, the read-only mount of the payload volume.
+ */
+export function injectContainer(
+  container: Container,
+  facts: PodFacts,
+  volumeName: string,
+  runtimes: readonly Runtime[],
+  config: InjectConfig,
+): void {
   const original = container.env ?? [];
   let env = [...original, ...standardEnv(facts, container, config, original)];
   env = withResourceAttributes(facts, container, env);
-  container.env = extendLiteral(env, 'NODE_OPTIONS', requireFlag(config), ' ');
+  for (const runtime of runtimes) env = extendVariable(env, runtime.variable, runtime.entry(config), runtime.extension);
+  container.env = env;
   container.volumeMounts = [...(container.volumeMounts ?? []), { name: volumeName, mountPath: config.mountPath, readOnly: true }];
 }

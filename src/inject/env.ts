@@ -1,3 +1,4 @@
+import type { Extension } from '../runtimes/index.js';
 import type { FieldRef, ResourceAttribute } from './service.js';
 import type { EnvVar } from './types.js';
 
@@ -16,20 +17,31 @@ export function referencedAfter(env: readonly EnvVar[], index: number, name: str
   return env.slice(index + 1).some((entry) => (entry.value ?? '').includes(`$(${name})`));
 }
 
+function isEmpty(value: string | undefined, extension: Extension): boolean {
+  return value === undefined || value === '' || (extension.blankIsEmpty && value.trim() === '');
+}
+
+function combine(base: string, addition: string, extension: Extension): string {
+  return extension.placement === 'append'
+    ? `${base}${extension.separator}${addition}`
+    : `${addition}${extension.separator}${base}`;
+}
+
 /**
- * Extends the user's literal `name` (the entry the kubelet uses) with `addition`. In place when nothing later
- * refers to it; otherwise a later entry `name=$(name)<separator><addition>` composes it, so every variable in
- * between keeps the value the kubelet computed before.
+ * Extends the user's literal `name` (the entry the kubelet uses) with `addition`, appended or prepended as
+ * `extension` says. In place when nothing later refers to it; otherwise a later entry composes it
+ * (`name=$(name) <addition>` / `name=<addition>:$(name)`), so every variable in between keeps the value the
+ * kubelet computed before. An empty user value is replaced by `addition` alone.
  */
-export function extendLiteral(env: readonly EnvVar[], name: string, addition: string, separator: string): EnvVar[] {
+export function extendVariable(env: readonly EnvVar[], name: string, addition: string, extension: Extension): EnvVar[] {
   const index = lastIndexOf(env, name);
   const user = env[index];
   if (user === undefined) return [...env, { name, value: addition }];
-  const empty = user.value === undefined || user.value.trim() === '';
+  const empty = isEmpty(user.value, extension);
   if (referencedAfter(env, index, name)) {
-    return [...env, { name, value: empty ? addition : `$(${name})${separator}${addition}` }];
+    return [...env, { name, value: empty ? addition : combine(`$(${name})`, addition, extension) }];
   }
-  const value = empty ? addition : `${user.value ?? ''}${separator}${addition}`;
+  const value = empty ? addition : combine(user.value ?? '', addition, extension);
   return env.map((entry, position) => (position === index ? { ...user, value } : entry));
 }
 

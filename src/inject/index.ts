@@ -1,18 +1,13 @@
-import { ANNOTATION, STATUS_INJECTED } from './annotations.js';
+import { RUNTIMES, type Runtime } from '../runtimes/index.js';
+import { ANNOTATION, injectedStatus } from './annotations.js';
 import { injectContainer, planContainer, type ContainerPlan } from './container.js';
 import { addPreloadVolume, existingVolume } from './init-container.js';
+import { selectedContainers, selectedRuntimes } from './select.js';
 import { podFacts, type PodFacts } from './service.js';
 import { asPod } from './shape.js';
 import type { Container, InjectContext, InjectResult, Pod } from './types.js';
 
 export type { InjectContext, InjectResult, Pod } from './types.js';
-
-function selectedContainers(pod: Pod): Container[] {
-  const wanted = pod.metadata?.annotations?.[ANNOTATION.containerNames];
-  if (wanted === undefined || wanted.trim() === '') return pod.spec.containers;
-  const names = new Set(wanted.split(',').map((name) => name.trim()));
-  return pod.spec.containers.filter((container) => names.has(container.name));
-}
 
 function setAnnotation(pod: Pod, key: string, value: string): void {
   pod.metadata = { ...(pod.metadata ?? {}) };
@@ -33,26 +28,32 @@ function podLevelSkip(pod: Pod, facts: PodFacts, context: InjectContext): string
 }
 
 function describeSkips(plans: ReadonlyArray<[Container, ContainerPlan]>): string {
-  return plans
-    .flatMap(([container, plan]) => (plan.kind === 'skip' ? [`${container.name}: ${plan.reason}`] : []))
-    .join('; ');
+  return plans.flatMap(([container, plan]) => plan.skips.map((reason) => `${container.name}: ${reason}`)).join('; ');
+}
+
+/** Names of the runtimes the pod's containers carry (this pass and earlier ones), in registry order. */
+function runtimeNames(plans: ReadonlyArray<[Container, ContainerPlan]>): string[] {
+  const used = new Set<Runtime>(plans.flatMap(([, plan]) => (plan.kind === 'skip' ? [] : plan.runtimes)));
+  return RUNTIMES.filter((runtime) => used.has(runtime)).map((runtime) => runtime.name);
 }
 
 function injectInto(pod: Pod, original: Pod, facts: PodFacts, context: InjectContext): InjectResult {
   const { config } = context;
   const selected = selectedContainers(pod);
   if (selected.length === 0) return skipped(pod, 'no container selected by otel-injector.io/container-names');
+  const selection = selectedRuntimes(pod, config);
+  if (selection.skip !== undefined) return skipped(pod, selection.skip);
   const volume = existingVolume(pod.spec, config);
-  const plans = selected.map((container): [Container, ContainerPlan] => [container, planContainer(container, volume, config)]);
-  const todo = plans.filter(([, plan]) => plan.kind === 'inject').map(([container]) => container);
+  const plans = selected.map((container): [Container, ContainerPlan] => [container, planContainer(container, selection.runtimes, volume, config)]);
+  const todo = plans.filter(([, plan]) => plan.kind === 'inject');
   const skips = describeSkips(plans);
   if (todo.length === 0) {
     const alreadyDone = volume !== undefined || plans.some(([, plan]) => plan.kind === 'already');
     return alreadyDone ? { pod: original, decision: 'skipped', reason: 'already injected' } : skipped(pod, skips);
   }
   const volumeName = volume ?? addPreloadVolume(pod.spec, config);
-  for (const container of todo) injectContainer(container, facts, volumeName, config);
-  setAnnotation(pod, ANNOTATION.status, STATUS_INJECTED);
+  for (const [container, plan] of todo) injectContainer(container, facts, volumeName, plan.runtimes, config);
+  setAnnotation(pod, ANNOTATION.status, injectedStatus(runtimeNames(plans)));
   if (skips !== '') setAnnotation(pod, ANNOTATION.skippedContainers, skips);
   return { pod, decision: 'injected', reason: skips === '' ? 'all selected containers' : skips };
 }

@@ -55,6 +55,7 @@ void t.test('src/config parses the rendered env: self-managed defaults', async (
   t.equal(cfg.inject.preloadImage, 'ghcr.io/otel-injector/preload:0.1.0');
   t.same(cfg.inject.initResources, { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } });
   t.same(cfg.inject.skipOwnerKinds, []);
+  t.same(cfg.inject.runtimes, ['node', 'python'], 'both runtimes by default');
   t.same(cfg.inject.extraEnv, {});
   t.equal(cfg.telemetry.otlpEndpoint, 'http://signoz-otel-collector.signoz.svc.cluster.local:4318', 'self-telemetry goes to the same collector by default');
 });
@@ -63,7 +64,7 @@ void t.test('src/config parses the rendered env: files modes and tuned values', 
   for (const mode of ['cert-manager', 'secret'] as const) {
     const m = await render(4, {
       certificates: { mode, secret: { name: 'my-tls', caBundle: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' } },
-      inject: { extraEnv: { ENABLE_TRACING: 'true' }, skipOwnerKinds: ['Job', 'CronJob'], useWellKnownLabels: true, otlpEndpoint: 'https://otlp.example:4318' },
+      inject: { runtimes: ['python'], extraEnv: { ENABLE_TRACING: 'true' }, skipOwnerKinds: ['Job', 'CronJob'], useWellKnownLabels: true, otlpEndpoint: 'https://otlp.example:4318' },
       preload: { runAsUser: 1234, volumeSizeLimit: '32Mi', command: ['/busybox/cp', '-R', '/p/.', '/otel-injector/'] },
       logLevel: 'warn',
       maxBodyBytes: 1048576,
@@ -75,6 +76,7 @@ void t.test('src/config parses the rendered env: files modes and tuned values', 
     t.match(cfg.certs.keyFile, /\/tls\.key$/);
     t.same(cfg.inject.extraEnv, { ENABLE_TRACING: 'true' });
     t.same(cfg.inject.skipOwnerKinds, ['Job', 'CronJob']);
+    t.same(cfg.inject.runtimes, ['python']);
     t.equal(cfg.inject.useWellKnownLabels, true);
     t.equal(cfg.inject.otlpEndpoint, 'https://otlp.example:4318');
     t.equal(cfg.inject.initRunAsUser, 1234);
@@ -85,4 +87,10 @@ void t.test('src/config parses the rendered env: files modes and tuned values', 
     t.equal(cfg.telemetry.otlpEndpoint, 'http://collector:4318');
     t.equal(cfg.telemetry.exportIntervalMs, 5000);
   }
+});
+
+void t.test('inject.runtimes reaches INJECT_RUNTIMES in the order given; the parser puts it in registry order', async (t) => {
+  const m = await render(4, { inject: { runtimes: ['python', 'node'] } });
+  t.equal(envMap(webhookEnv(m)).INJECT_RUNTIMES, 'python,node');
+  t.same(parseConfig(processEnv(m), '0.1.0').inject.runtimes, ['node', 'python']);
 });

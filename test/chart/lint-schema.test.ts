@@ -22,6 +22,9 @@ const REJECTED: [string, Obj, string][] = [
   ['certificate mode outside the enum', { certificates: { mode: 'vault' } }, 'mode'],
   ['extra env value not a string', { inject: { extraEnv: { ENABLE_TRACING: true } } }, 'ENABLE_TRACING'],
   ['skipOwnerKinds not a list', { inject: { skipOwnerKinds: 'Job' } }, 'skipOwnerKinds'],
+  ['unknown runtime', { inject: { runtimes: ['node', 'ruby'] } }, 'runtimes'],
+  ['no runtime', { inject: { runtimes: [] } }, 'runtimes'],
+  ['runtimes as a comma string', { inject: { runtimes: 'node,python' } }, 'runtimes'],
   ['log level outside the enum', { logLevel: 'verbose' }, 'logLevel'],
   ['init container as root', { preload: { runAsUser: 0 } }, 'runAsUser'],
   ['negative drain', { shutdownDrainSeconds: -1 }, 'shutdownDrainSeconds'],
@@ -72,4 +75,8 @@ void t.test('Helm 4: NOTES.txt prints the label command and how to check a pod',
   t.ok(notes.includes(`kubectl -n ${NAMESPACE} rollout status deployment/${FULLNAME}`), 'how to wait for the webhook');
   t.ok(notes.includes("jsonpath='{.metadata.annotations.otel-injector\\.io/status}"), 'how to check a pod');
   t.ok(notes.includes(`helm test ${RELEASE} -n ${NAMESPACE}`), 'how to run the test hook');
+  t.ok(notes.includes('instrumented for the runtimes named (node,python\n   are configured'), 'the configured runtimes');
+  const pythonOnly = await helm(4, ['install', RELEASE, chartDir, '--namespace', NAMESPACE, '--dry-run=client', '--set', 'inject.runtimes={python}']);
+  t.equal(pythonOnly.code, 0, pythonOnly.stderr);
+  t.ok(pythonOnly.stdout.includes('runtimes named (python\n'), 'follows inject.runtimes');
 });

@@ -54,6 +54,7 @@ for (const major of HELM_MAJORS) {
       t.equal(env.CERT_SECRET_NAME, `${FULLNAME}-tls`);
       t.equal(env.TLS_CERT_FILE, undefined);
       t.equal(env.INJECT_OTLP_ENDPOINT, 'http://signoz-otel-collector.signoz.svc.cluster.local:4318');
+      t.equal(env.INJECT_RUNTIMES, 'node,python', 'both runtimes by default');
       t.equal(env.INJECT_PRELOAD_IMAGE, 'ghcr.io/otel-injector/preload:0.1.0', 'init image tag defaults to appVersion');
       t.equal(webhookContainer(m).image, 'ghcr.io/otel-injector/otel-injector:0.1.0', 'image tag defaults to appVersion');
       t.equal(dig(podTemplate(m), 'spec', 'automountServiceAccountToken'), true, 'token mounted: it calls the API server');

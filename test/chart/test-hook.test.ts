@@ -90,7 +90,9 @@ void t.test('the hook passes when the webhook instruments the probe pod', async 
   const run = await runHook(hook, injected.pod);
   t.equal(run.code, 0, `${run.stdout}${run.stderr}`);
   t.match(run.stdout, /PASS/);
-  t.match(run.stdout, /otel-injector\.io\/status: injected/);
+  t.match(run.stdout, /otel-injector\.io\/status: injected: node,python/);
+  t.match(run.stdout, /PASS: the pod came back instrumented \(node,python\)/);
+  t.match(run.stdout, /PYTHONPATH: \/otel-injector\/python/);
   t.match(run.args, /--dry-run=server/, 'dry run only');
   t.match(run.args, /-n shop/, 'in the opted-in namespace');
   t.same(run.seen, probe, 'sends the probe pod');
@@ -104,7 +106,7 @@ void t.test('the hook fails when the pod comes back uninstrumented', async (t) =
 
   const untouched = await runHook(hook, probe);
   t.equal(untouched.code, 1, 'namespace not labelled: webhook never called');
-  t.match(untouched.stderr, /FAIL: annotation otel-injector\.io\/status is '', expected 'injected'/);
+  t.match(untouched.stderr, /FAIL: annotation otel-injector\.io\/status is '', expected 'injected: <runtimes>'/);
 
   const optedOut = { ...probe, metadata: { ...(probe.metadata as Obj), annotations: { 'otel-injector.io/inject': 'false' } } };
   const bypassed = injectPod(optedOut, { namespace: 'default', config });
@@ -131,9 +133,46 @@ void t.test('the hook fails when the pod comes back uninstrumented', async (t) =
   t.equal(r5.code, 1);
   t.match(r5.stderr, /NODE_OPTIONS does not --require/);
 
+  const noPythonPath = structuredClone(injected) as { spec: { containers: { env?: EnvVar[] }[] } };
+  for (const c of noPythonPath.spec.containers) c.env = (c.env ?? []).filter((e) => e.name !== 'PYTHONPATH');
+  const r6 = await runHook(hook, noPythonPath);
+  t.equal(r6.code, 1);
+  t.match(r6.stderr, /PYTHONPATH does not start with the payload's python folder/);
+
+  const pythonLast = structuredClone(injected) as { spec: { containers: { env?: EnvVar[] }[] } };
+  for (const c of pythonLast.spec.containers) {
+    c.env = (c.env ?? []).map((e) => (e.name === 'PYTHONPATH' ? { ...e, value: `/app:${String(e.value)}` } : e));
+  }
+  const r7 = await runHook(hook, pythonLast);
+  t.equal(r7.code, 1, 'our folder must come first');
+  t.match(r7.stderr, /PYTHONPATH does not start/);
+
   const refused = await runHook(hook, probe, 1);
   t.equal(refused.code, 1);
   t.match(refused.stderr, /was refused/);
+});
+
+void t.test('the hook checks only the runtimes the status names', async (t) => {
+  const m = await render(4, { inject: { runtimes: ['python'] } });
+  const hook = hookOf(m);
+  const probe: unknown = JSON.parse(hook.env.PROBE_POD ?? '');
+  const injected = injectPod(probe, { namespace: 'default', config: webhookConfig(m).inject });
+  t.equal((injected.pod.metadata?.annotations ?? {})['otel-injector.io/status'], 'injected: python');
+  const run = await runHook(hook, injected.pod);
+  t.equal(run.code, 0, `python only: no NODE_OPTIONS needed\n${run.stdout}${run.stderr}`);
+  t.match(run.stdout, /NODE_OPTIONS: <none>/);
+  t.match(run.stdout, /PASS: the pod came back instrumented \(python\)/);
+
+  // a webhook from before the Python runtime writes a bare `injected` and only NODE_OPTIONS
+  const nodeOnly = injectPod(probe, { namespace: 'default', config: { ...webhookConfig(m).inject, runtimes: ['node'] } }).pod as Obj;
+  const legacy: Obj = { ...nodeOnly, metadata: { ...(nodeOnly.metadata as Obj), annotations: { 'otel-injector.io/status': 'injected' } } };
+  const old = await runHook(hook, legacy);
+  t.equal(old.code, 0, `bare 'injected' is read as node\n${old.stdout}${old.stderr}`);
+  const legacyWithout = structuredClone(legacy) as { spec: { containers: { env?: EnvVar[] }[] } };
+  for (const c of legacyWithout.spec.containers) c.env = (c.env ?? []).filter((e) => e.name !== 'NODE_OPTIONS');
+  const oldBroken = await runHook(hook, legacyWithout);
+  t.equal(oldBroken.code, 1);
+  t.match(oldBroken.stderr, /NODE_OPTIONS does not --require/);
 });
 
 void t.test('test hook objects: setup hooks run first and are cleaned up, RBAC is create-pods in the test namespace only', async (t) => {

@@ -37,6 +37,7 @@ t.test('every bad value names its variable', async (t) => {
     INJECT_INIT_RUN_AS_USER: '0',
     INJECT_EXTRA_ENV: '{"A=B":"x"}',
     INJECT_USE_WELL_KNOWN_LABELS: 'maybe',
+    INJECT_RUNTIMES: 'node,ruby',
     TELEMETRY_OTLP_ENDPOINT: 'ftp://x',
   };
   for (const [name, value] of Object.entries(bad)) {
@@ -70,6 +71,16 @@ t.test('values are parsed', async (t) => {
   t.same(config.inject.initCommand, ['/copy', '--to', '/x']);
   t.equal(config.inject.mountPath, '/opt/otel', 'trailing slash dropped');
   t.equal(config.certs.mode, 'self-managed');
+});
+
+t.test('INJECT_RUNTIMES: default both, registry order, unknown or empty rejected', async (t) => {
+  t.same(parseConfig({}, 'v').inject.runtimes, ['node', 'python'], 'default: every runtime');
+  t.same(parseConfig({ INJECT_RUNTIMES: ' python , node ' }, 'v').inject.runtimes, ['node', 'python'], 'registry order, trimmed');
+  t.same(parseConfig({ INJECT_RUNTIMES: 'python,python' }, 'v').inject.runtimes, ['python'], 'duplicates once');
+  t.same(parseConfig({ INJECT_RUNTIMES: 'node' }, 'v').inject.runtimes, ['node']);
+  t.throws(() => parseConfig({ INJECT_RUNTIMES: 'node,ruby' }, 'v'), /INJECT_RUNTIMES: unknown runtime "ruby" \(known: node, python\)/);
+  t.throws(() => parseConfig({ INJECT_RUNTIMES: 'Node' }, 'v'), /INJECT_RUNTIMES: unknown runtime "Node"/, 'names are case-sensitive');
+  t.throws(() => parseConfig({ INJECT_RUNTIMES: ' , ' }, 'v'), /INJECT_RUNTIMES: names no runtime/);
 });
 
 t.test('quantities', async (t) => {

@@ -102,8 +102,9 @@ export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean,
   }
 }
 
+/** The status is `injected: <runtimes>` (`injected: node,python`); any runtime counts. */
 export function isInjected(pod: V1Pod): boolean {
-  return pod.metadata?.annotations?.[STATUS_ANNOTATION] === 'injected';
+  return /^injected: \S/.test(pod.metadata?.annotations?.[STATUS_ANNOTATION] ?? '');
 }
 
 export function envOf(pod: V1Pod, container: string, name: string): string | undefined {

@@ -30,6 +30,8 @@ import {
 const PRELOAD_IMAGE = 'registry.invalid/e2e/otel-preload:e2e';
 const MOUNT = '/otel-injector';
 const REQUIRE = `--require ${MOUNT}/register.cjs`;
+const PYTHON_DIR = `${MOUNT}/python`;
+const RUNTIMES_ANNOTATION = 'otel-injector.io/runtimes';
 
 const cp = await startControlPlane(t);
 const { core, admission } = apis(cp.kubeConfig);
@@ -81,8 +83,8 @@ function readBack(pod: V1Pod): Promise<V1Pod> {
 
 type Asserts = Pick<typeof t, 'equal' | 'ok' | 'same' | 'match'>;
 
-function assertInjected(tt: Asserts, pod: V1Pod, service: string, containers: string[]): void {
-  tt.equal(pod.metadata?.annotations?.[STATUS_ANNOTATION], 'injected', 'status annotation');
+function assertInjected(tt: Asserts, pod: V1Pod, service: string, containers: string[], runtimes = ['node', 'python']): void {
+  tt.equal(pod.metadata?.annotations?.[STATUS_ANNOTATION], `injected: ${runtimes.join(',')}`, 'status annotation names the runtimes');
   const inits = (pod.spec?.initContainers ?? []).filter((c) => c.image === PRELOAD_IMAGE);
   tt.equal(inits.length, 1, 'exactly one preload init container');
   const initMount = inits[0]?.volumeMounts?.find((m) => m.mountPath === MOUNT);
@@ -95,7 +97,14 @@ function assertInjected(tt: Asserts, pod: V1Pod, service: string, containers: st
     const mounts = (c?.volumeMounts ?? []).filter((m) => m.mountPath === MOUNT);
     tt.same(mounts.map((m) => m.name), [initMount?.name], `${name} mounts ${MOUNT} once`);
     const nodeOptions = envOf(pod, name, 'NODE_OPTIONS') ?? '';
-    tt.equal(nodeOptions.split(REQUIRE).length - 1, 1, `${name}: NODE_OPTIONS has ${REQUIRE} once`);
+    tt.equal(nodeOptions.split(REQUIRE).length - 1, runtimes.includes('node') ? 1 : 0, `${name}: NODE_OPTIONS has ${REQUIRE} ${runtimes.includes('node') ? 'once' : 'not'}`);
+    const pythonPath = (envOf(pod, name, 'PYTHONPATH') ?? '').split(':');
+    if (runtimes.includes('python')) {
+      tt.equal(pythonPath[0], PYTHON_DIR, `${name}: PYTHONPATH starts with ${PYTHON_DIR}`);
+      tt.equal(pythonPath.filter((entry) => entry === PYTHON_DIR).length, 1, `${name}: ${PYTHON_DIR} once`);
+    } else {
+      tt.notOk(pythonPath.includes(PYTHON_DIR), `${name}: no ${PYTHON_DIR} in PYTHONPATH`);
+    }
     tt.equal(envOf(pod, name, 'OTEL_SERVICE_NAME'), service, `${name}: OTEL_SERVICE_NAME`);
   }
   tt.equal(envOf(pod, 'app', 'APP_ENV'), 'e2e', 'user env kept');
@@ -113,6 +122,18 @@ t.test('1: Deployment-shaped pod in an opted-in namespace is injected with the D
   const stored = await readBack(pod);
   tt.match(stored.metadata?.name, /^checkout-7d9f8b6c5-[a-z0-9]{5}$/, 'generateName expanded');
   assertInjected(tt, stored, 'checkout', ['app']);
+});
+
+t.test('1b: otel-injector.io/runtimes narrows the runtimes of one pod', async (tt) => {
+  const python = await readBack(await create('e2e-on', deploymentPod('py-only', '6c7d8e9f0', { [RUNTIMES_ANNOTATION]: 'python' })));
+  assertInjected(tt, python, 'py-only', ['app'], ['python']);
+  tt.equal(envOf(python, 'app', 'NODE_OPTIONS'), undefined, 'no NODE_OPTIONS for a python-only pod');
+  const node = await readBack(await create('e2e-on', deploymentPod('node-only', '5b6c7d8e9', { [RUNTIMES_ANNOTATION]: 'node' })));
+  assertInjected(tt, node, 'node-only', ['app'], ['node']);
+  tt.equal(envOf(node, 'app', 'PYTHONPATH'), undefined, 'no PYTHONPATH for a node-only pod');
+  const none = await readBack(await create('e2e-on', deploymentPod('ruby', '4a5b6c7d8', { [RUNTIMES_ANNOTATION]: 'ruby' })));
+  tt.match(none.metadata?.annotations?.[STATUS_ANNOTATION], /^skipped: otel-injector\.io\/runtimes "ruby" names no configured runtime/);
+  tt.same(none.spec?.initContainers ?? [], [], 'skipped: no init container');
 });
 
 t.test('2: same pod in an unlabelled namespace is untouched', async (tt) => {

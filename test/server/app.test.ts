@@ -14,7 +14,7 @@ t.test('POST /mutate answers an AdmissionReview with a patch that injects the po
   const answer = response.json<AdmissionReview>();
   t.equal(answer.response?.uid, review.request?.uid);
   const pod = applyPatch(review.request?.object, patchOf(answer)) as Record<string, any>;
-  t.equal(pod.metadata.annotations['otel-injector.io/status'], 'injected');
+  t.equal(pod.metadata.annotations['otel-injector.io/status'], 'injected: node,python');
 });
 
 t.test('one JSON log line per review with the decision, never env values or whole pods', async (t) => {

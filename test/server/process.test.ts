@@ -8,7 +8,7 @@ import { deploymentPod, reviewOf } from '../support/admission.js';
 import { freePort, httpsCall, startWebhook, waitHealthy } from '../support/webhook-process.js';
 
 t.test('a bad configuration value exits 1 with a clear message', async (t) => {
-  for (const [name, value] of [['PORT', 'eighty'], ['INJECT_EXTRA_ENV', '[1]'], ['CERT_MODE', 'magic'], ['INJECT_INIT_CPU_REQUEST', '2'], ['LOG_LEVEL', 'loud']]) {
+  for (const [name, value] of [['PORT', 'eighty'], ['INJECT_EXTRA_ENV', '[1]'], ['CERT_MODE', 'magic'], ['INJECT_INIT_CPU_REQUEST', '2'], ['LOG_LEVEL', 'loud'], ['INJECT_RUNTIMES', 'node,ruby']]) {
     const webhook = startWebhook({ [name as string]: value as string }, await freePort());
     t.equal(await webhook.exited, 1, `${name}=${value}`);
     t.match(webhook.output(), new RegExp(`invalid configuration: ${name}`));

@@ -1,8 +1,9 @@
 // fast-check arbitraries for container env lists of realistic shape: literals,
 // $(VAR) references to earlier variables (and to undefined ones), $$ escapes,
 // valueFrom (fieldRef, secretKeyRef, configMapKeyRef, resourceFieldRef),
-// user NODE_OPTIONS in every form, OTEL_* variables and OTEL_RESOURCE_ATTRIBUTES
-// with user keys.
+// user NODE_OPTIONS and PYTHONPATH in every form (literal, empty, valueFrom,
+// built from $(VAR), referenced later as $(NODE_OPTIONS)/$(PYTHONPATH), another
+// injector's), OTEL_* variables and OTEL_RESOURCE_ATTRIBUTES with user keys.
 import fc from 'fast-check';
 
 export interface EnvVar {
@@ -24,7 +25,7 @@ const NAMES = [
 
 /** References to variables the user never defines but an injector might: they must stay literal. */
 const UNDEFINED_TARGETS = ['NOT_DEFINED_YET', 'OTEL_INJECTOR_POD_NAME', 'OTEL_INJECTOR_POD_UID', 'OTEL_RESOURCE_ATTRIBUTES_POD_NAME',
-  'OTEL_SERVICE_NAME', 'NODE_OPTIONS', 'OTEL_RESOURCE_ATTRIBUTES'];
+  'OTEL_SERVICE_NAME', 'NODE_OPTIONS', 'OTEL_RESOURCE_ATTRIBUTES', 'PYTHONPATH'];
 
 const nameArb = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(...NAMES) },
@@ -90,6 +91,21 @@ const nodeOptionsArb: fc.Arbitrary<EnvVar[]> = fc.oneof(
   fixed([{ name: 'NODE_OPTIONS', value: '$(HEAP_FLAGS) --trace-warnings' }]),
 );
 
+const pythonPathArb: fc.Arbitrary<EnvVar[]> = fc.oneof(
+  // '' is no PYTHONPATH at all for Python; ' ' and a trailing ':' are entries of their own (a directory, the cwd)
+  fc.constantFrom('/app/src', '/app/src:/app/lib', '/srv/app:', ':/srv/app', '', ' ', '/opt/venv/lib/python3.12/site-packages')
+    .map((value): EnvVar[] => [{ name: 'PYTHONPATH', value }]),
+  fixed([{ name: 'PYTHONPATH', valueFrom: { configMapKeyRef: { name: 'py', key: 'PYTHONPATH', optional: true } } }]),
+  fixed([
+    { name: 'BASE_PYTHONPATH', valueFrom: { configMapKeyRef: { name: 'py', key: 'PYTHONPATH' } } },
+    { name: 'PYTHONPATH', value: '$(BASE_PYTHONPATH):/app/extra' },
+  ]),
+  fixed([{ name: 'PYTHONPATH', value: '/app/src' }, { name: 'TOOL_PATH', value: '$(PYTHONPATH):/tools' }]),
+  fixed([{ name: 'PYTHONPATH', value: '$(PY_EXTRA):/app' }]),
+  // the OpenTelemetry Operator's Python injection
+  fixed([{ name: 'PYTHONPATH', value: '/otel-auto-instrumentation-python/opentelemetry/instrumentation/auto_instrumentation:/otel-auto-instrumentation-python' }]),
+);
+
 const otelArb: fc.Arbitrary<EnvVar[]> = fc.oneof(
   fixed([{ name: 'OTEL_RESOURCE_ATTRIBUTES', value: 'team=payments,deployment.environment=prod' }]),
   fixed([{ name: 'OTEL_RESOURCE_ATTRIBUTES', value: 'k8s.pod.name=custom,service.name=my-svc' }]),
@@ -114,7 +130,10 @@ export const envArb: fc.Arbitrary<EnvVar[]> = fc
     fc.array(specArb, { maxLength: 8 }),
     fc.option(nodeOptionsArb, { freq: 3 }),
     fc.option(otelArb, { freq: 3 }),
+    fc.option(pythonPathArb, { freq: 3 }),
+    fc.nat(),
     fc.nat(),
     fc.nat(),
   )
-  .map(([specs, nodeOptions, otel, i, j]) => insertAt(insertAt(toEnv(specs), nodeOptions, i), otel, j));
+  .map(([specs, nodeOptions, otel, pythonPath, i, j, k]) =>
+    insertAt(insertAt(insertAt(toEnv(specs), nodeOptions, i), otel, j), pythonPath, k));

@@ -42,6 +42,12 @@ t.test('the generator covers the shapes the injector must handle', async (t) => 
   const ann = (p: AnyPod): Record<string, string> => p.metadata.annotations ?? {};
   const owner = (p: AnyPod): string => p.metadata.ownerReferences?.[0]?.kind ?? 'none';
   const nodeOpts = (p: AnyPod): AnyPod[] => envOf(p).filter((e) => e.name === 'NODE_OPTIONS');
+  const pythonPath = (p: AnyPod): AnyPod[] => envOf(p).filter((e) => e.name === 'PYTHONPATH');
+  const referencesLater = (p: AnyPod, name: string): boolean => containersOf(p).some((c) => {
+    const env = (c.env ?? []) as AnyPod[];
+    const last = env.map((e) => e.name).lastIndexOf(name);
+    return last >= 0 && env.slice(last + 1).some((e) => String(e.value ?? '').includes(`$(${name})`));
+  });
   const expandsReference = (p: AnyPod): boolean => p.spec.containers.some((c: AnyPod) => {
     const env = kubeletEnv(c);
     return (c.env ?? []).some((e: AnyPod) => typeof e.value === 'string' && e.value.includes('$(') && env.get(e.name) !== e.value);
@@ -54,6 +60,15 @@ t.test('the generator covers the shapes the injector must handle', async (t) => 
     'NODE_OPTIONS literal': count((p) => nodeOpts(p).some((e) => typeof e.value === 'string' && !e.value.includes('$('))),
     'NODE_OPTIONS valueFrom': count((p) => nodeOpts(p).some((e) => e.valueFrom !== undefined)),
     'NODE_OPTIONS with $(X)': count((p) => nodeOpts(p).some((e) => String(e.value).includes('$('))),
+    'NODE_OPTIONS referenced later': count((p) => referencesLater(p, 'NODE_OPTIONS')),
+    'PYTHONPATH literal': count((p) => pythonPath(p).some((e) => typeof e.value === 'string' && e.value !== '' && !e.value.includes('$('))),
+    'PYTHONPATH empty': count((p) => pythonPath(p).some((e) => e.value === '')),
+    'PYTHONPATH valueFrom': count((p) => pythonPath(p).some((e) => e.valueFrom !== undefined)),
+    'PYTHONPATH with $(X)': count((p) => pythonPath(p).some((e) => String(e.value).includes('$('))),
+    'PYTHONPATH referenced later': count((p) => referencesLater(p, 'PYTHONPATH')),
+    'another injector in PYTHONPATH': count((p) => pythonPath(p).some((e) => String(e.value).includes('otel-auto-instrumentation'))),
+    'runtimes annotation': count((p) => ann(p)['otel-injector.io/runtimes'] !== undefined),
+    'runtimes annotation unknown-only or blank': count((p) => ['ruby', ''].includes(ann(p)['otel-injector.io/runtimes'] ?? '-')),
     'OTEL_RESOURCE_ATTRIBUTES': count((p) => envOf(p).some((e) => e.name === 'OTEL_RESOURCE_ATTRIBUTES')),
     'other OTEL_*': count((p) => envOf(p).some((e) => e.name.startsWith('OTEL_') && e.name !== 'OTEL_RESOURCE_ATTRIBUTES')),
     'fieldRef': count((p) => envOf(p).some((e) => e.valueFrom?.fieldRef !== undefined)),

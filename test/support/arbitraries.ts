@@ -160,6 +160,7 @@ const annotationsArb = (containers: string[]): fc.Arbitrary<Record<string, strin
   fc.record({
     'otel-injector.io/inject': sometimes(fc.constantFrom('false', 'true'), 6),
     'otel-injector.io/container-names': sometimes(fc.subarray([...containers, 'not-a-container']).map((n) => n.join(',')), 4),
+    'otel-injector.io/runtimes': sometimes(fc.constantFrom('python', 'node', 'node,python', ' python , node ', 'ruby', 'python,ruby', ''), 4),
     'resource.opentelemetry.io/service.name': sometimes(fc.constantFrom('checkout', 'billing-api'), 4),
     'otel-injector.io/service-name': sometimes(fc.constant('alias-name'), 5),
     'resource.opentelemetry.io/team': sometimes(fc.constant('payments'), 4),

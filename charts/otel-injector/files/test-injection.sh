@@ -27,16 +27,40 @@ kubectl create --dry-run=server -n "$TEST_NAMESPACE" -f "$work/probe.json" -o js
 status=$(field '{.metadata.annotations.otel-injector\.io/status}')
 inits=$(field '{range .spec.initContainers[*]}{.name} {end}')
 nodeOptions=$(field '{range .spec.containers[*]}{.env[?(@.name=="NODE_OPTIONS")].value}{"\n"}{end}')
+pythonPath=$(field '{range .spec.containers[*]}{.env[?(@.name=="PYTHONPATH")].value}{"\n"}{end}')
 
 echo "otel-injector.io/status: ${status:-<none>}"
 echo "init containers: ${inits:-<none>}"
 echo "NODE_OPTIONS: ${nodeOptions:-<none>}"
+echo "PYTHONPATH: ${pythonPath:-<none>}"
 
-[ "$status" = "injected" ] \
-  || fail "annotation otel-injector.io/status is '${status}', expected 'injected' (is namespace ${TEST_NAMESPACE} labelled, and the webhook ready?)"
-[ -n "$inits" ] || fail "no init container was added"
-case "$nodeOptions" in
-  *--require*) ;;
-  *) fail "NODE_OPTIONS does not --require the preload" ;;
+# `injected: node,python` names the runtimes; a bare `injected` comes from a webhook older than the Python runtime.
+case "$status" in
+  "injected: "*) runtimes=${status#injected: } ;;
+  injected) runtimes=node ;;
+  *) fail "annotation otel-injector.io/status is '${status}', expected 'injected: <runtimes>' (is namespace ${TEST_NAMESPACE} labelled, and the webhook ready?)" ;;
 esac
-echo "PASS: the pod came back instrumented"
+[ -n "$inits" ] || fail "no init container was added"
+case ",$runtimes," in
+  *,node,*)
+    case "$nodeOptions" in
+      *--require*) ;;
+      *) fail "NODE_OPTIONS does not --require the preload" ;;
+    esac ;;
+esac
+case ",$runtimes," in
+  *,python,*)
+    newline='
+'
+    firstLine=${pythonPath%%"$newline"*}
+    firstEntry=${firstLine%%:*}
+    case "$firstEntry" in
+      /*/python) ;;
+      *) fail "PYTHONPATH does not start with the payload's python folder" ;;
+    esac ;;
+esac
+case ",$runtimes," in
+  *,node,*|*,python,*) ;;
+  *) fail "the status names no runtime this test knows: '${runtimes}'" ;;
+esac
+echo "PASS: the pod came back instrumented (${runtimes})"

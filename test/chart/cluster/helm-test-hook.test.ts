@@ -76,14 +76,14 @@ void t.test('helm test script against a real API server and webhook', async (t) 
   t.equal(pass.code, 0, `${pass.stdout}${pass.stderr}`);
   t.comment(pass.stdout);
   t.match(pass.stdout, /PASS: the pod came back instrumented/);
-  t.match(pass.stdout, /otel-injector\.io\/status: injected/);
+  t.match(pass.stdout, /otel-injector\.io\/status: injected: node,python/);
   const stored = await kubectl(cp, ['-n', 'shop', 'get', 'pods', '-o', 'name']);
   t.equal(stored.stdout.trim(), '', 'dry run: nothing stored');
 
   await kubectl(cp, ['label', 'namespace', 'shop', 'otel-injector.io/inject-']);
   const fail = await runScript();
   t.equal(fail.code, 1, 'namespace no longer opted in: the test fails');
-  t.match(fail.stderr, /status is '', expected 'injected'/);
+  t.match(fail.stderr, /status is '', expected 'injected: <runtimes>'/);
 
   const elsewhere = await exec('/bin/sh', [join(dir, 'script.sh')], {
     env: { ...podEnv, TEST_NAMESPACE: 'default', PATH: `${dir}:/usr/bin:/bin`, HOME: dir, TMPDIR: dir, KUBECONFIG: kubeconfig },

@@ -1,0 +1,27 @@
+import { node } from './node.js';
+import { python } from './python.js';
+import type { Runtime } from './types.js';
+
+export type { Extension, Runtime } from './types.js';
+
+/**
+ * The registry: every runtime the webhook can switch on, in the order they are applied and reported.
+ * Adding a runtime = one module next to these (its variable and rules) + its payload folder in the volume.
+ */
+export const RUNTIMES: readonly Runtime[] = Object.freeze([node, python]);
+
+export const RUNTIME_NAMES: readonly string[] = Object.freeze(RUNTIMES.map((runtime) => runtime.name));
+
+/** The runtimes with these names, in registry order (unknown names are ignored). */
+export function runtimesNamed(names: Iterable<string>): Runtime[] {
+  const wanted = new Set(names);
+  return RUNTIMES.filter((runtime) => wanted.has(runtime.name));
+}
+
+/** The names in a comma list (`"node, python"`), trimmed, empty items dropped. */
+export function splitNames(text: string): string[] {
+  return text
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+}
