@@ -20,6 +20,7 @@ export const CHART_DEFAULTS: Obj = {
     command: [],
   },
   inject: {
+    runtimes: ['node', 'python'],
     otlpEndpoint: 'http://signoz-otel-collector.signoz.svc.cluster.local:4318',
     extraEnv: {},
     skipOwnerKinds: [],
@@ -79,6 +80,7 @@ function list(value: unknown): unknown[] {
 /** The INJECT_* variables the chart's Deployment template sets for these (already merged) values. */
 export function injectEnvOf(values: Obj, appVersion: string): Record<string, string> {
   const env: Record<string, string> = {
+    INJECT_RUNTIMES: list(at(values, 'inject.runtimes')).map(text).join(','),
     INJECT_OTLP_ENDPOINT: text(at(values, 'inject.otlpEndpoint')),
     INJECT_PRELOAD_IMAGE: imageRef(at(values, 'preload.image'), appVersion),
     INJECT_IMAGE_PULL_POLICY: text(at(values, 'preload.image.pullPolicy')),

@@ -24,7 +24,7 @@ for (const major of [3, 4] as const) {
     t.equal(envOf(sts, 'webapp', 'OTEL_SERVICE_NAME'), 'shop-webapp-replica', 'StatefulSet name');
     t.match(attributes(sts, 'webapp'), { 'k8s.statefulset.name': 'shop-webapp-replica', 'k8s.namespace.name': 'storefront', 'service.version': '3.8.0-debian-12-r4' });
     t.equal(envOf(sts, 'metrics', 'OTEL_SERVICE_NAME'), undefined, 'the sidecar is left alone (container-names annotation)');
-    t.equal(sts.metadata.annotations['otel-injector.io/status'], 'injected');
+    t.equal(sts.metadata.annotations['otel-injector.io/status'], 'injected: node,python');
     const cron = templateOf(items[2] as Obj);
     t.equal(envOf(cron, 'backup', 'OTEL_SERVICE_NAME'), 'shop-webapp-backup', 'CronJob name, not the Job name');
     t.equal(yamlDocs(yaml).length, 3, 'helm rendered three objects');

@@ -40,7 +40,7 @@ void t.test('every workload kind: owner and labels as the controllers set them, 
   for (const [index, container, service, attrs] of expect) {
     const item = items[index] as Obj;
     const template = item.kind === 'CronJob' ? item.spec.jobTemplate.spec.template : item.spec.template;
-    t.equal(template.metadata.annotations['otel-injector.io/status'], 'injected', `${item.kind}: status annotation in the template`);
+    t.equal(template.metadata.annotations['otel-injector.io/status'], 'injected: node,python', `${item.kind}: status annotation in the template`);
     t.equal(envOf(template, container, 'OTEL_SERVICE_NAME'), service, `${item.kind}: service.name ${service}`);
     t.match(attributes(template, container), attrs, `${item.kind}: resource attributes`);
     t.equal(template.spec.initContainers?.[0]?.name, 'otel-injector', `${item.kind}: preload init container`);
@@ -98,7 +98,7 @@ void t.test('standard input', async (t) => {
   t.equal(ran.code, 0);
   const docs = yamlDocs(ran.stdout);
   t.equal(docs.length, 6);
-  t.equal(docs[0]?.spec.template.metadata.annotations['otel-injector.io/status'], 'injected');
+  t.equal(docs[0]?.spec.template.metadata.annotations['otel-injector.io/status'], 'injected: node,python');
 });
 
 void t.test('bad input: message and exit code, never a stack trace', async (t) => {

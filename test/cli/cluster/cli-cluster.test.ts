@@ -101,7 +101,7 @@ t.test('preview: the pod equals the one the API server stores through the webhoo
     body.metadata.namespace = 'plain';
     const previewed = await core.createNamespacedPod({ namespace: 'plain', body: body as V1Pod, dryRun: 'All' });
     t.same(normalized(stored), normalized(previewed), `${label}: ${preview.decision}`);
-    t.equal(stored.metadata?.annotations?.['otel-injector.io/status'], preview.decision === 'injected' ? 'injected' : undefined, `${label}: status`);
+    t.equal(stored.metadata?.annotations?.['otel-injector.io/status'], preview.decision === 'injected' ? 'injected: node,python' : undefined, `${label}: status`);
   }
 });
 
@@ -117,7 +117,7 @@ t.test('status and doctor: a healthy install', async (t) => {
   const status = await kubectlPlugin(['status', '-n', 'shop']);
   t.equal(status.code, 0, status.stderr);
   t.match(status.stdout, /^namespace shop: opted in; 9 pods: 8 injected, 1 bypassed$/m);
-  t.match(status.stdout, /^Deployment\/shop-webapp +shop-webapp-\w+-\w{5} +injected +e2e$/m);
+  t.match(status.stdout, /^Deployment\/shop-webapp +shop-webapp-\w+-\w{5} +injected +e2e +node,python$/m);
   t.match(status.stdout, /^ReplicaSet\/legacy-rs +legacy-rs-\w{5} +bypassed +- +annotation otel-injector\.io\/inject=false$/m);
   const json = JSON.parse((await kubectlPlugin(['status', '-A', '-o', 'json'])).stdout) as Obj;
   t.same(json.namespaces.map((n: Obj) => [n.name, n.optedIn]), [['bakery-ia', true], ['shop', true]], 'only namespaces that are opted in or have seen pods');
