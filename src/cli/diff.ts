@@ -28,11 +28,12 @@ function lineOps(a: readonly string[], b: readonly string[]): Op[] {
   const ops: Op[] = [];
   let i = 0;
   let j = 0;
-  const takeB = (): boolean => j < m && (i >= n || lcs[i]![j + 1]! >= lcs[i + 1]![j]!);
+  // Removals before additions, as diff(1) shows a changed line.
+  const takeA = (): boolean => i < n && (j >= m || lcs[i + 1]![j]! >= lcs[i]![j + 1]!);
   while (i < n || j < m) {
     if (i < n && j < m && a[i] === b[j]) ops.push({ type: ' ', line: a[i++]!, aLine: i, bLine: ++j });
-    else if (takeB()) ops.push({ type: '+', line: b[j++]!, aLine: i, bLine: j });
-    else ops.push({ type: '-', line: a[i++]!, aLine: i, bLine: j });
+    else if (takeA()) ops.push({ type: '-', line: a[i++]!, aLine: i, bLine: j });
+    else ops.push({ type: '+', line: b[j++]!, aLine: i, bLine: j });
   }
   return ops;
 }

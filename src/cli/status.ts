@@ -54,7 +54,9 @@ export async function statusReport(kube: Kube, values: Values): Promise<StatusRe
   if (all && namespace !== undefined) throw usageError('status: -n and -A cannot be used together');
   const target = namespace ?? kube.namespace;
   const webhook = await readWebhook(kube, webhookConfigName(values));
-  const [namespaces, pods] = await Promise.all([namespacesOf(kube, all, target), podsOf(kube, all, target)]);
+  // One after the other: the first missing permission is always the same one.
+  const namespaces = await namespacesOf(kube, all, target);
+  const pods = await podsOf(kube, all, target);
   const reports = namespaces
     .map((ns) => namespaceReport(ns, pods, webhook))
     .filter((report) => !all || report.optedIn || report.pods.some((pod) => pod.state !== 'not-opted-in'))

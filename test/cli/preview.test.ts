@@ -65,6 +65,15 @@ void t.test('text output: decision, service name, attributes and a diff; a List;
   t.match(ran.stdout, /^7 workloads: 6 injected, 0 skipped, 1 bypassed, 0 not-sent, 0 error; 1 ignored$/m);
 });
 
+void t.test('the diff shows a changed line as removed then added, in a hunk with its line numbers', async (t) => {
+  const ran = await cli(['preview', '-f', fixture('orders-api.yaml')]);
+  t.equal(ran.code, 0, ran.stderr);
+  t.match(ran.stdout, /^ {2}@@ -4,12 \+4,\d+ @@\n/m);
+  t.match(ran.stdout, /^ {2}- {10}value: --max-old-space-size=256\n {2}\+ {10}value: --max-old-space-size=256 --require \/otel-injector\/register\.cjs\n/m);
+  t.match(ran.stdout, /^ {7}- name: proxy\n {9}image: envoyproxy\/envoy:v1\.31\.0\n/m, 'the sidecar is unchanged context');
+  t.notMatch(ran.stdout, /container proxy:/, 'and gets no service.name');
+});
+
 void t.test('-o patch is the JSON Patch of the webhook answer; applying it gives the -o json pod', async (t) => {
   const patchRun = await cli(['preview', '-f', fixture('list.json'), '-o', 'patch']);
   const jsonRun = await cli(['preview', '-f', fixture('list.json'), '-o', 'json']);

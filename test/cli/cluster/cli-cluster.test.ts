@@ -209,7 +209,7 @@ t.test('cluster errors: one message and an exit code, never a stack trace', asyn
   await writeFile(forbiddenConfig, JSON.stringify(parsed));
   const status = await kubectlPlugin(['status', '-n', 'shop', '--kubeconfig', forbiddenConfig]);
   t.equal(status.code, 5, status.stderr);
-  t.match(status.stderr, /^otel-injector: forbidden: missing RBAC permission "(get namespaces|list pods)" in namespace "shop" \(context "e2e"\): .*system:serviceaccount:shop:nobody.*\n$/);
+  t.match(status.stderr, /^otel-injector: forbidden: missing RBAC permission "get namespaces" cluster-wide \(context "e2e"\): namespaces "shop" is forbidden: User "system:serviceaccount:shop:nobody" cannot get resource "namespaces" .*\n$/);
   const doctor = await kubectlPlugin(['doctor', '--kubeconfig', forbiddenConfig]);
   t.equal(doctor.code, 5);
   t.match(doctor.stderr, /^otel-injector: forbidden: missing RBAC permission "get mutatingwebhookconfigurations\.admissionregistration\.k8s\.io" cluster-wide \(context "e2e"\): .*\n$/);
