@@ -2,12 +2,19 @@
 # otel-injector: two images from one file (docs/images.md has sizes and how each is tested).
 #   docker build --target webhook -t otel-injector:dev .          the admission webhook
 #   docker build --target preload -t otel-injector-preload:dev .  the init image with the preload
+#                                                                   (Node and Python payloads)
 # Base images are build args pinned by digest; the tests build this very file with local bases.
 # WEBHOOK_BASE_IMAGE must have node at /nodejs/bin/node (the distroless layout).
 
 ARG BUILD_IMAGE=docker.io/library/node:20-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0
 ARG WEBHOOK_BASE_IMAGE=gcr.io/distroless/nodejs20-debian12:nonroot@sha256:2cd820156cf039c8b54ae2d2a97e424b6729070714de8707a6b79f20d56f6a9a
 ARG BUSYBOX_IMAGE=docker.io/library/busybox:1.37.0-musl@sha256:222ad6d973c0d198014546a65cd02c5fdedcc172123c5b4c2bf0af636550bd94
+# One CPython per supported minor: each compiles its own lib/cp3X.zip (bytecode is per minor).
+ARG PYTHON39_IMAGE=docker.io/library/python:3.9-slim@sha256:2d97f6910b16bd338d3060f261f53f144965f755599aab1acda1e13cf1731b1b
+ARG PYTHON310_IMAGE=docker.io/library/python:3.10-slim@sha256:420fbb0e468d3eaf0f7e93ea6f7a48792cbcadc39d43ac95b96bee2afe4367da
+ARG PYTHON311_IMAGE=docker.io/library/python:3.11-slim@sha256:9c900dea9e8fb7e16277c179b555cc72d29a352dbc33cff48ad5a0412fd5bfc7
+ARG PYTHON312_IMAGE=docker.io/library/python:3.12-slim@sha256:78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea
+ARG PYTHON313_IMAGE=docker.io/library/python:3.13-slim@sha256:7c61056e61ac89e852de05f3dc6fa51a6dd2181797bceed46aa725dd7cb2cd3b
 
 # ---- build: compile the webhook (tsc) and bundle the preload (esbuild) --------------------------
 FROM ${BUILD_IMAGE} AS build
@@ -17,7 +24,7 @@ COPY package.json package-lock.json ./
 # (npm's download cache is removed in the same step: it would double the layer)
 RUN npm ci --ignore-scripts --cache /tmp/npm-cache && rm -rf /tmp/npm-cache
 COPY . .
-RUN npm run build && npm run build:preload \
+RUN npm run build && node scripts/build-preload.mjs --skip-python \
  && test -f dist/main.js && test -f dist/preload/register.cjs \
  && mkdir -p /out && cp -R dist /out/dist && rm -rf /out/dist/preload \
  && find /out/dist -type f -name '*.map' -exec rm -f {} +
@@ -31,17 +38,88 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --cache /tmp/npm-cache && rm -rf /tmp/npm-cache \
  && find node_modules -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' \) -exec rm -f {} +
 
+# ---- python-*: the Python payload, each version's part built by that very CPython ---------------
+# python-native fetches psutil's abi3 wheels for the four Linux platforms (native/<tag>/); each
+# python-cp3X stage pip-installs the hash-pinned requirements, compiles them to sourceless .pyc and
+# zips them (lib/cp3X.zip + cp3X.json), compiles psutil's modules for itself (native/*/__pycache__),
+# then imports it all back with the same interpreter (scripts/preload-python/build_lib.py).
+FROM ${PYTHON313_IMAGE} AS python-native
+WORKDIR /src
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
+COPY scripts/preload-python/build_lib.py ./
+COPY src/preload-python/requirements/ ./requirements/
+RUN python3 build_lib.py native --requirements requirements/py310plus.txt --out /out/native
+
+FROM ${PYTHON39_IMAGE} AS python-cp39
+WORKDIR /src
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
+COPY scripts/preload-python/build_lib.py ./
+COPY src/preload-python/requirements/ ./requirements/
+COPY --from=python-native /out/native/ /out/native/
+RUN python3 build_lib.py lib --requirements requirements/py39.txt --out /out/lib \
+ && python3 build_lib.py native-pyc --out /out \
+ && python3 -I -S build_lib.py verify --out /out
+
+FROM ${PYTHON310_IMAGE} AS python-cp310
+WORKDIR /src
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
+COPY scripts/preload-python/build_lib.py ./
+COPY src/preload-python/requirements/ ./requirements/
+COPY --from=python-native /out/native/ /out/native/
+RUN python3 build_lib.py lib --requirements requirements/py310plus.txt --out /out/lib \
+ && python3 build_lib.py native-pyc --out /out \
+ && python3 -I -S build_lib.py verify --out /out
+
+FROM ${PYTHON311_IMAGE} AS python-cp311
+WORKDIR /src
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
+COPY scripts/preload-python/build_lib.py ./
+COPY src/preload-python/requirements/ ./requirements/
+COPY --from=python-native /out/native/ /out/native/
+RUN python3 build_lib.py lib --requirements requirements/py310plus.txt --out /out/lib \
+ && python3 build_lib.py native-pyc --out /out \
+ && python3 -I -S build_lib.py verify --out /out
+
+FROM ${PYTHON312_IMAGE} AS python-cp312
+WORKDIR /src
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
+COPY scripts/preload-python/build_lib.py ./
+COPY src/preload-python/requirements/ ./requirements/
+COPY --from=python-native /out/native/ /out/native/
+RUN python3 build_lib.py lib --requirements requirements/py310plus.txt --out /out/lib \
+ && python3 build_lib.py native-pyc --out /out \
+ && python3 -I -S build_lib.py verify --out /out
+
+FROM ${PYTHON313_IMAGE} AS python-cp313
+WORKDIR /src
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
+COPY scripts/preload-python/build_lib.py ./
+COPY src/preload-python/requirements/ ./requirements/
+COPY --from=python-native /out/native/ /out/native/
+RUN python3 build_lib.py lib --requirements requirements/py310plus.txt --out /out/lib \
+ && python3 build_lib.py native-pyc --out /out \
+ && python3 -I -S build_lib.py verify --out /out
+
 FROM ${BUSYBOX_IMAGE} AS copy-tool
 # (buildah 1.28 leaks a working container for a stage without instructions)
 LABEL org.opencontainers.image.title="copy tool source"
 
 # ---- preload: the init image; its default command is the webhook's default INJECT_INIT_COMMAND --
-# Only a static busybox (called as cp) and the bundled preload. `cp -R` without -p/-a creates the
+# Only a static busybox (called as cp), the bundled Node preload and the Python payload (python/:
+# the bootstrap as source, one zip + manifest per CPython minor, psutil per platform): no
+# interpreter, no pip. `cp -R` without -p/-a creates the
 # files as the running user and never tries to preserve ownership, so it works for any non-root
 # user in an emptyDir (0777, or group-owned by the pod's fsGroup with the setgid bit).
 FROM scratch AS preload
 COPY --from=copy-tool /bin/busybox /bin/cp
 COPY --from=build /src/dist/preload/ /otel-preload/
+COPY src/preload-python/sitecustomize.py /otel-preload/python/
+COPY src/preload-python/_otel_injector/ /otel-preload/python/_otel_injector/
+COPY --from=python-cp39 /out/ /otel-preload/python/
+COPY --from=python-cp310 /out/ /otel-preload/python/
+COPY --from=python-cp311 /out/ /otel-preload/python/
+COPY --from=python-cp312 /out/ /otel-preload/python/
+COPY --from=python-cp313 /out/ /otel-preload/python/
 USER 65532:65532
 CMD ["/bin/cp", "-R", "/otel-preload/.", "/otel-injector/"]
 

@@ -10,12 +10,15 @@
 //                           registry the instrumentations use must be that same on-disk module (a bundled
 //                           copy is a second registry the loader never calls: ESM imports silently go
 //                           unhooked). Its dependencies are bundled into its entry files: no node_modules.
-// Usage: node scripts/build-preload.mjs [outDir] [--quiet]
+//   python/                 the Python payload (scripts/build-preload-python.mjs, docs/preload-python-build.md)
+// Usage: node scripts/build-preload.mjs [outDir] [--quiet] [--skip-python] [--allow-missing-python]
+//   --skip-python: Node only (the Dockerfile builds python/ in its own per-version stages)
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildPython } from './build-preload-python.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outArg = process.argv.slice(2).find((a) => !a.startsWith('--'));
@@ -157,6 +160,15 @@ if (process.argv.includes('--meta')) {
   for (const [k, v] of Object.entries(by).sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${String(v).padStart(9)}  sdk.cjs < ${k}`);
 }
 
+if (!process.argv.includes('--skip-python')) {
+  try {
+    await buildPython(out, { quiet: process.argv.includes('--quiet'), allowMissing: process.argv.includes('--allow-missing-python') });
+  } catch (err) {
+    console.error(`build-preload: python: ${err.message}`);
+    process.exit(1);
+  }
+}
+
 function walk(dir) {
   return readdirSync(dir).flatMap((n) => {
     const p = join(dir, n);
@@ -166,9 +178,9 @@ function walk(dir) {
 const files = walk(out);
 const bytes = files.reduce((s, f) => s + statSync(f).size, 0);
 if (!process.argv.includes('--quiet')) {
-  const grouped = (f) => f.includes('/instrumentations/') || f.includes('/packages/');
+  const grouped = (f) => f.includes('/instrumentations/') || f.includes('/packages/') || f.includes('/python/');
   for (const f of files.filter((f) => !grouped(f))) console.log(`${String(statSync(f).size).padStart(9)}  ${relative(out, f)}`);
-  for (const g of ['instrumentations', 'packages']) {
+  for (const g of ['instrumentations', 'packages', 'python']) {
     const list = files.filter((f) => f.includes(`/${g}/`));
     console.log(`${String(list.reduce((s, f) => s + statSync(f).size, 0)).padStart(9)}  ${g}/ (${list.length} files)`);
   }

@@ -67,7 +67,7 @@ export async function makeBases(root: string, prefix: string): Promise<Record<st
   const out = await must('bash', [join(root, 'test/images/make-bases.sh'), prefix]);
   const args: Record<string, string> = {};
   for (const line of out.split('\n')) {
-    const m = /^([A-Z_]+)=(\S+)$/.exec(line.trim());
+    const m = /^([A-Z][A-Z0-9_]*)=(\S+)$/.exec(line.trim());
     if (m?.[1] !== undefined && m[2] !== undefined) args[m[1]] = m[2];
   }
   return args;

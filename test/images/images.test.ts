@@ -1,7 +1,9 @@
 // Builds the Dockerfile's two targets with buildah (local base images passed as build args) and
 // runs them the way the kubelet would: the init image's default command into emptyDir-like
-// directories as random non-root users, an app loading the copied preload as yet another user,
-// and the webhook image's default command answering /healthz over HTTPS.
+// directories as random non-root users, an app loading the copied preload as yet another user
+// (a Node app through NODE_OPTIONS, a Python app of each supported minor through PYTHONPATH, its
+// span received over OTLP on loopback), and the webhook image's default command answering /healthz
+// over HTTPS.
 import t, { type Test } from 'tap';
 import { randomInt } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
@@ -11,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../../src/config/index.js';
 import { Containers, build, ensureBuildah, imageConfig, imageSize, makeBases, pushedLayers, sh } from './buildah.js';
 import { freePort, httpsGet, isStaticElf, poll, sameContent, tree, findProcess } from './fsutil.js';
+import { startReceiver, type Receiver } from '../preload/receiver.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const WEBHOOK = 'localhost/otel-injector/webhook:test';
@@ -23,8 +26,13 @@ const randomUid = (): number => randomInt(20000, 60000);
 
 t.setTimeout(25 * 60 * 1000);
 
+const dockerfile = await readFile(join(root, 'Dockerfile'), 'utf8');
+/** The CPython minors the Dockerfile builds a stage for: PYTHON313_IMAGE -> cp313, 3.13. */
+const pythons = [...dockerfile.matchAll(/^ARG PYTHON3(\d+)_IMAGE=/gm)].map((m) => ({ arg: `PYTHON3${m[1]}_IMAGE`, tag: `cp3${m[1]}`, minor: `3.${m[1]}` }));
+const NATIVE_TAGS = ['manylinux_aarch64', 'manylinux_x86_64', 'musllinux_aarch64', 'musllinux_x86_64'];
+
 void t.test('Dockerfile: every base image is a build arg whose default is pinned by digest', async (t) => {
-  const text = await readFile(join(root, 'Dockerfile'), 'utf8');
+  const text = dockerfile;
   const args = new Map([...text.matchAll(/^ARG (\w+)=(\S+)$/gm)].map((m) => [m[1] ?? '', m[2] ?? '']));
   const stages = new Set([...text.matchAll(/^FROM \S+ AS (\S+)$/gim)].map((m) => m[1]));
   for (const [, from] of text.matchAll(/^FROM (\S+)/gim)) {
@@ -35,6 +43,8 @@ void t.test('Dockerfile: every base image is a build arg whose default is pinned
   }
   t.match(text, /^FROM [^\n]+ AS webhook$/m, 'a webhook target');
   t.match(text, /^FROM [^\n]+ AS preload$/m, 'a preload target');
+  t.same(pythons.map((p) => p.minor), ['3.9', '3.10', '3.11', '3.12', '3.13'], 'one Python build image per supported CPython minor');
+  for (const p of pythons) t.match(text, new RegExp(`^FROM \\$\\{${p.arg}\\} AS python-${p.tag}$`, 'm'), `${p.arg} builds stage python-${p.tag}`);
 });
 
 const why = await ensureBuildah();
@@ -52,7 +62,9 @@ async function main(t: Test): Promise<void> {
   t.comment(`buildah ready after ${secs(started)}`);
 
   const bases = await makeBases(root, 'localhost/otel-injector-test');
-  t.same(Object.keys(bases).sort(), ['BUILD_IMAGE', 'BUSYBOX_IMAGE', 'WEBHOOK_BASE_IMAGE'], 'local base images made');
+  t.same(Object.keys(bases).sort(), ['BUILD_IMAGE', 'BUSYBOX_IMAGE', ...pythons.map((p) => p.arg), 'WEBHOOK_BASE_IMAGE'].sort(), 'local base images made');
+  const receiver = await startReceiver();
+  t.teardown(() => receiver.close());
 
   for (const [target, tag] of [['webhook', WEBHOOK], ['preload', PRELOAD]] as const) {
     const t0 = Date.now();
@@ -72,6 +84,15 @@ async function main(t: Test): Promise<void> {
     t.same([...all.keys()].filter((k) => k.startsWith('bin/')), ['bin/cp'], 'bin holds only cp');
     t.ok(await isStaticElf(join(fs, 'bin/cp')), '/bin/cp is a static ELF binary');
     t.ok(all.has(`otel-preload/${inject.preloadFile}`), `otel-preload/${inject.preloadFile} present`);
+    const py = [...all.keys()].filter((k) => k.startsWith('otel-preload/python/'));
+    const want = ['sitecustomize.py', '_otel_injector/__init__.py', ...pythons.flatMap((p) => [`lib/${p.tag}.zip`, `lib/${p.tag}.json`]),
+      ...NATIVE_TAGS.map((tag) => `native/${tag}/psutil/__init__.py`)];
+    t.same(want.filter((f) => !all.has(`otel-preload/python/${f}`)), [], 'python/: the bootstrap, a zip and a manifest per CPython minor, psutil per platform');
+    t.same(py.filter((k) => /\/(python3?(\.\d+)?|pip3?)$|\.(whl|tar\.gz)$/.test(k)), [], 'no interpreter, pip or wheel in python/');
+    t.same(py.filter((k) => k.includes('__pycache__') && !/^otel-preload\/python\/native\/[\w]+\/psutil\/__pycache__/.test(k)), [], '__pycache__ only for psutil (native/), nothing else in python/ compiles at run time');
+    const pyc = (tag: string): string => `otel-preload/python/native/manylinux_x86_64/psutil/__pycache__/__init__.cpython-${tag.slice(2)}.pyc`;
+    t.same(pythons.filter((p) => !all.has(pyc(p.tag))).map((p) => p.minor), [], 'psutil precompiled by every minor');
+    t.comment(`python/: ${py.filter((k) => all.get(k)?.kind === 'file').length} files, ${mb(py.reduce((n, k) => n + (all.get(k)?.size ?? 0), 0))}`);
     const unreadable = [...all].filter(([k, e]) => k.startsWith('otel-preload/') && (e.mode & (e.kind === 'dir' ? 0o005 : 0o004)) === 0);
     t.same(unreadable.map(([k]) => k), [], 'every preload file is readable by any user');
   });
@@ -102,6 +123,8 @@ async function main(t: Test): Promise<void> {
       t.same([...got.values()].filter((e) => e.uid !== owner), [], `${c.name}: files owned by uid ${owner}`);
       t.equal(((await stat(vol)).mode & 0o7777).toString(8), c.mode.toString(8), `${c.name}: volume mode untouched`);
       await loadsPreload(t, ctrs, bases['WEBHOOK_BASE_IMAGE'] ?? '', vol, c === cases[0]);
+      // Every minor once; then the newest for the other volumes.
+      for (const p of c === cases[0] ? pythons : pythons.slice(-1)) await loadsPythonPayload(t, ctrs, bases[p.arg] ?? '', p.minor, vol, receiver);
     }
     // Control: a directory the user may not write proves the copies above ran without root powers.
     const closed = join(scratch, 'closed');
@@ -177,7 +200,8 @@ async function main(t: Test): Promise<void> {
     t.comment(`webhook image: ${await imageSize(WEBHOOK)} on disk (local node base ${await imageSize(base)}); its own layers ${mb(own)} gzip`);
     t.comment(`preload image: ${await imageSize(PRELOAD)} on disk; ${mb(preload)} gzip`);
     t.ok(own < 40e6, `webhook layers on top of the node base stay under 40 MB gzip (${mb(own)})`);
-    t.ok(preload < 10e6, `preload image stays under 10 MB gzip (${mb(preload)})`);
+    // Node preload ~1 MB, busybox ~1 MB, Python: five zips (already deflated) + psutil for four platforms.
+    t.ok(preload < 16e6, `preload image (Node + Python for five CPython minors) stays under 16 MB gzip (${mb(preload)})`);
   });
 
   t.comment(`images test total ${secs(started)}`);
@@ -201,6 +225,47 @@ async function loadsPreload(t: Test, ctrs: Containers, appBase: string, vol: str
   const t0 = Date.now();
   const host = await sh('setpriv', ['--reuid', String(randomUid()), '--regid', String(randomUid()), '--clear-groups', process.execPath, '--require', join(vol, inject.preloadFile), '-e', '0'], { ...process.env, ...env, NODE_OPTIONS: '' });
   t.equal(host.code, 0, `host node --require <copied>/${inject.preloadFile} -e 0 exits 0 (after ${secs(t0)}, collector unreachable)`, { stderr: host.stderr });
+}
+
+/**
+ * A Python app container (stand-in for python:3.X-slim: interpreter and pip, no OpenTelemetry; yet
+ * another uid; the volume at the mount path) started with the webhook's PYTHONPATH: our sitecustomize
+ * is the one imported, the OpenTelemetry API is importable only from the copied lib/cp3X.zip, an SDK
+ * tracer provider is installed, and a span the app makes reaches the receiver on loopback.
+ */
+async function loadsPythonPayload(t: Test, ctrs: Containers, appBase: string, minor: string, vol: string, receiver: Receiver): Promise<void> {
+  const mount = inject.mountPath;
+  const uid = randomUid();
+  const service = `images-python-${minor}-${uid}`;
+  // exit 3: another sitecustomize (or none); 4: opentelemetry not from our zip; 5: no SDK provider
+  const probe = [
+    'import sys',
+    'mount = sys.argv[1]',
+    'site = sys.modules.get("sitecustomize")',
+    'if getattr(site, "__file__", None) != mount + "/python/sitecustomize.py": sys.exit(3)',
+    'from opentelemetry import trace',
+    'from opentelemetry.sdk.trace import TracerProvider',
+    'if not trace.__file__.startswith(mount + "/python/lib/cp%d%d.zip/" % sys.version_info[:2]): sys.exit(4)',
+    'if not isinstance(trace.get_tracer_provider(), TracerProvider): sys.exit(5)',
+    'with trace.get_tracer("images-test").start_as_current_span("images-probe"): pass',
+  ].join('\n');
+  const env = {
+    PYTHONPATH: `${mount}/python`,
+    OTEL_SERVICE_NAME: service,
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_METRICS_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'none',
+  };
+  const app = await ctrs.from(appBase);
+  const t0 = Date.now();
+  const r = await ctrs.run(app, ['python3', '-c', probe, mount], { user: `${uid}:${randomUid()}`, volumes: { [vol]: mount }, env });
+  t.equal(r.code, 0, `python ${minor} app as uid ${uid}: PYTHONPATH=${mount}/python runs our sitecustomize, OpenTelemetry from lib/cp${minor.replace('.', '')}.zip, an SDK provider (${secs(t0)})`, { stderr: r.stderr });
+  const got = await receiver.waitFor((s) => s.spans.some((sp) => sp.resource['service.name'] === service), 15_000).catch(() => receiver);
+  const span = got.spans.find((sp) => sp.resource['service.name'] === service);
+  t.equal(span?.name, 'images-probe', `python ${minor}: the app's span reached the receiver (service.name ${service})`, { stderr: r.stderr });
+  t.equal(span?.resource['telemetry.sdk.language'], 'python', `python ${minor}: resource says telemetry.sdk.language=python`);
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -5,6 +5,10 @@
 #   node-distroless this machine's node binary + the libraries ldd lists, node at /nodejs/bin/node,
 #                   ENTRYPOINT node, user 65532, no shell        (stands in for gcr.io/distroless/nodejs20)
 #   node-build      node + npm + busybox as /bin/sh               (stands in for node:20-bookworm-slim)
+#   python:3.X.Y    for each CPython minor 3.9..3.13 under ~/.pyenv/versions (newest patch): the
+#                   interpreter tree (standard library, pip, no other package: no OpenTelemetry) + the
+#                   libraries ldd lists + busybox as /bin/sh, python3 on PATH (stands in for
+#                   python:3.X-slim: the Dockerfile's Python build stages and the test's app images)
 # Usage: make-bases.sh PREFIX   (prints "NAME=IMAGE" lines; an image that already exists is kept)
 set -euo pipefail
 
@@ -97,6 +101,60 @@ if ! exists "$build_image"; then
     --env PATH=/usr/local/bin:/usr/bin:/bin \
     --env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
 fi
+
+# A pyenv build has an absolute RUNPATH to its own lib/: the tree keeps its path, and the usual
+# /usr/local/bin names point into it.
+python_files() { # $1 = rootfs, $2 = pyenv version dir, $3 = minor (3.X)
+  local r="$1" dir="$2" minor="$3" lib
+  mkdir -p "$r$dir/lib/python$minor/site-packages" "$r/usr/local/bin" "$r/bin" "$r/usr/bin" "$r/root"
+  tar -C "$dir" -cf - --exclude="./lib/python$minor/test" --exclude="./lib/python$minor/idlelib" \
+    --exclude="./lib/python$minor/tkinter" --exclude="./lib/python$minor/turtledemo" --exclude="./lib/python$minor/lib2to3/tests" \
+    --exclude="./lib/python$minor/site-packages" --exclude="./lib/python$minor/config-*" --exclude='__pycache__' \
+    --exclude='*.a' ./bin ./lib | tar -C "$r$dir" -xf -
+  # site-packages: pip only (python:*-slim ships pip; nothing else, no OpenTelemetry)
+  cp -R "$dir/lib/python$minor/site-packages"/pip "$dir/lib/python$minor/site-packages"/pip-*.dist-info "$r$dir/lib/python$minor/site-packages/"
+  find "$r$dir" -name __pycache__ -prune -exec rm -rf {} +
+  # What ldd lists for the interpreter and its modules, plus the whole C library as Debian ships it
+  # (python:*-slim has all of libc6; wheels such as psutil's still link libpthread.so.0).
+  { for bin in "$dir/bin/python$minor" "$dir"/lib/libpython*.so* "$dir/lib/python$minor/lib-dynload"/*.so; do
+      [ -e "$bin" ] || continue
+      ldd "$bin" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'
+    done
+    dpkg -L libc6 2>/dev/null | grep -E '^/(usr/)?lib(64)?/([^/]+/)?[^/]+\.so(\.[0-9]+)*$' | grep -v /gconv/ || true
+  } | sort -u | while read -r lib; do
+    [ -e "$lib" ] || continue
+    case "$lib" in "$dir"/*) continue ;; esac
+    mkdir -p "$r$(dirname "$lib")"
+    cp -L "$lib" "$r$lib"
+  done
+  for name in python3 python "python$minor"; do ln -s "$dir/bin/python$minor" "$r/usr/local/bin/$name"; done
+  cp "$busybox_bin" "$r/bin/busybox"
+  for applet in sh cp ls cat mkdir rm mv find; do ln -s busybox "$r/bin/$applet"; done
+  ln -s ../../bin/busybox "$r/usr/bin/env"
+  mkdir -p "$r/etc/ssl/certs"
+  cp -L "$ca_bundle" "$r/etc/ssl/certs/ca-certificates.crt"
+}
+
+pyenv_versions="${PYENV_ROOT:-$HOME/.pyenv}/versions"
+python_rev=r2 # bump when python_files changes: an existing image of the same tag is kept
+for minor in 3.9 3.10 3.11 3.12 3.13; do
+  dir="$(ls -d "$pyenv_versions/$minor".* 2>/dev/null | grep -E "/$minor\.[0-9]+$" | sort -t. -k3 -n | tail -1 || true)"
+  if [ -z "$dir" ]; then
+    echo "make-bases: no CPython $minor under $pyenv_versions" >&2
+    continue
+  fi
+  image="$prefix/python:$(basename "$dir")-$python_rev"
+  if ! exists "$image"; then
+    r="$work/python$minor"
+    etc_files "$r"
+    python_files "$r" "$dir" "$minor"
+    # The registry is reached through an egress proxy with its own CA here (pip's PIP_CERT).
+    commit_tar "$r" "$image" --cmd '["python3"]' \
+      --env PATH=/usr/local/bin:/usr/bin:/bin --env LANG=C.UTF-8 \
+      --env PIP_CERT=/etc/ssl/certs/ca-certificates.crt --env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+  fi
+  echo "PYTHON${minor/./}_IMAGE=$image"
+done
 
 echo "BUSYBOX_IMAGE=$bb_image"
 echo "WEBHOOK_BASE_IMAGE=$distroless_image"

@@ -1,0 +1,1 @@
+"""otel-injector's Python bootstrap (see docs/python.md). Imported by ../sitecustomize.py."""

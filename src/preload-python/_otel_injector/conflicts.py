@@ -1,0 +1,190 @@
+"""Conflict check against the app's installed distributions, before anything of ours is importable.
+
+The app's distributions are read from the *.dist-info / *.egg-info directory NAMES in the sys.path
+entries that exist before ours (one listdir per entry, no importlib.metadata scan). A distribution
+that our manifest also has conflicts when
+  - it is an `opentelemetry-*` one at a different version (API/SDK/instrumentations must match), or
+  - one of our distributions requires it with a specifier its version does not satisfy.
+The app's copy wins on sys.path in both cases, so ours would run against it: we step aside instead.
+"""
+import os
+import re
+
+_NAME_VERSION = re.compile(r'^(?P<name>.+?)-(?P<version>\d[^-]*?)(?:-py\d[\d.]*)?(?:-[^-]+)?\.(?:dist-info|egg-info)$')
+
+
+def normalize(name):
+    return re.sub(r'[-_.]+', '-', name).lower()
+
+
+def installed(paths):
+    """{normalized name: version} from the distribution directories in these sys.path entries
+    (the first one found wins, as importlib.metadata does)."""
+    found = {}
+    for entry in paths:
+        try:
+            names = os.listdir(entry or '.')
+        except (OSError, TypeError, ValueError):
+            continue  # a zip or a missing directory
+        for n in sorted(names):
+            if not (n.endswith('.dist-info') or n.endswith('.egg-info')):
+                continue
+            m = _NAME_VERSION.match(n)
+            if m:
+                found.setdefault(normalize(m.group('name')), m.group('version'))
+    return found
+
+
+# ---- a small PEP 440 subset: release, pre (a/b/rc), post, dev; local labels ignored ----------------
+_VERSION = re.compile(
+    r'^\s*v?(?:(?P<epoch>\d+)!)?(?P<release>\d+(?:\.\d+)*)'
+    r'(?:[-_.]?(?P<pre_l>a|b|c|rc|alpha|beta|pre|preview)[-_.]?(?P<pre_n>\d*))?'
+    r'(?:(?:-(?P<post_n1>\d+))|(?:[-_.]?(?P<post_l>post|rev|r)[-_.]?(?P<post_n2>\d*)))?'
+    r'(?:[-_.]?(?P<dev_l>dev)[-_.]?(?P<dev_n>\d*))?'
+    r'(?:\+(?P<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?\s*$', re.IGNORECASE)
+_PRE = {'a': 0, 'alpha': 0, 'b': 1, 'beta': 1, 'c': 2, 'rc': 2, 'pre': 2, 'preview': 2}
+_INF = float('inf')
+
+
+def parse_version(text):
+    """A sortable key, or None for what is not a PEP 440 version."""
+    m = _VERSION.match(text)
+    if not m:
+        return None
+    release = tuple(int(x) for x in m.group('release').split('.'))
+    while len(release) > 1 and release[-1] == 0:
+        release = release[:-1]
+    pre = (_PRE[m.group('pre_l').lower()], int(m.group('pre_n') or 0)) if m.group('pre_l') else None
+    post_n = m.group('post_n1') or m.group('post_n2')
+    post = int(post_n or 0) if (m.group('post_n1') or m.group('post_l')) else None
+    dev = int(m.group('dev_n') or 0) if m.group('dev_l') else None
+    # Order: X.devN < X.aN < X < X.postN.devM < X.postN
+    if pre is None and post is None and dev is not None:
+        pre_key = (-1, 0)
+    elif pre is None:
+        pre_key = (_INF, 0)
+    else:
+        pre_key = pre
+    return (int(m.group('epoch') or 0), release, pre_key,
+            post if post is not None else -1,
+            dev if dev is not None else _INF)
+
+
+def _release(text):
+    m = _VERSION.match(text)
+    return [int(x) for x in m.group('release').split('.')] if m else None
+
+
+def _pad(release, n):
+    return tuple(release) + (0,) * (n - len(release))
+
+
+def _cmp(a, b):
+    ka, kb = list(a), list(b)
+    n = max(len(ka[1]), len(kb[1]))
+    ka[1], kb[1] = _pad(ka[1], n), _pad(kb[1], n)
+    ka, kb = tuple(ka), tuple(kb)
+    return (ka > kb) - (ka < kb)
+
+
+def satisfies(version, specifier):
+    """Does `version` satisfy a PEP 440 specifier set like '>=1.0,<3' or '~=3.0' or '==0.66b1'?
+    An unparseable version or clause counts as satisfied (we only step aside for a sure conflict).
+    Pre-releases are accepted when the version is one (the app has it installed already)."""
+    v = parse_version(version)
+    if v is None:
+        return True
+    for clause in (specifier or '').split(','):
+        clause = clause.strip()
+        if not clause:
+            continue
+        m = re.match(r'^(~=|===|==|!=|<=|>=|<|>)\s*(.+)$', clause)
+        if not m:
+            continue
+        op, target = m.group(1), m.group(2).strip()
+        if not _clause(op, target, version, v):
+            return False
+    return True
+
+
+def _prefix_match(version, target):
+    want = _release(target[:-2])
+    have = _release(version)
+    if want is None or have is None:
+        return True
+    return _pad(have, len(want))[:len(want)] == tuple(want)
+
+
+def _clause(op, target, version, v):
+    if op == '===':
+        return version.strip() == target
+    if target.endswith('.*'):
+        if op in ('==', '!='):
+            return _prefix_match(version, target) == (op == '==')
+        return True
+    t = parse_version(target)
+    if t is None:
+        return True
+    c = _cmp(v, t)
+    if op == '==':
+        return c == 0
+    if op == '!=':
+        return c != 0
+    if op == '>=':
+        return c >= 0
+    if op == '<=':
+        return c <= 0
+    if op == '>':
+        return c > 0
+    if op == '<':
+        return c < 0
+    # ~=X.Y[.Z]: >= X.Y[.Z] and == X[.Y].*
+    rel = _release(target)
+    if rel is None or len(rel) < 2:
+        return True
+    prefix = '.'.join(str(x) for x in rel[:-1]) + '.*'
+    return c >= 0 and _prefix_match(version, prefix)
+
+
+# The API may differ from ours in the patch version: frameworks bring it themselves (FastAPI >= 0.16x
+# depends on opentelemetry-api), our SDK pins it exactly, and patch releases of the API keep what the
+# SDK of the same minor uses. Another minor (or any other opentelemetry-* at another version) conflicts.
+PATCH_TOLERANT = ('opentelemetry-api',)
+
+
+def _same_minor(a, b):
+    ra, rb = _release(a), _release(b)
+    return ra is not None and rb is not None and _pad(ra, 2)[:2] == _pad(rb, 2)[:2] and \
+        parse_version(a)[2:] == parse_version(b)[2:]
+
+
+def find_conflict(app, manifest_dists):
+    """The first conflict as (dist, app version, needed spec, our version), or None.
+    app: {name: version}; manifest_dists: the manifest's `dists` ({name: {version, requires}})."""
+    for name in sorted(app):
+        ours = manifest_dists.get(name)
+        if ours is None:
+            continue
+        app_version = app[name]
+        if name in PATCH_TOLERANT and _same_minor(app_version, ours['version']):
+            continue
+        if name.startswith('opentelemetry-') and _cmp_safe(app_version, ours['version']) != 0:
+            spec = '==' + ('.'.join(ours['version'].split('.')[:2]) + '.*' if name in PATCH_TOLERANT else ours['version'])
+            return (name, app_version, spec, ours['version'])
+        for other in sorted(manifest_dists):
+            spec = (manifest_dists[other].get('requires') or {}).get(name)
+            if spec and not satisfies(app_version, spec):
+                return (name, app_version, spec, ours['version'])
+    return None
+
+
+def _cmp_safe(a, b):
+    va, vb = parse_version(a), parse_version(b)
+    if va is None or vb is None:
+        return 0 if a == b else 1
+    return _cmp(va, vb)
+
+
+def message(conflict):
+    dist, app_version, spec, our_version = conflict
+    return '%s %s in the app, the injected instrumentation needs %s (%s)' % (dist, app_version, spec, our_version)

@@ -1,0 +1,202 @@
+"""Tracer/meter/logger providers with our exporters, the gate that lets the app's own SDK take over,
+and the bounded flush."""
+import threading
+import time
+
+from . import messages, otlp_export
+
+state = {'tracer': None, 'meter': None, 'logger': None, 'gate_open': True, 'stepped_aside': False,
+         'on_step_aside': [], 'shutdown_thread': None}
+
+
+def _gated_classes():
+    from opentelemetry import trace
+
+    class GatedTracer(trace.Tracer):
+        """Our SDK's tracer while we export; after the app installed its own provider, a pass-through
+        that records nothing and keeps the incoming context (so the app's spans keep their parents)."""
+
+        def __init__(self, inner):
+            self._inner = inner
+
+        def start_span(self, name, context=None, *args, **kwargs):
+            if state['gate_open']:
+                return self._inner.start_span(name, context, *args, **kwargs)
+            return trace.NonRecordingSpan(trace.get_current_span(context).get_span_context())
+
+        def start_as_current_span(self, name, context=None, *args, **kwargs):
+            if state['gate_open']:
+                return self._inner.start_as_current_span(name, context, *args, **kwargs)
+            span = trace.NonRecordingSpan(trace.get_current_span(context).get_span_context())
+            return trace.use_span(span, end_on_exit=False)
+
+        def __getattr__(self, attr):
+            return getattr(self._inner, attr)
+
+    from opentelemetry.sdk.trace import TracerProvider
+
+    class GatedTracerProvider(TracerProvider):
+        """The SDK's TracerProvider (apps that check isinstance or add a span processor to the global
+        provider keep working) whose tracers are gated."""
+
+        def get_tracer(self, *args, **kwargs):
+            return GatedTracer(super().get_tracer(*args, **kwargs))
+
+    return GatedTracerProvider
+
+
+def setup(cfg, resource_attrs):
+    """Creates and registers the providers for the signals in cfg['exporters']."""
+    from opentelemetry.sdk.resources import Resource
+    resource = Resource(resource_attrs)
+    exporters = cfg['exporters']
+    if 'traces' in exporters:
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+        sdk = _gated_classes()(resource=resource, shutdown_on_exit=False)
+        sdk.add_span_processor(BatchSpanProcessor(otlp_export.span_exporter(exporters['traces'])))
+        state['tracer'] = sdk
+        trace.set_tracer_provider(sdk)
+    if 'metrics' in exporters:
+        from opentelemetry import metrics
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+        reader = PeriodicExportingMetricReader(
+            otlp_export.metric_exporter(exporters['metrics'], cfg['metric_temporality']),
+            export_interval_millis=cfg['metric_interval_ms'])
+        sdk = MeterProvider(resource=resource, metric_readers=[reader], shutdown_on_exit=False)
+        state['meter'] = sdk
+        state['reader'] = reader
+        metrics.set_meter_provider(sdk)
+    if 'logs' in exporters:
+        from opentelemetry import _logs
+        from opentelemetry.sdk._logs import LoggerProvider
+        from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+        sdk = LoggerProvider(resource=resource, shutdown_on_exit=False)
+        sdk.add_log_record_processor(BatchLogRecordProcessor(otlp_export.log_exporter(exporters['logs'])))
+        state['logger'] = sdk
+        _logs.set_logger_provider(sdk)
+    _watch_app_providers()
+    import atexit
+    atexit.register(_join_step_aside)
+
+
+def _join_step_aside():
+    """At exit after a step-aside: let our last flush finish (bounded by its own 3 s)."""
+    t = state['shutdown_thread']
+    if t is not None:
+        t.join(4.0)
+
+
+def before_first_collect(callback):
+    """Runs callback() once, right before the metric reader's first periodic collection (in the
+    reader's thread); not at all when the first collection is the final flush at exit or a signal."""
+    reader = state.get('reader')
+    if reader is None:
+        return
+    original = reader.collect
+
+    def collect(*args, **kwargs):
+        reader.collect = original
+        if not state.get('flushing') and not state['stepped_aside']:
+            try:
+                callback()
+            except Exception as e:
+                messages.say('process/system metrics not started: %s: %s' % (type(e).__name__, e),
+                             once_key='system-metrics')
+        return original(*args, **kwargs)
+    reader.collect = collect
+
+
+def flush(timeout_s):
+    """force_flush of every provider of ours, all within timeout_s together."""
+    deadline = time.monotonic() + timeout_s
+    state['flushing'] = True
+    for key in ('tracer', 'logger', 'meter'):
+        provider = state[key]
+        left = deadline - time.monotonic()
+        if provider is None or left <= 0:
+            continue
+        try:
+            provider.force_flush(int(left * 1000))
+        except Exception:
+            pass
+
+
+# ---- the app's own SDK ------------------------------------------------------------------------------
+_SLOTS = {
+    # signal: (module, setter, once attribute, provider attribute)
+    'tracer': ('opentelemetry.trace', 'set_tracer_provider', '_TRACER_PROVIDER_SET_ONCE', '_TRACER_PROVIDER'),
+    'meter': ('opentelemetry.metrics._internal', 'set_meter_provider', '_METER_PROVIDER_SET_ONCE', '_METER_PROVIDER'),
+    'logger': ('opentelemetry._logs._internal', 'set_logger_provider', '_LOGGER_PROVIDER_SET_ONCE', '_LOGGER_PROVIDER'),
+}
+_PUBLIC = {'meter': 'opentelemetry.metrics', 'logger': 'opentelemetry._logs'}
+_KIND = {'tracer': 'TracerProvider', 'meter': 'MeterProvider', 'logger': 'LoggerProvider'}
+
+
+def _is_ours(provider):
+    for key in ('tracer', 'meter', 'logger'):
+        ours = state[key]
+        if ours is not None and provider is ours:
+            return True
+    return False
+
+
+def _watch_app_providers():
+    import importlib
+    for key, (module_name, setter, _, _) in _SLOTS.items():
+        module = importlib.import_module(module_name)
+        original = getattr(module, setter)
+        wrapper = _make_setter(key, original)
+        setattr(module, setter, wrapper)
+        public = _PUBLIC.get(key)
+        if public is not None:
+            setattr(importlib.import_module(public), setter, wrapper)
+
+
+def _make_setter(key, original):
+    def set_provider(provider):
+        if not state['stepped_aside'] and not _is_ours(provider):
+            try:
+                step_aside('the app sets its own OpenTelemetry %s; the app\'s SDK exports from now on'
+                           % _KIND[key])
+            except Exception:
+                pass
+        return original(provider)
+    set_provider.__wrapped__ = original
+    set_provider.__doc__ = original.__doc__
+    return set_provider
+
+
+def step_aside(reason):
+    """Stops everything of ours at run time and frees the global provider slots."""
+    import importlib
+    from opentelemetry.util._once import Once
+    state['stepped_aside'] = True
+    state['gate_open'] = False
+    for callback in state['on_step_aside']:
+        try:
+            callback()
+        except Exception:
+            pass
+    for key, (module_name, _, once_attr, provider_attr) in _SLOTS.items():
+        if state[key] is None:
+            continue
+        module = importlib.import_module(module_name)
+        if _is_ours(getattr(module, provider_attr, None)):
+            setattr(module, once_attr, Once())
+            setattr(module, provider_attr, None)
+    messages.not_instrumented(reason)
+    ours = [state[k] for k in ('tracer', 'logger', 'meter') if state[k] is not None]
+
+    def shutdown():
+        for provider in ours:
+            try:
+                provider.force_flush(3000)
+                provider.shutdown()
+            except Exception:
+                pass
+
+    t = threading.Thread(target=shutdown, name='otel-injector-step-aside', daemon=True)
+    t.start()
+    state['shutdown_thread'] = t

@@ -1,0 +1,393 @@
+"""Real interpreter processes started with PYTHONPATH=<payload> (a bare virtualenv: no OpenTelemetry of
+its own), exporting to a real OTLP/HTTP receiver on 127.0.0.1."""
+import json
+import os
+import signal
+import subprocess
+import textwrap
+import time
+
+import pytest
+
+from conftest import APP_PYTHON, PAYLOAD, app_env, attrs, ours, run_app, wait_for
+
+APP = textwrap.dedent('''
+    import logging, sys
+    from opentelemetry import trace
+    log = logging.getLogger("app")
+    log.addHandler(logging.StreamHandler(sys.stdout))
+    log.setLevel(logging.INFO)
+    with trace.get_tracer("t").start_as_current_span("work") as span:
+        log.info("inside %s", "work")
+        print("trace_id=%032x" % span.get_span_context().trace_id)
+    logging.getLogger("quiet").warning("last resort line")
+''')
+
+
+def test_spans_logs_metrics_reach_the_collector(receiver):
+    env = app_env(receiver.endpoint, OTEL_SERVICE_NAME='svc-a', OTEL_RESOURCE_ATTRIBUTES='k8s.pod.name=p%2C1,team=x')
+    r = run_app(APP, env)
+    assert r.returncode == 0, r.stderr
+    assert ours(r.stderr) == []
+    trace_id = [line.split('=')[1] for line in r.stdout.splitlines() if line.startswith('trace_id=')][0]
+    assert wait_for(lambda: receiver.spans() and receiver.logs())
+    resource, span = receiver.spans()[0]
+    assert span.name == 'work' and span.trace_id.hex() == trace_id
+    ra = attrs(resource.attributes)
+    assert ra['service.name'] == 'svc-a' and ra['k8s.pod.name'] == 'p,1' and ra['team'] == 'x'
+    assert ra['telemetry.sdk.language'] == 'python' and ra['process.runtime.name'] == 'cpython'
+    logs = {lr.body.string_value: lr for _, lr in receiver.logs()}
+    assert logs['inside work'].trace_id.hex() == trace_id
+    assert logs['inside work'].span_id == span.span_id
+    assert logs['inside work'].severity_number == 9
+    assert 'last resort line' in logs
+    req = receiver.on('/v1/traces')[0]
+    assert req['headers']['Content-Type'] == 'application/x-protobuf'
+
+
+def test_the_app_prints_exactly_what_it_prints_without_us(receiver):
+    code = textwrap.dedent('''
+        import logging, sys
+        log = logging.getLogger("app")
+        log.addHandler(logging.StreamHandler(sys.stdout))
+        log.setLevel(logging.INFO)
+        log.info("inside %s", "work")
+        logging.getLogger("quiet").warning("last resort line")
+        logging.getLogger("quiet").info("below the root level")
+    ''')
+    plain = run_app(code, app_env(None, PYTHONPATH=None))
+    with_us = run_app(code, app_env(receiver.endpoint))
+    assert plain.returncode == 0 and with_us.returncode == 0
+    assert with_us.stdout == plain.stdout == 'inside work\n'
+    assert with_us.stderr == plain.stderr == 'last resort line\n'
+    assert wait_for(lambda: len(receiver.logs()) == 2)
+    assert sorted(lr.body.string_value for _, lr in receiver.logs()) == ['inside work', 'last resort line']
+
+
+def test_metrics_at_exit_and_json_gzip_headers(receiver):
+    code = textwrap.dedent('''
+        from opentelemetry import metrics
+        metrics.get_meter("m").create_counter("jobs").add(5, {"k": "v"})
+    ''')
+    env = app_env(receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL='http/json', OTEL_EXPORTER_OTLP_COMPRESSION='gzip',
+                  OTEL_EXPORTER_OTLP_HEADERS='authorization=Bearer%20t0k', OTEL_TRACES_EXPORTER='none')
+    r = run_app(code, env)
+    assert r.returncode == 0 and ours(r.stderr) == [], r.stderr
+    reqs = receiver.on('/v1/metrics')
+    assert reqs and not receiver.on('/v1/traces')
+    req = reqs[-1]
+    assert req['headers']['Content-Type'] == 'application/json'
+    assert req['headers']['Content-Encoding'] == 'gzip'
+    assert {k.lower(): v for k, v in req['headers'].items()}['authorization'] == 'Bearer t0k'
+    doc = json.loads(req['body'])
+    metric = [m for sm in doc['resourceMetrics'][0]['scopeMetrics'] for m in sm['metrics'] if m['name'] == 'jobs'][0]
+    assert metric['sum']['dataPoints'][0]['asInt'] == '5'
+
+
+def _server_app(extra=''):
+    return textwrap.dedent('''
+        import sys, time
+        from opentelemetry import trace
+        %s
+        with trace.get_tracer("t").start_as_current_span("before-sigterm"):
+            pass
+        print("ready", flush=True)
+        time.sleep(60)
+    ''') % extra
+
+
+def _start(code, env):
+    return subprocess.Popen([APP_PYTHON, '-c', code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            universal_newlines=True)
+
+
+def test_sigterm_flushes_then_dies_by_sigterm(receiver):
+    # a long batch delay: without the flush on SIGTERM nothing would be exported
+    env = app_env(receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY='60000', OTEL_METRICS_EXPORTER='none')
+    p = _start(_server_app(), env)
+    try:
+        assert p.stdout.readline().strip() == 'ready'
+        assert receiver.spans() == []
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=20)
+    finally:
+        p.kill()
+    assert p.returncode == -signal.SIGTERM
+    assert [s.name for _, s in receiver.spans()] == ['before-sigterm']
+
+
+def test_sigterm_handled_by_the_app_then_reraised_like_uvicorn(receiver):
+    # uvicorn: saves the handler it found, handles SIGTERM, restores it, re-raises
+    extra = textwrap.dedent('''
+        import signal
+        saved = signal.getsignal(signal.SIGTERM)
+        def graceful(signum, frame):
+            print("graceful stop", flush=True)
+            signal.signal(signal.SIGTERM, saved)
+            signal.raise_signal(signal.SIGTERM)
+        signal.signal(signal.SIGTERM, graceful)
+    ''')
+    p = _start(_server_app(extra), app_env(receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY='60000',
+                                           OTEL_METRICS_EXPORTER='none'))
+    try:
+        assert p.stdout.readline().strip() == 'ready'
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=20)
+    finally:
+        p.kill()
+    assert p.returncode == -signal.SIGTERM
+    assert p.stdout.read().strip() == 'graceful stop'
+    assert [s.name for _, s in receiver.spans()] == ['before-sigterm']
+
+
+def test_unreachable_collector_exits_promptly_with_one_line():
+    import socket
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()  # nothing listens there: connection refused
+    p = _start(_server_app(), app_env('http://127.0.0.1:%d' % port, OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS='1000'))
+    try:
+        assert p.stdout.readline().strip() == 'ready'
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=20)
+        took = time.monotonic() - t0
+    finally:
+        p.kill()
+    assert p.returncode == -signal.SIGTERM
+    assert took < 10
+    lines = ours(p.stderr.read())
+    assert len(lines) == 1 and 'export of traces' in lines[0] and 'failed' in lines[0]
+
+
+def test_app_with_its_own_sdk_exports_itself(receiver):
+    code = textwrap.dedent('''
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace import TracerProvider
+        print("global is an SDK TracerProvider:", isinstance(trace.get_tracer_provider(), TracerProvider))
+        tracer = trace.get_tracer("early")
+        with tracer.start_as_current_span("ours-before"):
+            pass
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+        mem = InMemorySpanExporter()
+        tp = TracerProvider()
+        tp.add_span_processor(SimpleSpanProcessor(mem))
+        trace.set_tracer_provider(tp)
+        assert trace.get_tracer_provider() is tp
+        with tracer.start_as_current_span("outer-through-old-tracer"):
+            with trace.get_tracer("app").start_as_current_span("app-span") as s:
+                parent = s.parent
+        print("app exported:", sorted(x.name for x in mem.get_finished_spans()))
+        print("parent:", parent is None)
+        from opentelemetry import metrics
+        from opentelemetry.sdk.metrics import MeterProvider
+        mp = MeterProvider()
+        metrics.set_meter_provider(mp)
+        print("meter provider is the app's:", metrics.get_meter_provider() is mp)
+    ''')
+    r = run_app(code, app_env(receiver.endpoint))
+    assert r.returncode == 0, r.stderr
+    assert 'global is an SDK TracerProvider: True' in r.stdout
+    assert "app exported: ['app-span']" in r.stdout
+    assert 'parent: True' in r.stdout  # our stepped-aside tracer records nothing and is no one's parent
+    assert "meter provider is the app's: True" in r.stdout
+    lines = ours(r.stderr)
+    assert lines == ["otel-injector: python: not instrumented: the app sets its own OpenTelemetry TracerProvider; "
+                     "the app's SDK exports from now on"]
+    assert 'Overriding' not in r.stderr
+    assert [s.name for _, s in receiver.spans()] == ['ours-before']
+
+
+def test_sdk_disabled_does_nothing(receiver):
+    code = 'import sys; print([p for p in sys.path if p.startswith(%r + "/")]); print("opentelemetry" in sys.modules)' % PAYLOAD
+    r = run_app(code, app_env(receiver.endpoint, OTEL_SDK_DISABLED='true'))
+    assert r.returncode == 0 and r.stderr == ''
+    assert r.stdout.split('\n')[:2] == ['[]', 'False']
+
+
+def test_grpc_protocol_steps_aside_with_one_line(receiver):
+    r = run_app('import sys; print(any(p.startswith(%r + "/") for p in sys.path))' % PAYLOAD,
+                app_env(receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL='grpc'))
+    assert r.returncode == 0 and r.stdout.strip() == 'False'
+    assert ours(r.stderr) == ["otel-injector: python: not instrumented: OTLP protocol 'grpc' for traces is not "
+                              "supported (http/protobuf or http/json)"]
+
+
+def test_conflicting_package_in_the_app_steps_aside(receiver, tmp_path):
+    site = tmp_path / 'site'
+    (site / 'wrapt').mkdir(parents=True)
+    (site / 'wrapt' / '__init__.py').write_text('')
+    (site / 'wrapt-3.9.0.dist-info').mkdir()
+    env = app_env(receiver.endpoint)
+    env['PYTHONPATH'] = PAYLOAD + os.pathsep + str(site)
+    r = run_app('import sys; print(any(p.startswith(%r + "/") for p in sys.path)); print("served")' % PAYLOAD, env)
+    assert r.returncode == 0 and r.stdout.split() == ['False', 'served']
+    lines = ours(r.stderr)
+    assert len(lines) == 1
+    assert lines[0].startswith('otel-injector: python: not instrumented: wrapt 3.9.0 in the app, the injected '
+                               'instrumentation needs <3.0.0,>=1.0.0 (')
+
+
+def test_image_sitecustomize_is_chained(receiver, tmp_path):
+    site = tmp_path / 'imagesite'
+    site.mkdir()
+    (site / 'sitecustomize.py').write_text('import sys\nsys.image_sitecustomize_ran = __name__\n')
+    code = 'import sys, sitecustomize; print(getattr(sys, "image_sitecustomize_ran", None), sitecustomize.__file__)'
+    for extra in ({}, {'OTEL_SDK_DISABLED': 'true'}, {'OTEL_EXPORTER_OTLP_PROTOCOL': 'grpc'}):
+        env = app_env(receiver.endpoint, **extra)
+        env['PYTHONPATH'] = PAYLOAD + os.pathsep + str(site)
+        r = run_app(code, env)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.split() == ['sitecustomize', str(site / 'sitecustomize.py')], (extra, r.stdout, r.stderr)
+
+
+def test_failing_image_sitecustomize_reported_like_site_does(tmp_path):
+    site = tmp_path / 'badsite'
+    site.mkdir()
+    (site / 'sitecustomize.py').write_text('raise RuntimeError("image bug")\n')
+    env = app_env(None, OTEL_SDK_DISABLED='true')
+    env['PYTHONPATH'] = PAYLOAD + os.pathsep + str(site)
+    r = run_app('print("app runs")', env)
+    assert r.returncode == 0 and r.stdout.strip() == 'app runs'
+    assert 'RuntimeError: image bug' in r.stderr
+
+
+OLD = [v for v in ('2.7.18', '3.8.18') if os.path.exists(os.path.expanduser('~/.pyenv/versions/%s' % v))]
+
+
+@pytest.mark.skipif(not OLD, reason='no Python 2.7/3.8 under ~/.pyenv on this machine')
+@pytest.mark.parametrize('version', OLD)
+def test_older_python_starts_untouched_with_one_line(version):
+    python = os.path.expanduser('~/.pyenv/versions/%s/bin/python%s' % (version, version.rsplit('.', 1)[0]))
+    r = run_app('print("app runs")', app_env('http://127.0.0.1:9'), python=python)
+    assert r.returncode == 0 and r.stdout.strip() == 'app runs'
+    assert ours(r.stderr) == ['otel-injector: python: not instrumented: Python %s is older than the supported 3.9'
+                              % version.rsplit('.', 1)[0]]
+
+
+def test_lazy_instrumentation_only_for_imported_libraries(receiver, tmp_path):
+    # a stand-in "redis" package (too small for the instrumentor to patch anything): the redis
+    # instrumentation is imported right after it, never before (the integration suite uses a real redis)
+    site = tmp_path / 'libs'
+    (site / 'redis').mkdir(parents=True)
+    (site / 'redis' / '__init__.py').write_text('VERSION = (5, 0, 0)\n__version__ = "5.0.0"\n')
+    code = textwrap.dedent('''
+        import sys
+        before = sorted(m for m in sys.modules if m.startswith("opentelemetry.instrumentation"))
+        import redis
+        print(before == [], "opentelemetry.instrumentation" in sys.modules)
+    ''')
+    env = app_env(receiver.endpoint)
+    env['PYTHONPATH'] = PAYLOAD + os.pathsep + str(site)
+    r = run_app(code, env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ['True', 'True']
+
+
+def test_disabled_instrumentation_is_not_hooked(receiver, tmp_path):
+    site = tmp_path / 'libs'
+    (site / 'redis').mkdir(parents=True)
+    (site / 'redis' / '__init__.py').write_text('VERSION = (5, 0, 0)\n')
+    env = app_env(receiver.endpoint, OTEL_METRICS_EXPORTER='none', OTEL_PYTHON_DISABLED_INSTRUMENTATIONS='redis')
+    env['PYTHONPATH'] = PAYLOAD + os.pathsep + str(site)
+    r = run_app('import sys, redis; print(any(m.startswith("opentelemetry.instrumentation") for m in sys.modules))',
+                env)
+    assert r.returncode == 0 and r.stdout.strip() == 'False', r.stderr
+
+
+def test_no_entry_point_scan_at_start(receiver):
+    r = run_app('import sys; print("importlib.metadata" in sys.modules, "importlib_metadata" in sys.modules)',
+                app_env(receiver.endpoint, OTEL_PROPAGATORS='tracecontext,baggage'))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ['False', 'False']
+
+
+def test_library_version_outside_the_instrumentation_is_left_alone_with_one_line(receiver, tmp_path):
+    site = tmp_path / 'libs'
+    (site / 'sqlalchemy').mkdir(parents=True)
+    (site / 'sqlalchemy' / '__init__.py').write_text('')
+    (site / 'SQLAlchemy-99.0.0.dist-info').mkdir()
+    env = app_env(receiver.endpoint, OTEL_METRICS_EXPORTER='none')
+    env['PYTHONPATH'] = PAYLOAD + os.pathsep + str(site)
+    r = run_app('import sys, sqlalchemy; print(any(m.startswith("opentelemetry.instrumentation") for m in sys.modules))',
+                env)
+    assert r.returncode == 0 and r.stdout.strip() == 'False', r.stderr
+    lines = ours(r.stderr)
+    assert len(lines) == 1 and lines[0].startswith(
+        'otel-injector: python: sqlalchemy 99.0.0 is outside what the sqlalchemy instrumentation supports (')
+
+
+def test_sigint_flushes_then_keyboardinterrupt_as_usual(receiver):
+    code = textwrap.dedent('''
+        import sys, time
+        from opentelemetry import trace
+        with trace.get_tracer("t").start_as_current_span("before-sigint"):
+            pass
+        try:
+            print("ready", flush=True)
+            time.sleep(60)
+        except KeyboardInterrupt:
+            print("KeyboardInterrupt reached the app", flush=True)
+            raise
+    ''')
+    p = _start(code, app_env(receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY='60000', OTEL_METRICS_EXPORTER='none'))
+    try:
+        assert p.stdout.readline().strip() == 'ready'
+        p.send_signal(signal.SIGINT)
+        p.wait(timeout=20)
+    finally:
+        p.kill()
+    assert p.stdout.read().strip() == 'KeyboardInterrupt reached the app'
+    assert 'KeyboardInterrupt' in p.stderr.read()
+    assert p.returncode == -signal.SIGINT  # what CPython does for an uncaught KeyboardInterrupt
+    assert [s.name for _, s in receiver.spans()] == ['before-sigint']
+
+
+def test_python_without_a_build_starts_untouched_with_one_line(tmp_path, receiver):
+    # what a Python newer than the payload (3.14) sees: no lib/cp3X.zip for it
+    import shutil
+    from conftest import TAG
+    payload = tmp_path / 'python'
+    shutil.copytree(PAYLOAD, str(payload), symlinks=True,
+                    ignore=lambda d, names: [n for n in names if n.startswith(TAG + '.')])
+    env = app_env(receiver.endpoint)
+    env['PYTHONPATH'] = str(payload)
+    r = run_app('import sys; print("opentelemetry" in sys.modules, any(p.startswith(%r) for p in sys.path[1:]))'
+                % (str(payload) + '/'), env)
+    assert r.returncode == 0 and r.stdout.split() == ['False', 'False'], r.stderr
+    lines = ours(r.stderr)
+    assert len(lines) == 1 and lines[0].startswith('otel-injector: python: not instrumented: Python 3.')
+    assert lines[0].endswith('is not supported (supported: 3.9 to 3.13)')
+
+
+def test_django_is_instrumented_after_setup_not_at_import(receiver, tmp_path):
+    # settings exist only after django.setup(): DjangoInstrumentor must wait for it (a stand-in django)
+    site = tmp_path / 'libs'
+    (site / 'django').mkdir(parents=True)
+    (site / 'django' / '__init__.py').write_text('VERSION = (4, 2, 0)\ncalls = []\ndef setup(set_prefix=True):\n'
+                                                 '    calls.append(set_prefix)\n')
+    (site / 'Django-4.2.0.dist-info').mkdir()
+    code = textwrap.dedent('''
+        import sys, django
+        at_import = any(m.startswith("opentelemetry.instrumentation") for m in sys.modules)
+        django.setup(set_prefix=False)
+        print(at_import, django.calls, "opentelemetry.instrumentation" in sys.modules)
+    ''')
+    env = app_env(receiver.endpoint, OTEL_METRICS_EXPORTER='none')
+    env['PYTHONPATH'] = PAYLOAD + os.pathsep + str(site)
+    r = run_app(code, env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ['False', '[False]', 'True']
+
+
+def test_process_and_system_metrics_from_the_first_collection(receiver):
+    r = run_app('import time; time.sleep(2.5)', app_env(receiver.endpoint, OTEL_METRIC_EXPORT_INTERVAL='400',
+                                                        OTEL_TRACES_EXPORTER='none', OTEL_LOGS_EXPORTER='none'))
+    assert r.returncode == 0 and ours(r.stderr) == [], r.stderr
+    names = receiver.metric_names()
+    for want in ('process.cpu.utilization', 'process.memory.usage', 'process.thread.count',
+                 'process.open_file_descriptor.count', 'system.cpu.utilization', 'system.memory.usage',
+                 'system.memory.utilization', 'system.disk.io', 'system.network.io'):
+        assert want in names, (want, sorted(names))
