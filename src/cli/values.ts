@@ -1,0 +1,127 @@
+// A chart values file as the webhook would see it: the INJECT_* environment that
+// charts/otel-injector/templates/deployment.yaml renders from the values, then src/config parses it.
+// test/cli/values.test.ts renders the real chart with the real helm binary for several values files and
+// requires this mapping to produce exactly the same INJECT_* variables, so the two cannot drift apart.
+import { parse } from 'yaml';
+import { inputError } from './errors.js';
+import { yamlMessage } from './manifests.js';
+
+type Obj = Record<string, unknown>;
+
+/** The chart's defaults for the values the injection reads (charts/otel-injector/values.yaml). */
+export const CHART_DEFAULTS: Obj = {
+  preload: {
+    image: { repository: 'ghcr.io/otel-injector/preload', tag: '', digest: '', pullPolicy: 'IfNotPresent' },
+    resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
+    volumeSizeLimit: '64Mi',
+    runAsUser: 65532,
+    mountPath: '/otel-injector',
+    file: 'register.cjs',
+    command: [],
+  },
+  inject: {
+    runtimes: ['node', 'python'],
+    otlpEndpoint: 'http://signoz-otel-collector.signoz.svc.cluster.local:4318',
+    extraEnv: {},
+    skipOwnerKinds: [],
+    useWellKnownLabels: false,
+  },
+  extraEnv: [],
+};
+
+function isObj(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Helm's coalescing: maps merge key by key, anything else replaces, null removes the key. */
+export function mergeValues(base: Obj, override: Obj): Obj {
+  const out: Obj = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    if (value === null) delete out[key];
+    else if (isObj(value) && isObj(out[key])) out[key] = mergeValues(out[key] as Obj, value);
+    else out[key] = value;
+  }
+  return out;
+}
+
+function at(values: Obj, path: string): unknown {
+  let node: unknown = values;
+  for (const key of path.split('.')) node = isObj(node) ? node[key] : undefined;
+  return node;
+}
+
+/** Go template `toString`/`quote` of a scalar. */
+function text(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : String(value);
+}
+
+function imageRef(image: unknown, appVersion: string): string {
+  const img = isObj(image) ? image : {};
+  const repository = text(img.repository);
+  if (text(img.digest) !== '') return `${repository}@${text(img.digest)}`;
+  return `${repository}:${text(img.tag) === '' ? appVersion : text(img.tag)}`;
+}
+
+/** JSON with map keys sorted, as Go's encoding/json (helm's toJson) writes it. */
+function goJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(goJson).join(',')}]`;
+  if (isObj(value)) {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${goJson(value[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** The INJECT_* variables the chart's Deployment template sets for these (already merged) values. */
+export function injectEnvOf(values: Obj, appVersion: string): Record<string, string> {
+  const env: Record<string, string> = {
+    INJECT_RUNTIMES: list(at(values, 'inject.runtimes')).map(text).join(','),
+    INJECT_OTLP_ENDPOINT: text(at(values, 'inject.otlpEndpoint')),
+    INJECT_PRELOAD_IMAGE: imageRef(at(values, 'preload.image'), appVersion),
+    INJECT_IMAGE_PULL_POLICY: text(at(values, 'preload.image.pullPolicy')),
+    INJECT_MOUNT_PATH: text(at(values, 'preload.mountPath')),
+    INJECT_PRELOAD_FILE: text(at(values, 'preload.file')),
+    INJECT_VOLUME_SIZE_LIMIT: text(at(values, 'preload.volumeSizeLimit')),
+    INJECT_INIT_CPU_REQUEST: text(at(values, 'preload.resources.requests.cpu')),
+    INJECT_INIT_CPU_LIMIT: text(at(values, 'preload.resources.limits.cpu')),
+    INJECT_INIT_MEMORY_REQUEST: text(at(values, 'preload.resources.requests.memory')),
+    INJECT_INIT_MEMORY_LIMIT: text(at(values, 'preload.resources.limits.memory')),
+    INJECT_INIT_RUN_AS_USER: text(at(values, 'preload.runAsUser')),
+    INJECT_EXTRA_ENV: goJson(at(values, 'inject.extraEnv')),
+    INJECT_USE_WELL_KNOWN_LABELS: text(at(values, 'inject.useWellKnownLabels')),
+    INJECT_SKIP_OWNER_KINDS: list(at(values, 'inject.skipOwnerKinds')).map(text).join(','),
+  };
+  const command = list(at(values, 'preload.command'));
+  if (command.length > 0) env.INJECT_INIT_COMMAND = goJson(command);
+  // The chart appends .Values.extraEnv to the container env: a literal INJECT_* there wins (last entry).
+  for (const entry of list(values.extraEnv)) {
+    if (isObj(entry) && typeof entry.name === 'string' && entry.name.startsWith('INJECT_') && typeof entry.value === 'string') {
+      env[entry.name] = entry.value;
+    }
+  }
+  return env;
+}
+
+/** Parses values files (YAML or JSON, in order, later ones win) merged over the chart's defaults. */
+export function mergedValues(files: ReadonlyArray<{ name: string; text: string }>): Obj {
+  let values: Obj = CHART_DEFAULTS;
+  for (const file of files) {
+    let parsed: unknown;
+    try {
+      parsed = parse(file.text, { prettyErrors: true });
+    } catch (error) {
+      const at = (error as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
+      const where = at === undefined ? file.name : `${file.name}:${at.line}:${at.col}`;
+      throw inputError(`${where}: YAML syntax error: ${yamlMessage((error as Error).message)}`);
+    }
+    if (parsed === null || parsed === undefined) continue;
+    if (!isObj(parsed)) throw inputError(`${file.name}: a values file must be a YAML map`);
+    values = mergeValues(values, parsed);
+  }
+  return values;
+}
