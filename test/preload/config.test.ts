@@ -69,7 +69,7 @@ t.test('supportsSyncHooks follows the Node versions that fixed registerHooks', a
 
 t.test('othersWouldExit: none left, only signal-exit left, or an app handler', async (t) => {
   const proc = (n: number, v3?: number): SignalProcess => ({
-    pid: 1, on: () => undefined, once: () => undefined, removeListener: () => undefined, kill: () => undefined,
+    pid: 1, on: () => undefined, once: () => undefined, removeListener: () => undefined, kill: () => undefined, exit: () => undefined,
     listenerCount: () => n, ...(v3 === undefined ? {} : { __signal_exit_emitter__: { count: v3 } }),
   }) as SignalProcess;
   t.equal(othersWouldExit(proc(0), 'SIGTERM', {}), true);
