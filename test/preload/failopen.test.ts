@@ -3,7 +3,7 @@
 import { createServer } from 'node:net';
 import t from 'tap';
 import { startReceiver } from './receiver.mjs';
-import { SERVER, ensureBuilt, get, rssOf, startApp, webhookEnv } from './helpers.js';
+import { APP_NODE, SERVER, cleanCommand, ensureBuilt, get, rssOf, startApp, webhookEnv } from './helpers.js';
 
 ensureBuilt();
 
@@ -118,9 +118,27 @@ t.test('a short-lived script with an unreachable collector exits within the flus
   const port = await closedPort();
   const env = { ...webhookEnv(`http://127.0.0.1:${port}`, 'job'), OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS: '1000' };
   const started = Date.now();
-  const run = spawnSync(process.execPath, ['-e', 'console.log("done"); process.exitCode = 3'], { env, encoding: 'utf8', timeout: 30_000 });
+  const c = cleanCommand(APP_NODE, ['-e', 'console.log("done"); process.exitCode = 3'], env);
+  const run = spawnSync(c.cmd, c.args, { env: c.env, encoding: 'utf8', timeout: 30_000 });
   const elapsed = Date.now() - started;
   t.equal(run.stdout.trim(), 'done');
   t.equal(run.status, 3, 'the exit code the script set');
   t.ok(elapsed < 5000, `exited ${elapsed} ms after start (flush bound 1000 ms; the exporter alone would retry for ~10 s)`);
+  t.equal(run.stderr, '', 'nothing on stderr');
+});
+
+t.test('node -e and -p (no entry file) run under the preload', async (t) => {
+  // Eval contexts crash inside in-thread load hooks (Node 22/24/26): the preload must not register them there.
+  const { spawnSync } = await import('node:child_process');
+  const receiver = await startReceiver();
+  t.teardown(async () => { await receiver.close(); });
+  const env = webhookEnv(receiver.url, 'eval', { OTEL_METRICS_EXPORTER: 'none', OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS: '1000' });
+  const ce = cleanCommand(APP_NODE, ['-e', 'console.log(require("node:module").builtinModules.length > 0, process.env.NODE_OPTIONS === ' + JSON.stringify(env.NODE_OPTIONS) + ')'], env);
+  const e = spawnSync(ce.cmd, ce.args, { env: ce.env, encoding: 'utf8', timeout: 30_000 });
+  t.equal(e.status, 0, `-e exits 0 (${e.stderr.slice(0, 300)})`);
+  t.equal(e.stdout.trim(), 'true true', 'ran, with exactly the NODE_OPTIONS the webhook sets');
+  const cp = cleanCommand(APP_NODE, ['-p', '6 * 7'], env);
+  const p = spawnSync(cp.cmd, cp.args, { env: cp.env, encoding: 'utf8', timeout: 30_000 });
+  t.equal(p.status, 0, `-p exits 0 (${p.stderr.slice(0, 300)})`);
+  t.equal(p.stdout.trim(), '42');
 });
