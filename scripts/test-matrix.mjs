@@ -6,7 +6,10 @@
 //                                          project's Node; OTEL_INJECTOR_TEST_NODE names the app's)
 //   node scripts/test-matrix.mjs webhook   tap and the webhook processes under Node 24, 22, 26
 //
-//   MATRIX_LINES=22,24   only these lines          MATRIX_JOBS=N   lines at a time (default 2)
+//   MATRIX_LINES=22,24   only these lines
+//   MATRIX_JOBS=N        lines at a time (default: 2 for preload, whose tests mostly wait on timers and
+//                        I/O; 1 for webhook, whose tests are CPU-bound: TLS, certificate generation)
+//   MATRIX_TIMEOUT=S     tap's per-file timeout (default 900 s: a loaded 2-core machine is slow)
 // The binaries come from scripts/node-lines.mjs (npm registry, cached under .cache/node-lines).
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -39,7 +42,7 @@ function runOne(job) {
   return new Promise((resolve) => {
     const started = Date.now();
     // --jobs=1: the lines already run in parallel; timing checks (SIGTERM bounds) stay meaningful on 2 cores.
-    const child = spawn(job.node, [TAP, '--jobs=1', ...job.files], { cwd: ROOT, env: { ...process.env, ...job.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(job.node, [TAP, '--jobs=1', `--timeout=${TIMEOUT}`, ...job.files], { cwd: ROOT, env: { ...process.env, ...job.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { out += d; });
@@ -55,7 +58,8 @@ function counts(out) {
 const kind = process.argv[2];
 const defaults = kind === 'webhook' ? WEBHOOK_LINES : PRELOAD_LINES;
 const lines = process.env.MATRIX_LINES ? process.env.MATRIX_LINES.split(',').map((l) => l.trim()) : [...defaults];
-const jobs = Math.max(1, Number(process.env.MATRIX_JOBS ?? 2));
+const jobs = Math.max(1, Number(process.env.MATRIX_JOBS ?? (kind === 'webhook' ? 1 : 2)));
+const TIMEOUT = Number(process.env.MATRIX_TIMEOUT ?? 900);
 const started = Date.now();
 const queue = plan(kind, lines); // fetches missing binaries first (once; then cached)
 const results = [];
