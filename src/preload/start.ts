@@ -64,11 +64,6 @@ function readModuleMap(dir: string): ModuleMap {
 }
 
 /**
- * Which instrumentations load at start. Without ESM hooks, or with the in-thread ones, a package's
- * instrumentation waits for the first require/import of the package; with the off-thread loader
- * every one loads now (imports are resolved in the hooks thread, out of our sight).
- */
-/**
  * `node -e`/`-p`, the REPL and stdin scripts have no entry file. There Node's eval context requires
  * builtins through getters that crash inside in-thread load hooks (Node 22.23, 24.21, 26.10:
  * `ENOENT: open 'module'`), so the in-thread hooks are not registered there.
@@ -77,6 +72,11 @@ function hasEntryFile(ctx: StartContext): boolean {
   return ctx.argv[1] !== undefined && ctx.argv[1] !== '' && ctx.argv[1] !== '-';
 }
 
+/**
+ * Which instrumentations load at start. Without ESM hooks, or with the in-thread ones, a package's
+ * instrumentation waits for the first require/import of the package; with the off-thread loader
+ * every one loads now (imports are resolved in the hooks thread, out of our sight).
+ */
 function splitFor(config: PreloadConfig, ctx: StartContext, names: readonly string[], map: ModuleMap): { eager: string[]; lazy: string[] } {
   const esmWanted = config.esmHooks === 'on' || (config.esmHooks === 'auto' && entryIsEsm(ctx.argv[1]));
   const syncHooks = config.esmHooks !== 'off' && hasEntryFile(ctx) && syncHooksAvailable();
