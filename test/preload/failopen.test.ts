@@ -48,8 +48,10 @@ t.test('unreachable collector: the app answers, memory stays bounded, at most on
 
 t.test('OTEL_SDK_DISABLED=true: no export, no error', async (t) => {
   const receiver = await startReceiver();
+  // (registered first: a failing startApp must not leave the receiver keeping the test process alive)
+  t.teardown(async () => { await receiver.close(); });
   const app = await startApp('hello.cjs', webhookEnv(receiver.url, 'off', { OTEL_SDK_DISABLED: 'true' }));
-  t.teardown(async () => { await app.stop(); await receiver.close(); });
+  t.teardown(async () => { await app.stop(); });
   t.equal((await get(app.url)).status, 200);
   await new Promise((r) => setTimeout(r, 2500));
   t.equal(receiver.requests.length, 0, 'nothing exported');
@@ -69,26 +71,33 @@ for (const endpoint of ['not a url', 'ftp://collector:4318', 'http://[::1']) {
 
 t.test('SIGTERM, app without a handler: spans flushed, then the process ends by the signal, promptly', async (t) => {
   const receiver = await startReceiver();
+  // (registered first: a failing startApp must not leave the receiver keeping the test process alive)
+  t.teardown(async () => { await receiver.close(); });
   // A long batch delay: only the shutdown flush can deliver the span in time.
   const app = await startApp('idle-exit.cjs', webhookEnv(receiver.url, 'term', { OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_METRICS_EXPORTER: 'none' }));
-  t.teardown(async () => { await app.stop(); await receiver.close(); });
+  t.teardown(async () => { await app.stop(); });
   t.equal((await get(`${app.url}/bye`)).status, 200);
   const end = await app.stop('SIGTERM');
   t.equal(end.signal, 'SIGTERM', 'ended by SIGTERM, as without the preload');
   t.ok(end.ms < 4000, `within the bounded flush time (${end.ms} ms)`);
-  t.ok(receiver.spans.some((s) => s.kind === SERVER && s.attributes['url.path'] === '/bye'), 'the pending span was flushed');
+  // The process is gone: whatever arrives now was sent before it ended (the receiver may still be parsing it).
+  const bye = await receiver.waitFor((st) => st.spans.some((s) => s.kind === SERVER && s.attributes['url.path'] === '/bye'), 3000).catch(() => receiver);
+  t.ok(bye.spans.some((s) => s.kind === SERVER && s.attributes['url.path'] === '/bye'), 'the pending span was flushed');
 });
 
 t.test("SIGTERM, app with its own handler: the app's handler decides (exit 0), spans flushed", async (t) => {
   const receiver = await startReceiver();
+  // (registered first: a failing startApp must not leave the receiver keeping the test process alive)
+  t.teardown(async () => { await receiver.close(); });
   const app = await startApp('graceful.cjs', webhookEnv(receiver.url, 'graceful', { OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_METRICS_EXPORTER: 'none' }));
-  t.teardown(async () => { await app.stop(); await receiver.close(); });
+  t.teardown(async () => { await app.stop(); });
   t.equal((await get(`${app.url}/last`)).status, 200);
   const end = await app.stop('SIGTERM');
   t.equal(end.code, 0, 'exit code chosen by the app');
   t.equal(end.signal, null, 'not killed by the re-raised signal');
   t.match(app.stdout(), /draining/);
-  t.ok(receiver.spans.some((s) => s.kind === SERVER && s.attributes['url.path'] === '/last'), 'pending span flushed before the app exits');
+  const last = await receiver.waitFor((st) => st.spans.some((s) => s.kind === SERVER && s.attributes['url.path'] === '/last'), 3000).catch(() => receiver);
+  t.ok(last.spans.some((s) => s.kind === SERVER && s.attributes['url.path'] === '/last'), 'pending span flushed before the app exits');
 });
 
 t.test('SIGTERM with an unreachable collector still ends within the bound', async (t) => {
@@ -102,8 +111,10 @@ t.test('SIGTERM with an unreachable collector still ends within the bound', asyn
 
 t.test('an app that starts its own SDK: the preload steps aside, no double spans', async (t) => {
   const receiver = await startReceiver();
+  // (registered first: a failing startApp must not leave the receiver keeping the test process alive)
+  t.teardown(async () => { await receiver.close(); });
   const app = await startApp('own-sdk.cjs', webhookEnv(receiver.url, 'preload-svc', { OWN_ENDPOINT: receiver.url, OTEL_METRICS_EXPORTER: 'none' }));
-  t.teardown(async () => { await app.stop(); await receiver.close(); });
+  t.teardown(async () => { await app.stop(); });
   for (let i = 0; i < 3; i++) t.equal((await get(`${app.url}/x${i}`)).status, 200);
   await receiver.waitFor((s) => s.spans.filter((x) => x.kind === SERVER).length >= 3);
   await new Promise((r) => setTimeout(r, 1000));

@@ -13,13 +13,15 @@ const version = NODE_LINES['18-old'] ?? '';
 
 t.test(`Node ${version}: ESM app without loader hooks: one stderr line, the app serves, server spans exported`, async (t) => {
   const receiver = await startReceiver();
+  t.teardown(async () => { await receiver.close(); });
   const backend = await startApp('express-app.cjs', webhookEnv(receiver.url, 'old-backend', { OTEL_METRICS_EXPORTER: 'none' }), 20000, node);
   const app = await startApp('esm-app.mjs', webhookEnv(receiver.url, 'old-esm', { BACKEND_URL: backend.url, OTEL_METRICS_EXPORTER: 'none' }), 20000, node);
-  t.teardown(async () => { await app.stop(); await backend.stop(); await receiver.close(); });
+  t.teardown(async () => { await app.stop(); await backend.stop(); });
   const res = await get(`${app.url}/hello/old`);
   t.equal(res.status, 200, 'the app answers');
   t.match(JSON.parse(res.body), { esm: true, user: { id: 'old' } });
-  await receiver.waitFor((s) => s.spans.some((x) => x.kind === SERVER && x.resource['service.name'] === 'old-esm'));
+  await receiver.waitFor((s) => s.spans.some((x) => x.kind === SERVER && x.resource['service.name'] === 'old-esm') &&
+    s.spans.some((x) => x.kind === SERVER && x.resource['service.name'] === 'old-backend'));
   const lines = app.stderr().split('\n').filter((l) => l !== '');
   t.same(lines, [`otel-injector: Node.js ${version} has no module.register: only CommonJS modules are instrumented`], 'exactly one line, saying why');
   t.equal(backend.stderr(), '', 'a CommonJS app on the same release: nothing to say');
