@@ -1,4 +1,4 @@
-// CertKubeApi on @kubernetes/client-node 1.4 (CoreV1Api, AdmissionregistrationV1Api).
+// CertKubeApi on @kubernetes/client-node 2.x (CoreV1Api, AdmissionregistrationV1Api).
 // The MutatingWebhookConfiguration is only ever read and JSON-patched field by field: it is never
 // round-tripped through the client's ObjectSerializer into a replace (that would drop fields the
 // client does not model and race with other writers).

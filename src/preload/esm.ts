@@ -47,9 +47,22 @@ interface SyncRegister {
  * the loader's generated wrappers import iitm's own lib/register.js, which must be the very
  * module instance the instrumentations register their hooks with).
  */
-export function registerEsmHooks(dir: string, include: string[], allowThread: boolean): EsmMode {
+/** Can the in-thread `module.registerHooks` path be used on this Node? */
+export function syncHooksAvailable(version: string = process.versions.node): boolean {
   const mod = nodeModule as typeof nodeModule & { registerHooks?: unknown };
-  if (typeof mod.registerHooks === 'function' && supportsSyncHooks(process.versions.node)) {
+  return typeof mod.registerHooks === 'function' && supportsSyncHooks(version);
+}
+
+/** How each mode hooks `import`, for the debug line that says which path was taken. */
+export const ESM_MODE_DETAIL: Readonly<Record<EsmMode, string>> = {
+  sync: 'in-thread module.registerHooks',
+  async: 'off-thread module.register',
+  unsupported: 'none: this Node.js has neither module.registerHooks nor module.register',
+  off: 'not registered',
+};
+
+export function registerEsmHooks(dir: string, include: string[], allowThread: boolean, allowSync = true): EsmMode {
+  if (allowSync && syncHooksAvailable()) {
     (require(join(dir, 'iitm', 'register-hooks.mjs')) as SyncRegister).register({ include });
     return 'sync';
   }

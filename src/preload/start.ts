@@ -1,17 +1,19 @@
 /** Starts the SDK from the OTEL_* environment; every failure ends in one stderr line, never a throw. */
+import { diag } from '@opentelemetry/api';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HostMetrics } from '@opentelemetry/host-metrics';
 import type { Env, PreloadConfig } from './config.js';
 import { installDiag } from './diag.js';
 import type { Warn } from './warn.js';
 import { selectInstrumentations, loadInstrumentations } from './select.js';
-import { hookedModules, registerEsmHooks, type EsmMode } from './esm.js';
+import { ESM_MODE_DETAIL, hookedModules, registerEsmHooks, syncHooksAvailable, type EsmMode } from './esm.js';
 import { buildResource, detectorNames } from './resource.js';
 import { startProviders, shutdownProviders, type Providers } from './providers.js';
 import { installSignalFlush, type SignalProcess } from './shutdown.js';
 import { startDiskMetrics } from './diskio.js';
 import { entryIsEsm } from './entry.js';
-import { activateOnRequire, byPackage, splitEagerLazy, type ModuleMap } from './lazy.js';
+import { activateOnRequire, activateOnResolve, byPackage, pendingActivations, splitEagerLazy, type ModuleMap } from './lazy.js';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { join } from 'node:path';
 import { SDK_MODULES, watchForOwnSdk } from './stepaside.js';
 
@@ -27,7 +29,7 @@ function esmHooks(config: PreloadConfig, ctx: StartContext, include: string[]): 
   if (config.esmHooks === 'off') return 'off';
   const warn = ctx.warn;
   try {
-    const mode = registerEsmHooks(ctx.dir, include, config.esmHooks === 'on' || entryIsEsm(ctx.argv[1]));
+    const mode = registerEsmHooks(ctx.dir, include, config.esmHooks === 'on' || entryIsEsm(ctx.argv[1]), hasEntryFile(ctx));
     // (sync hooks, where available, are registered whatever the entry kind: they cost no thread)
     if (mode === 'unsupported') {
       warn(`Node.js ${process.versions.node} has no module.register: only CommonJS modules are instrumented`);
@@ -61,26 +63,59 @@ function readModuleMap(dir: string): ModuleMap {
   }
 }
 
+/**
+ * `node -e`/`-p`, the REPL and stdin scripts have no entry file. There Node's eval context requires
+ * builtins through getters that crash inside in-thread load hooks (Node 22.23, 24.21, 26.10:
+ * `ENOENT: open 'module'`), so the in-thread hooks are not registered there.
+ */
+function hasEntryFile(ctx: StartContext): boolean {
+  return ctx.argv[1] !== undefined && ctx.argv[1] !== '' && ctx.argv[1] !== '-';
+}
+
+/**
+ * Which instrumentations load at start. Without ESM hooks, or with the in-thread ones, a package's
+ * instrumentation waits for the first require/import of the package; with the off-thread loader
+ * every one loads now (imports are resolved in the hooks thread, out of our sight).
+ */
+function splitFor(config: PreloadConfig, ctx: StartContext, names: readonly string[], map: ModuleMap): { eager: string[]; lazy: string[] } {
+  const esmWanted = config.esmHooks === 'on' || (config.esmHooks === 'auto' && entryIsEsm(ctx.argv[1]));
+  const syncHooks = config.esmHooks !== 'off' && hasEntryFile(ctx) && syncHooksAvailable();
+  return esmWanted && !syncHooks ? { eager: [...names], lazy: [] } : splitEagerLazy(names, map);
+}
+
+interface Activation {
+  readonly active: Instrumentation[];
+  readonly providers: Providers;
+  readonly warn: Warn;
+}
+
+function lazyActivation(lazy: readonly string[], map: ModuleMap, mode: EsmMode, on: Activation): void {
+  const pending = pendingActivations(byPackage(lazy, map), (name, pkg, via) => {
+    const late = loadInstrumentations([name]);
+    on.active.push(...late.instrumentations);
+    registerInstrumentations({ instrumentations: late.instrumentations, ...on.providers });
+    if (late.failures.length > 0) on.warn(`instrumentation not loaded: ${late.failures.join('; ')}`);
+    diag.debug(`otel-injector: instrumentation ${name} loaded on first ${via} of ${pkg}`);
+  });
+  activateOnRequire(pending);
+  if (mode === 'sync') activateOnResolve(pending);
+}
+
 export function startPreload(ctx: StartContext, config: PreloadConfig): void {
   installDiag(config.logLevel, ctx.warn);
   const selection = selectInstrumentations(config.enabledInstrumentations, config.disabledInstrumentations);
   const map = readModuleMap(ctx.dir);
-  const esmWanted = config.esmHooks === 'on' || (config.esmHooks === 'auto' && entryIsEsm(ctx.argv[1]));
-  // With ESM hooks every selected instrumentation loads now (imports do not pass through Module._load).
-  const split = esmWanted ? { eager: [...selection.names], lazy: [] } : splitEagerLazy(selection.names, map);
+  const split = splitFor(config, ctx, selection.names, map);
   const loaded = loadInstrumentations(split.eager);
   const include = hookedModules(loaded.instrumentations, [...SDK_MODULES, ...split.lazy.flatMap((n) => map[n] ?? [])]);
   const mode = esmHooks(config, ctx, include);
+  diag.debug(`otel-injector: ESM hooks: ${mode} (${ESM_MODE_DETAIL[mode]}), Node.js ${process.versions.node}; ` +
+    `instrumentations at start: ${loaded.instrumentations.length}, on first use: ${split.lazy.length}`);
   const detectors = detectorNames(config.resourceDetectors);
   const providers = startProviders(config, buildResource(detectors.names));
   const active = loaded.instrumentations;
   registerInstrumentations({ instrumentations: active, ...providers });
-  activateOnRequire(byPackage(split.lazy, map), (name) => {
-    const late = loadInstrumentations([name]);
-    active.push(...late.instrumentations);
-    registerInstrumentations({ instrumentations: late.instrumentations, ...providers });
-    if (late.failures.length > 0) ctx.warn(`instrumentation not loaded: ${late.failures.join('; ')}`);
-  });
+  lazyActivation(split.lazy, map, mode, { active, providers, warn: ctx.warn });
   startMetrics(config, providers);
   const shutdown = (): Promise<boolean> => shutdownProviders(providers, config.shutdownTimeoutMs);
   installSignalFlush(ctx.proc, shutdown);

@@ -3,12 +3,15 @@
 # builds here with no container registry:
 #   busybox         static busybox from Debian's busybox-static  (stands in for busybox:*-musl)
 #   node-distroless this machine's node binary + the libraries ldd lists, node at /nodejs/bin/node,
-#                   ENTRYPOINT node, user 65532, no shell        (stands in for gcr.io/distroless/nodejs20)
-#   node-build      node + npm + busybox as /bin/sh               (stands in for node:20-bookworm-slim)
+#                   ENTRYPOINT node, user 65532, no shell        (stands in for gcr.io/distroless/nodejs24)
+#   node-build      node + npm + busybox as /bin/sh               (stands in for node:24-bookworm-slim)
 #   python:3.X.Y    for each CPython minor 3.9..3.13 under ~/.pyenv/versions (newest patch): the
 #                   interpreter tree (standard library, pip, no other package: no OpenTelemetry) + the
 #                   libraries ldd lists + busybox as /bin/sh, python3 on PATH (stands in for
 #                   python:3.X-slim: the Dockerfile's Python build stages and the test's app images)
+# "this machine's node" is the first node on PATH: under `npm run` that is node_modules/.bin/node, the
+# Node 24 that the devDependency `node` brings (see docs/runtimes.md), so the stand-ins run Node 24
+# whatever the system Node is.
 # Usage: make-bases.sh PREFIX   (prints "NAME=IMAGE" lines; an image that already exists is kept)
 set -euo pipefail
 

@@ -8,7 +8,7 @@ import { othersWouldExit, type SignalProcess } from '../../src/preload/shutdown.
 import { supportsSyncHooks } from '../../src/preload/esm.js';
 import { detectorNames } from '../../src/preload/resource.js';
 import { parseDiskstats } from '../../src/preload/diskio.js';
-import { byPackage, packageName, splitEagerLazy } from '../../src/preload/lazy.js';
+import { byPackage, packageName, pendingActivations, splitEagerLazy } from '../../src/preload/lazy.js';
 
 t.test('parseConfig: webhook env, defaults and bad values', async (t) => {
   const c = parseConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_TRACES_EXPORTER: 'otlp' });
@@ -69,7 +69,7 @@ t.test('supportsSyncHooks follows the Node versions that fixed registerHooks', a
 
 t.test('othersWouldExit: none left, only signal-exit left, or an app handler', async (t) => {
   const proc = (n: number, v3?: number): SignalProcess => ({
-    pid: 1, on: () => undefined, once: () => undefined, removeListener: () => undefined, kill: () => undefined,
+    pid: 1, on: () => undefined, once: () => undefined, removeListener: () => undefined, kill: () => undefined, exit: () => undefined,
     listenerCount: () => n, ...(v3 === undefined ? {} : { __signal_exit_emitter__: { count: v3 } }),
   }) as SignalProcess;
   t.equal(othersWouldExit(proc(0), 'SIGTERM', {}), true);
@@ -93,4 +93,19 @@ t.test('lazy loading: package names, eager builtins, pending map', async (t) => 
   const map = { http: ['http', 'https'], pg: ['pg', 'pg-pool'], 'runtime-node': [], redis: ['redis', '@redis/client'] };
   t.same(splitEagerLazy(['http', 'pg', 'runtime-node', 'redis', 'unknown'], map), { eager: ['http', 'runtime-node', 'unknown'], lazy: ['pg', 'redis'] });
   t.same([...byPackage(['pg', 'redis'], map)], [['pg', ['pg']], ['pg-pool', ['pg']], ['redis', ['redis']], ['@redis/client', ['redis']]]);
+});
+
+t.test('pendingActivations: each instrumentation once, by whichever path sees its package first', async (t) => {
+  const calls: string[] = [];
+  const pending = pendingActivations(byPackage(['pg', 'redis'], { pg: ['pg', 'pg-pool'], redis: ['redis', '@redis/client'] }), (name, pkg, via) => calls.push(`${name}<-${pkg}:${via}`));
+  pending.seen('file:///app/node_modules/pg/index.js', 'import');
+  pending.seen('./pg', 'require');
+  t.same(calls, [], 'URLs and relative paths are not package names');
+  pending.seen('pg/lib/client', 'import');
+  pending.seen('pg', 'require');
+  pending.seen('pg-pool', 'require');
+  t.same(calls, ['pg<-pg:import'], 'pg once, from the first path that saw it');
+  t.equal(pending.size(), 2, 'pg-pool entry gone, redis and @redis/client still pending');
+  pending.seen('@redis/client/dist/index.js', 'require');
+  t.same(calls, ['pg<-pg:import', 'redis<-@redis/client:require']);
 });

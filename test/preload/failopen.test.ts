@@ -3,7 +3,7 @@
 import { createServer } from 'node:net';
 import t from 'tap';
 import { startReceiver } from './receiver.mjs';
-import { SERVER, ensureBuilt, get, rssOf, startApp, webhookEnv } from './helpers.js';
+import { APP_NODE, SERVER, cleanCommand, ensureBuilt, get, rssOf, startApp, webhookEnv } from './helpers.js';
 
 ensureBuilt();
 
@@ -48,8 +48,10 @@ t.test('unreachable collector: the app answers, memory stays bounded, at most on
 
 t.test('OTEL_SDK_DISABLED=true: no export, no error', async (t) => {
   const receiver = await startReceiver();
+  // (registered first: a failing startApp must not leave the receiver keeping the test process alive)
+  t.teardown(async () => { await receiver.close(); });
   const app = await startApp('hello.cjs', webhookEnv(receiver.url, 'off', { OTEL_SDK_DISABLED: 'true' }));
-  t.teardown(async () => { await app.stop(); await receiver.close(); });
+  t.teardown(async () => { await app.stop(); });
   t.equal((await get(app.url)).status, 200);
   await new Promise((r) => setTimeout(r, 2500));
   t.equal(receiver.requests.length, 0, 'nothing exported');
@@ -69,26 +71,33 @@ for (const endpoint of ['not a url', 'ftp://collector:4318', 'http://[::1']) {
 
 t.test('SIGTERM, app without a handler: spans flushed, then the process ends by the signal, promptly', async (t) => {
   const receiver = await startReceiver();
+  // (registered first: a failing startApp must not leave the receiver keeping the test process alive)
+  t.teardown(async () => { await receiver.close(); });
   // A long batch delay: only the shutdown flush can deliver the span in time.
   const app = await startApp('idle-exit.cjs', webhookEnv(receiver.url, 'term', { OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_METRICS_EXPORTER: 'none' }));
-  t.teardown(async () => { await app.stop(); await receiver.close(); });
+  t.teardown(async () => { await app.stop(); });
   t.equal((await get(`${app.url}/bye`)).status, 200);
   const end = await app.stop('SIGTERM');
   t.equal(end.signal, 'SIGTERM', 'ended by SIGTERM, as without the preload');
   t.ok(end.ms < 4000, `within the bounded flush time (${end.ms} ms)`);
-  t.ok(receiver.spans.some((s) => s.kind === SERVER && s.attributes['url.path'] === '/bye'), 'the pending span was flushed');
+  // The process is gone: whatever arrives now was sent before it ended (the receiver may still be parsing it).
+  const bye = await receiver.waitFor((st) => st.spans.some((s) => s.kind === SERVER && s.attributes['url.path'] === '/bye'), 3000).catch(() => receiver);
+  t.ok(bye.spans.some((s) => s.kind === SERVER && s.attributes['url.path'] === '/bye'), 'the pending span was flushed');
 });
 
 t.test("SIGTERM, app with its own handler: the app's handler decides (exit 0), spans flushed", async (t) => {
   const receiver = await startReceiver();
+  // (registered first: a failing startApp must not leave the receiver keeping the test process alive)
+  t.teardown(async () => { await receiver.close(); });
   const app = await startApp('graceful.cjs', webhookEnv(receiver.url, 'graceful', { OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_METRICS_EXPORTER: 'none' }));
-  t.teardown(async () => { await app.stop(); await receiver.close(); });
+  t.teardown(async () => { await app.stop(); });
   t.equal((await get(`${app.url}/last`)).status, 200);
   const end = await app.stop('SIGTERM');
   t.equal(end.code, 0, 'exit code chosen by the app');
   t.equal(end.signal, null, 'not killed by the re-raised signal');
   t.match(app.stdout(), /draining/);
-  t.ok(receiver.spans.some((s) => s.kind === SERVER && s.attributes['url.path'] === '/last'), 'pending span flushed before the app exits');
+  const last = await receiver.waitFor((st) => st.spans.some((s) => s.kind === SERVER && s.attributes['url.path'] === '/last'), 3000).catch(() => receiver);
+  t.ok(last.spans.some((s) => s.kind === SERVER && s.attributes['url.path'] === '/last'), 'pending span flushed before the app exits');
 });
 
 t.test('SIGTERM with an unreachable collector still ends within the bound', async (t) => {
@@ -102,8 +111,10 @@ t.test('SIGTERM with an unreachable collector still ends within the bound', asyn
 
 t.test('an app that starts its own SDK: the preload steps aside, no double spans', async (t) => {
   const receiver = await startReceiver();
+  // (registered first: a failing startApp must not leave the receiver keeping the test process alive)
+  t.teardown(async () => { await receiver.close(); });
   const app = await startApp('own-sdk.cjs', webhookEnv(receiver.url, 'preload-svc', { OWN_ENDPOINT: receiver.url, OTEL_METRICS_EXPORTER: 'none' }));
-  t.teardown(async () => { await app.stop(); await receiver.close(); });
+  t.teardown(async () => { await app.stop(); });
   for (let i = 0; i < 3; i++) t.equal((await get(`${app.url}/x${i}`)).status, 200);
   await receiver.waitFor((s) => s.spans.filter((x) => x.kind === SERVER).length >= 3);
   await new Promise((r) => setTimeout(r, 1000));
@@ -118,9 +129,27 @@ t.test('a short-lived script with an unreachable collector exits within the flus
   const port = await closedPort();
   const env = { ...webhookEnv(`http://127.0.0.1:${port}`, 'job'), OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS: '1000' };
   const started = Date.now();
-  const run = spawnSync(process.execPath, ['-e', 'console.log("done"); process.exitCode = 3'], { env, encoding: 'utf8', timeout: 30_000 });
+  const c = cleanCommand(APP_NODE, ['-e', 'console.log("done"); process.exitCode = 3'], env);
+  const run = spawnSync(c.cmd, c.args, { env: c.env, encoding: 'utf8', timeout: 30_000 });
   const elapsed = Date.now() - started;
   t.equal(run.stdout.trim(), 'done');
   t.equal(run.status, 3, 'the exit code the script set');
   t.ok(elapsed < 5000, `exited ${elapsed} ms after start (flush bound 1000 ms; the exporter alone would retry for ~10 s)`);
+  t.equal(run.stderr, '', 'nothing on stderr');
+});
+
+t.test('node -e and -p (no entry file) run under the preload', async (t) => {
+  // Eval contexts crash inside in-thread load hooks (Node 22/24/26): the preload must not register them there.
+  const { spawnSync } = await import('node:child_process');
+  const receiver = await startReceiver();
+  t.teardown(async () => { await receiver.close(); });
+  const env = webhookEnv(receiver.url, 'eval', { OTEL_METRICS_EXPORTER: 'none', OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS: '1000' });
+  const ce = cleanCommand(APP_NODE, ['-e', 'console.log(require("node:module").builtinModules.length > 0, process.env.NODE_OPTIONS === ' + JSON.stringify(env.NODE_OPTIONS) + ')'], env);
+  const e = spawnSync(ce.cmd, ce.args, { env: ce.env, encoding: 'utf8', timeout: 30_000 });
+  t.equal(e.status, 0, `-e exits 0 (${e.stderr.slice(0, 300)})`);
+  t.equal(e.stdout.trim(), 'true true', 'ran, with exactly the NODE_OPTIONS the webhook sets');
+  const cp = cleanCommand(APP_NODE, ['-p', '6 * 7'], env);
+  const p = spawnSync(cp.cmd, cp.args, { env: cp.env, encoding: 'utf8', timeout: 30_000 });
+  t.equal(p.status, 0, `-p exits 0 (${p.stderr.slice(0, 300)})`);
+  t.equal(p.stdout.trim(), '42');
 });

@@ -1,6 +1,6 @@
 // Shared by the preload tests: build once, start example apps as real processes with the env the
 // webhook sets, talk to them over HTTP.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { dirname, join } from 'node:path';
@@ -9,6 +9,14 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const PRELOAD_DIR = join(ROOT, 'dist', 'preload');
 export const APPS = join(ROOT, 'test', 'preload', 'apps');
+
+/**
+ * The Node.js that runs the apps: the binary of one supported line when the matrix runner
+ * (scripts/test-matrix.mjs) sets OTEL_INJECTOR_TEST_NODE, else the Node running the tests.
+ */
+export const APP_NODE = process.env.OTEL_INJECTOR_TEST_NODE || process.execPath;
+export const APP_NODE_VERSION = execFileSync(APP_NODE, ['-p', 'process.versions.node'], { encoding: 'utf8', env: { PATH: process.env.PATH } }).trim();
+export const APP_NODE_MAJOR = Number(APP_NODE_VERSION.split('.')[0]);
 
 export function ensureBuilt(): void {
   if (existsSync(join(PRELOAD_DIR, 'register.cjs'))) return;
@@ -52,8 +60,23 @@ export interface App {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
 }
 
-export function startApp(file: string, env: Env, timeoutMs = 20000): Promise<App> {
-  const proc = spawn(process.execPath, [join(APPS, file)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * tap adds its own `--import` loader (@tapjs/processinfo) to NODE_OPTIONS of every process a test
+ * spawns, and would thus add a module hooks thread (and a crash on Node 18, which has no global
+ * `crypto`) to the apps. The apps get exactly the env the webhook sets: a shell puts our
+ * NODE_OPTIONS back and drops tap's variables, then execs node (same pid, signals go to node).
+ */
+const CLEAN_EXEC = 'for v in $(env | sed -n "s/^\\(_TAPJS_[A-Za-z0-9_]*\\)=.*/\\1/p"); do unset "$v"; done; ' +
+  'if [ -n "${APP_NODE_OPTIONS+x}" ]; then export NODE_OPTIONS="$APP_NODE_OPTIONS"; else unset NODE_OPTIONS; fi; unset APP_NODE_OPTIONS; exec "$@"';
+
+export function cleanCommand(node: string, args: readonly string[], env: Env): { cmd: string; args: string[]; env: Env } {
+  const { NODE_OPTIONS, ...rest } = env;
+  return { cmd: '/bin/sh', args: ['-c', CLEAN_EXEC, 'sh', node, ...args], env: NODE_OPTIONS === undefined ? rest : { ...rest, APP_NODE_OPTIONS: NODE_OPTIONS } };
+}
+
+export function startApp(file: string, env: Env, timeoutMs = 20000, node = APP_NODE): Promise<App> {
+  const clean = cleanCommand(node, [join(APPS, file)], env);
+  const proc = spawn(clean.cmd, clean.args, { env: clean.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   proc.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
