@@ -1,0 +1,200 @@
+// Pods that really run (issue 16): etcd + kube-apiserver (test/e2e harness), kube-controller-manager,
+// kube-scheduler and a kubelet with containerd + runc on this machine; the webhook from dist/ as a
+// process behind the chart's MutatingWebhookConfiguration (url clientConfig: see docs/e2e.md), the
+// project's preload image and a Node.js app image built with buildah and imported into containerd,
+// and an OTLP receiver on the host end of the pods' bridge.
+import t from 'tap';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { AppsV1Api, type V1Container, type V1Pod } from '@kubernetes/client-node';
+import { startWebhook } from '../e2e/harness.js';
+import { deploymentEnv, parseManifests, pointWebhookAt, renderChart, RELEASE_NAMESPACE } from '../e2e/chart.js';
+import { INJECT_LABEL, STATUS_ANNOTATION, BYPASS_ANNOTATION, apis, applyWebhookConfig, createNamespace, eventually, isInjected } from '../e2e/kube.js';
+import { deploymentPod } from '../e2e/kube.js';
+import { kubectlBin } from '../support/tools.js';
+import { startReceiver, type SpanRecord } from '../preload/receiver.mjs';
+import { buildImages, PRELOAD_IMAGE } from './images.js';
+import { HOST_IP, NODE_NAME, hostSnapshot, startNode } from './node.js';
+import { APP_PORT, appDeployment, deleteAndWaitGone, deployAndWait, get, podsOf } from './workloads.js';
+
+t.setTimeout(25 * 60 * 1000);
+const run = promisify(execFile);
+const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+const started = Date.now();
+
+const images = await buildImages();
+const imagesMs = Date.now() - started;
+const node = await startNode(t, [images.pause, images.preload, images.app]);
+const bringUpMs = Date.now() - started - imagesMs;
+t.comment(`images ready in ${secs(imagesMs)}, node Ready in ${secs(bringUpMs)}`);
+const { core } = apis(node.cp.kubeConfig);
+const { admission } = apis(node.cp.kubeConfig);
+const apps = node.cp.kubeConfig.makeApiClient(AppsV1Api);
+
+const receiver = await startReceiver({ host: HOST_IP });
+t.teardown(() => receiver.close());
+const rendered = parseManifests(await renderChart());
+// the chart's injection settings (INJECT_*), with the images and the receiver of this run
+const chartEnv = Object.fromEntries(Object.entries(deploymentEnv(rendered, RELEASE_NAMESPACE)).filter(([k]) => k.startsWith('INJECT_')));
+const webhookEnv = {
+  ...chartEnv,
+  INJECT_PRELOAD_IMAGE: PRELOAD_IMAGE,
+  INJECT_IMAGE_PULL_POLICY: 'Never',
+  INJECT_OTLP_ENDPOINT: receiver.url,
+};
+const webhook = await startWebhook(t, node.cp.dir, { env: webhookEnv });
+await applyWebhookConfig(admission, pointWebhookAt(rendered, `${webhook.url}/mutate`, webhook.caPem));
+
+const ON = 'node-on';
+const OFF = 'node-off';
+await createNamespace(core, ON, { [INJECT_LABEL]: 'enabled' });
+await createNamespace(core, OFF);
+const warm = await eventually(() => core.createNamespacedPod({ namespace: ON, body: deploymentPod('warmup'), dryRun: 'All' }), isInjected);
+if (!isInjected(warm)) throw new Error(`webhook never became active:\n${webhook.proc.tail()}`);
+
+const kubectl = await kubectlBin();
+async function exec(pod: V1Pod, container: string, cmd: string[]): Promise<string> {
+  const { stdout } = await run(kubectl, ['--kubeconfig', node.cp.kubeconfigPath, '-n', pod.metadata?.namespace ?? '', 'exec', pod.metadata?.name ?? '', '-c', container, '--', ...cmd]);
+  return stdout;
+}
+
+/** What runc was told for a container (containerd's stored OCI spec). */
+async function ociSpec(containerId: string): Promise<{ process: { user: { uid: number; gid: number }; capabilities?: Record<string, string[] | undefined> }; root: { readonly?: boolean }; linux: { resources?: { memory?: { limit?: number }; cpu?: { quota?: number; period?: number } } } }> {
+  const id = containerId.replace(/^containerd:\/\//, '');
+  const { stdout } = await run('ctr', ['--address', node.containerdSock, '-n', 'k8s.io', 'containers', 'info', id], { maxBuffer: 8 << 20 });
+  return (JSON.parse(stdout) as { Spec: never }).Spec;
+}
+
+const podUrl = (pod: V1Pod, path: string): string => `http://${pod.status?.podIP ?? ''}:${APP_PORT}${path}`;
+const fromPod = (pod: V1Pod) => (s: SpanRecord): boolean => s.resource['k8s.pod.uid'] === pod.metadata?.uid;
+const timings: Record<string, string> = {};
+
+let shop: V1Pod | undefined;
+await t.test('an injected Deployment runs: init container copied the preload as non-root, restricted, within the chart resources', async (tt) => {
+  const rollout = await deployAndWait(apps, core, ON, appDeployment('shop-api'));
+  timings['shop-api create -> Ready (injected)'] = secs(rollout.readyMs);
+  const pod = (shop = rollout.pod);
+  tt.match(pod.metadata?.annotations?.[STATUS_ANNOTATION], /^injected: \S*node/, 'status annotation: injected for node');
+  tt.equal(pod.spec?.nodeName, NODE_NAME, 'scheduled onto the suite\'s node');
+  const init = pod.spec?.initContainers?.find((c) => c.image === PRELOAD_IMAGE) as V1Container;
+  tt.ok(init, 'the preload init container is in the stored pod');
+  tt.equal(init.imagePullPolicy, 'Never');
+  tt.same(init.resources?.limits, { cpu: chartEnv.INJECT_INIT_CPU_LIMIT ?? '100m', memory: chartEnv.INJECT_INIT_MEMORY_LIMIT ?? '64Mi' }, 'init limits are the chart\'s');
+  const status = pod.status?.initContainerStatuses?.find((s) => s.name === init.name);
+  tt.equal(status?.state?.terminated?.exitCode, 0, 'init container exited 0');
+  tt.equal(status?.state?.terminated?.reason, 'Completed');
+  const spec = await ociSpec(status?.containerID ?? '');
+  tt.equal(spec.process.user.uid, Number(chartEnv.INJECT_INIT_RUN_AS_USER ?? 65532), 'runc ran the init container as the non-root user');
+  tt.not(spec.process.user.uid, 0);
+  tt.equal(spec.root.readonly, true, 'read-only root filesystem');
+  tt.same(spec.process.capabilities?.bounding ?? [], [], 'no capabilities (bounding set empty)');
+  tt.same(spec.process.capabilities?.effective ?? [], [], 'no capabilities (effective set empty)');
+  tt.equal(spec.linux.resources?.memory?.limit, 64 * 1024 * 1024, 'memory limit 64Mi handed to runc');
+  tt.equal(spec.linux.resources?.cpu?.quota, 10_000, 'cpu limit 100m handed to runc (quota 10ms per 100ms)');
+  // the files in the app container: written by the init container's user, readable by the app
+  const listing = await exec(pod, 'app', ['/nodejs/bin/node', '-e', 'const fs=require("fs");const d=process.argv[1];console.log(JSON.stringify(fs.readdirSync(d).map(f=>{const s=fs.statSync(d+"/"+f);return [f,s.uid]})));console.log(process.getuid())', '/otel-injector']);
+  const [files, uid] = listing.trim().split('\n');
+  const entries = JSON.parse(files ?? '[]') as Array<[string, number]>;
+  tt.ok(entries.some(([f]) => f === 'register.cjs'), 'register.cjs copied into the shared volume');
+  tt.ok(entries.every(([, u]) => u === spec.process.user.uid), 'every copied file owned by the init container\'s user');
+  tt.equal(uid, '65532', 'the app runs as its image\'s user');
+  const appStatus = pod.status?.containerStatuses?.find((c) => c.name === 'app');
+  tt.equal(appStatus?.ready, true, 'app container Ready');
+  tt.equal(appStatus?.restartCount, 0, 'app container never restarted');
+});
+
+await t.test('the app\'s telemetry reaches the receiver with the real pod\'s identity', async (tt) => {
+  const pod = shop;
+  if (pod === undefined) return tt.fail('no pod from the previous test');
+  for (let i = 0; i < 3; i++) tt.equal((await get(podUrl(pod, `/work?i=${i}`))).status, 200, `request ${i} answered`);
+  const state = await receiver.waitFor((s) => s.spans.some((x) => fromPod(pod)(x) && x.kind === 2), 30_000);
+  const span = state.spans.find((x) => fromPod(pod)(x) && x.kind === 2) as SpanRecord;
+  tt.equal(span.resource['k8s.pod.name'], pod.metadata?.name, 'k8s.pod.name is the pod\'s');
+  tt.equal(span.resource['k8s.pod.uid'], pod.metadata?.uid, 'k8s.pod.uid is the pod\'s');
+  tt.equal(span.resource['k8s.node.name'], pod.spec?.nodeName, 'k8s.node.name is the node\'s');
+  tt.equal(span.resource['k8s.namespace.name'], ON, 'k8s.namespace.name');
+  tt.equal(span.resource['service.name'], 'shop-api', 'service.name is the Deployment name');
+  tt.equal(span.resource['k8s.deployment.name'], 'shop-api', 'k8s.deployment.name');
+});
+
+await t.test('a trace crosses two instrumented services', async (tt) => {
+  const backend = (await deployAndWait(apps, core, ON, appDeployment('shop-backend'))).pod;
+  const front = (await deployAndWait(apps, core, ON, appDeployment('shop-front', { env: { DOWNSTREAM_URL: `http://${backend.status?.podIP ?? ''}:${APP_PORT}` } }))).pod;
+  const res = await get(podUrl(front, '/call'));
+  tt.match(res.body, /^downstream 200: work done by shop-backend-/, 'front called backend');
+  const state = await receiver.waitFor((s) => {
+    const client = s.spans.find((x) => fromPod(front)(x) && x.kind === 3);
+    return client !== undefined && s.spans.some((x) => fromPod(backend)(x) && x.kind === 2 && x.parentSpanId === client.spanId);
+  }, 30_000);
+  const client = state.spans.find((x) => fromPod(front)(x) && x.kind === 3) as SpanRecord;
+  const server = state.spans.find((x) => fromPod(backend)(x) && x.parentSpanId === client.spanId) as SpanRecord;
+  tt.equal(server.traceId, client.traceId, 'one trace');
+  tt.equal(client.resource['service.name'], 'shop-front');
+  tt.equal(server.resource['service.name'], 'shop-backend');
+  const frontServer = state.spans.find((x) => fromPod(front)(x) && x.kind === 2 && x.traceId === client.traceId);
+  tt.equal(frontServer?.spanId, client.parentSpanId, 'the client span is a child of the front\'s server span');
+});
+
+await t.test('unlabelled namespace and bypass annotation: the pod runs untouched', async (tt) => {
+  for (const [ns, name, annotations] of [[OFF, 'plain', {}], [ON, 'opted-out', { [BYPASS_ANNOTATION]: 'false' }]] as const) {
+    const { pod } = await deployAndWait(apps, core, ns, appDeployment(name, { annotations }));
+    tt.same(pod.spec?.initContainers ?? [], [], `${name}: no init container`);
+    tt.notOk(pod.spec?.volumes?.some((v) => v.name.includes('otel')), `${name}: no volume added`);
+    tt.same(pod.spec?.containers[0]?.env?.map((e) => e.name), ['PORT'], `${name}: env unchanged`);
+    if (ns === OFF) tt.equal(pod.metadata?.annotations?.[STATUS_ANNOTATION], undefined, `${name}: no status annotation`);
+    tt.equal((await get(podUrl(pod, '/work'))).status, 200, `${name}: serves`);
+  }
+});
+
+await t.test('Pod Security restricted: the injected pod is admitted and runs (the kubelet\'s runAsNonRoot check passes)', async (tt) => {
+  const ns = 'node-restricted';
+  await createNamespace(core, ns, { [INJECT_LABEL]: 'enabled', 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' });
+  const { pod } = await deployAndWait(apps, core, ns, appDeployment('strict'));
+  tt.ok(isInjected(pod), 'injected');
+  tt.equal(pod.status?.initContainerStatuses?.[0]?.state?.terminated?.exitCode, 0, 'init container completed');
+  tt.equal(pod.status?.containerStatuses?.[0]?.ready, true, 'app Ready');
+});
+
+await t.test('deleting the pod: what the app recorded reaches the receiver before the container exits; delete->gone as without injection', async (tt) => {
+  const grace = 10;
+  const injected = (await deployAndWait(apps, core, ON, appDeployment('linger', { graceSeconds: grace }))).pod;
+  const plain = (await deployAndWait(apps, core, OFF, appDeployment('linger', { graceSeconds: grace }))).pod;
+  const marker = `/work?before-delete=${Date.now()}`;
+  tt.equal((await get(podUrl(injected, marker))).status, 200);
+  // scale to zero first, so the ReplicaSets do not replace the pods while they terminate
+  for (const ns of [ON, OFF]) await apps.patchNamespacedDeploymentScale({ name: 'linger', namespace: ns, body: [{ op: 'replace', path: '/spec/replicas', value: 0 }] });
+  let arrivedAt = 0;
+  const seen = receiver.waitFor((s) => s.spans.some((x) => fromPod(injected)(x) && String(x.attributes['url.query'] ?? x.attributes['http.target'] ?? '').includes('before-delete')), (grace + 20) * 1000)
+    .then(() => (arrivedAt = Date.now()), () => 0);
+  const t0 = Date.now();
+  const injectedMs = await deleteAndWaitGone(core, injected);
+  await seen;
+  const plainMs = await deleteAndWaitGone(core, plain);
+  timings['delete -> gone, injected'] = secs(injectedMs);
+  timings['delete -> gone, uninstrumented'] = secs(plainMs);
+  tt.ok(arrivedAt > 0, 'the span recorded before the delete arrived');
+  tt.ok(arrivedAt - t0 < injectedMs, `it arrived (${secs(arrivedAt - t0)}) before the pod was gone (${secs(injectedMs)})`);
+  tt.ok(Math.abs(injectedMs - plainMs) < 1000, `delete -> gone within 1 s of the uninstrumented app (${secs(injectedMs)} vs ${secs(plainMs)})`);
+});
+
+await t.test('the webhook stopped: pods are created and run uninstrumented, with no status annotation', async (tt) => {
+  await webhook.stop();
+  const { pod } = await deployAndWait(apps, core, ON, appDeployment('while-down'));
+  tt.equal(pod.metadata?.annotations?.[STATUS_ANNOTATION], undefined, 'no status annotation');
+  tt.same(pod.spec?.initContainers ?? [], [], 'no init container');
+  tt.equal((await get(podUrl(pod, '/work'))).status, 200, 'serves');
+  tt.same((await podsOf(core, ON, 'while-down')).length, 1);
+});
+
+await t.test('teardown restores the host: sysctls, cgroups, interfaces, network namespaces, paths', async (tt) => {
+  const t0 = Date.now();
+  await node.teardown();
+  timings.teardown = secs(Date.now() - t0);
+  const after = await hostSnapshot();
+  tt.same(after.sysctls, node.before.sysctls, 'sysctls as before');
+  tt.same(after.cgroups, node.before.cgroups, 'no kubepods cgroup left');
+  tt.same(after.links, node.before.links, 'interfaces as before');
+  tt.same(after.netns, node.before.netns, 'network namespaces as before');
+  tt.same(after.paths, node.before.paths, 'host paths as before');
+  t.comment(`timings: ${JSON.stringify({ images: secs(imagesMs), bringUp: secs(bringUpMs), ...timings, total: secs(Date.now() - started) })}`);
+});
