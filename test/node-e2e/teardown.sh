@@ -56,8 +56,7 @@ done
 # 2. every process in the cgroups the kubelet created (the containers), until none is left
 for n in "${cgroups[@]}"; do
   for _ in 1 2 3 4 5 6 7 8 9 10; do
-    pids="$(cat /sys/fs/cgroup/*/"$n"/cgroup.procs /sys/fs/cgroup/*/"$n"/**/cgroup.procs 2>/dev/null; \
-            find /sys/fs/cgroup/*/"$n" -name cgroup.procs -exec cat {} + 2>/dev/null)"
+    pids="$(find /sys/fs/cgroup/*/"$n" -name cgroup.procs -exec cat {} + 2>/dev/null)"
     [[ -z "${pids//[[:space:]]/}" ]] && break
     for p in $pids; do kill -9 "$p" 2>/dev/null; done
     sleep 0.2
@@ -110,6 +109,9 @@ for d in "${logdirs[@]}"; do
   done
 done
 for ((i = ${#newpaths[@]} - 1; i >= 0; i--)); do rm -rf -- "${newpaths[$i]}"; done
+# keep the last run's logs next to the state file (replaced by the next run's)
+logs="$(dirname "$state")/last-run-logs"
+rm -rf -- "$logs" && mkdir -p "$logs" && cp -p "$run_dir"/*.log "$run_dir"/*.json "$run_dir"/containerd/config.toml "$logs"/ 2>/dev/null
 rm -rf -- "$run_dir"
 rm -f -- "$state"
 exit 0
