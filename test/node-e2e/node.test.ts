@@ -155,7 +155,7 @@ await t.test('Pod Security restricted: the injected pod is admitted and runs (th
   tt.equal(pod.status?.containerStatuses?.[0]?.ready, true, 'app Ready');
 });
 
-await t.test('deleting the pod: what the app recorded reaches the receiver before the container exits; delete->gone as without injection', async (tt) => {
+await t.test('deleting the pod: what the app recorded reaches the receiver before the container exits; delete->exit as without injection', async (tt) => {
   const grace = 10;
   // the batch processor would export on its own only after a minute: only the flush on SIGTERM can deliver the span in time
   const env = { OTEL_BSP_SCHEDULE_DELAY: '60000' };
@@ -167,16 +167,35 @@ await t.test('deleting the pod: what the app recorded reaches the receiver befor
   tt.notOk(receiver.spans.some(isMarker), 'the span has not been exported before the delete');
   let arrivedAt = 0;
   const seen = receiver.waitFor((s) => s.spans.some(isMarker), (grace + 20) * 1000).then(() => (arrivedAt = Date.now()), () => 0);
-  // both pods at once (their ReplicaSets create replacements, with other uids)
+  // both pods at once (their ReplicaSets create replacements, with other uids); the exit is seen by containerd
+  const ids = [injected, plain].map((p) => (p.status?.containerStatuses?.find((c) => c.name === 'app')?.containerID ?? '').replace(/^containerd:\/\//, ''));
   const t0 = Date.now();
-  const [injectedMs, plainMs] = await Promise.all([deleteAndWaitGone(core, injected), deleteAndWaitGone(core, plain)]);
+  const exits = containerExits(ids, t0, (grace + 20) * 1000);
+  const [injectedGoneMs, plainGoneMs] = await Promise.all([deleteAndWaitGone(core, injected), deleteAndWaitGone(core, plain)]);
+  const [injectedExitMs, plainExitMs] = await exits;
   await seen;
-  timings[`delete -> gone, injected (grace ${grace} s)`] = secs(injectedMs);
-  timings[`delete -> gone, uninstrumented (grace ${grace} s)`] = secs(plainMs);
+  timings[`delete -> container exit, injected (grace ${grace} s)`] = secs(injectedExitMs ?? NaN);
+  timings[`delete -> container exit, uninstrumented (grace ${grace} s)`] = secs(plainExitMs ?? NaN);
+  timings['delete -> pod gone from the API, injected / uninstrumented'] = `${secs(injectedGoneMs)} / ${secs(plainGoneMs)}`;
   tt.ok(arrivedAt > 0, 'the span recorded before the delete arrived');
-  tt.ok(arrivedAt - t0 < injectedMs, `it arrived ${secs(arrivedAt - t0)} after the delete, before the pod was gone (${secs(injectedMs)})`);
-  tt.ok(Math.abs(injectedMs - plainMs) < 1000, `delete -> gone within 1 s of the uninstrumented app (${secs(injectedMs)} vs ${secs(plainMs)})`);
+  tt.ok(injectedExitMs !== undefined && plainExitMs !== undefined, 'both containers exited');
+  tt.ok(arrivedAt - t0 < (injectedExitMs ?? 0), `it arrived ${secs(arrivedAt - t0)} after the delete, before the container exited (${secs(injectedExitMs ?? NaN)})`);
+  tt.ok(Math.abs((injectedExitMs ?? 0) - (plainExitMs ?? Infinity)) < 1000, `delete -> exit within 1 s of the uninstrumented app (${secs(injectedExitMs ?? NaN)} vs ${secs(plainExitMs ?? NaN)})`);
 });
+
+/** ms from `t0` until each container's task is no longer RUNNING in containerd (polled every 100 ms). */
+async function containerExits(ids: string[], t0: number, timeoutMs: number): Promise<Array<number | undefined>> {
+  const out: Array<number | undefined> = ids.map(() => undefined);
+  while (out.some((x) => x === undefined) && Date.now() - t0 < timeoutMs) {
+    const { stdout } = await run('ctr', ['--address', node.containerdSock, '-n', 'k8s.io', 'tasks', 'ls']);
+    const running = new Set(stdout.split('\n').filter((l) => /\sRUNNING\s*$/.test(l)).map((l) => l.split(/\s+/)[0]));
+    ids.forEach((id, i) => {
+      if (out[i] === undefined && !running.has(id)) out[i] = Date.now() - t0;
+    });
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return out;
+}
 
 await t.test('the webhook stopped: pods are created and run uninstrumented, with no status annotation', async (tt) => {
   await webhook.stop();
