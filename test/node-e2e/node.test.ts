@@ -6,15 +6,13 @@
 import t from 'tap';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { AppsV1Api, type V1Container, type V1Pod } from '@kubernetes/client-node';
-import { startWebhook } from '../e2e/harness.js';
-import { deploymentEnv, parseManifests, pointWebhookAt, renderChart, RELEASE_NAMESPACE } from '../e2e/chart.js';
-import { INJECT_LABEL, STATUS_ANNOTATION, BYPASS_ANNOTATION, apis, applyWebhookConfig, createNamespace, eventually, isInjected } from '../e2e/kube.js';
-import { deploymentPod } from '../e2e/kube.js';
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import { INJECT_LABEL, STATUS_ANNOTATION, BYPASS_ANNOTATION, createNamespace, isInjected } from '../e2e/kube.js';
 import { kubectlBin } from '../support/tools.js';
-import { startReceiver, type SpanRecord } from '../preload/receiver.mjs';
-import { buildImages, PRELOAD_IMAGE } from './images.js';
-import { HOST_IP, NODE_NAME, hostSnapshot, startNode } from './node.js';
+import type { SpanRecord } from '../preload/receiver.mjs';
+import { PRELOAD_IMAGE } from './images.js';
+import { NODE_NAME, hostSnapshot } from './node.js';
+import { ON, OFF, startSuite } from './suite.js';
 import { APP_PORT, appDeployment, deleteAndWaitGone, deployAndWait, get, podsOf } from './workloads.js';
 
 t.setTimeout(25 * 60 * 1000);
@@ -22,35 +20,8 @@ const run = promisify(execFile);
 const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const started = Date.now();
 
-const images = await buildImages();
-const imagesMs = Date.now() - started;
-const node = await startNode(t, [images.pause, images.preload, images.app]);
-const bringUpMs = Date.now() - started - imagesMs;
+const { node, core, apps, receiver, webhook, chartEnv, imagesMs, bringUpMs } = await startSuite(t);
 t.comment(`images ready in ${secs(imagesMs)}, node Ready in ${secs(bringUpMs)}`);
-const { core } = apis(node.cp.kubeConfig);
-const { admission } = apis(node.cp.kubeConfig);
-const apps = node.cp.kubeConfig.makeApiClient(AppsV1Api);
-
-const receiver = await startReceiver({ host: HOST_IP });
-t.teardown(() => receiver.close());
-const rendered = parseManifests(await renderChart());
-// the chart's injection settings (INJECT_*), with the images and the receiver of this run
-const chartEnv = Object.fromEntries(Object.entries(deploymentEnv(rendered, RELEASE_NAMESPACE)).filter(([k]) => k.startsWith('INJECT_')));
-const webhookEnv = {
-  ...chartEnv,
-  INJECT_PRELOAD_IMAGE: PRELOAD_IMAGE,
-  INJECT_IMAGE_PULL_POLICY: 'Never',
-  INJECT_OTLP_ENDPOINT: receiver.url,
-};
-const webhook = await startWebhook(t, node.cp.dir, { env: webhookEnv });
-await applyWebhookConfig(admission, pointWebhookAt(rendered, `${webhook.url}/mutate`, webhook.caPem));
-
-const ON = 'node-on';
-const OFF = 'node-off';
-await createNamespace(core, ON, { [INJECT_LABEL]: 'enabled' });
-await createNamespace(core, OFF);
-const warm = await eventually(() => core.createNamespacedPod({ namespace: ON, body: deploymentPod('warmup'), dryRun: 'All' }), isInjected);
-if (!isInjected(warm)) throw new Error(`webhook never became active:\n${webhook.proc.tail()}`);
 
 const kubectl = await kubectlBin();
 async function exec(pod: V1Pod, container: string, cmd: string[]): Promise<string> {
