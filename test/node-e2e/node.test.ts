@@ -6,6 +6,8 @@
 import t from 'tap';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { INJECT_LABEL, STATUS_ANNOTATION, BYPASS_ANNOTATION, createNamespace, isInjected } from '../e2e/kube.js';
 import { kubectlBin } from '../support/tools.js';
@@ -126,7 +128,7 @@ await t.test('Pod Security restricted: the injected pod is admitted and runs (th
   tt.equal(pod.status?.containerStatuses?.[0]?.ready, true, 'app Ready');
 });
 
-await t.test('deleting the pod: what the app recorded reaches the receiver before the container exits; delete->exit as without injection', async (tt) => {
+await t.test('deleting the pod: what the app recorded reaches the receiver before the container exits; SIGTERM->exit as without injection', async (tt) => {
   const grace = 10;
   // the batch processor would export on its own only after a minute: only the flush on SIGTERM can deliver the span in time
   const env = { OTEL_BSP_SCHEDULE_DELAY: '60000' };
@@ -151,8 +153,25 @@ await t.test('deleting the pod: what the app recorded reaches the receiver befor
   tt.ok(arrivedAt > 0, 'the span recorded before the delete arrived');
   tt.ok(injectedExitMs !== undefined && plainExitMs !== undefined, 'both containers exited');
   tt.ok(arrivedAt - t0 < (injectedExitMs ?? 0), `it arrived ${secs(arrivedAt - t0)} after the delete, before the container exited (${secs(injectedExitMs ?? NaN)})`);
-  tt.ok(Math.abs((injectedExitMs ?? 0) - (plainExitMs ?? Infinity)) < 1000, `delete -> exit within 1 s of the uninstrumented app (${secs(injectedExitMs ?? NaN)} vs ${secs(plainExitMs ?? NaN)})`);
+  // When each pod's worker gets to the kill varies by a second or more on a busy node: compare what the app
+  // controls, the kubelet's SIGTERM (its log line) to the exit, and report delete -> exit too.
+  const kills = await killTimes(ids);
+  const [injectedStopMs, plainStopMs] = ids.map((_, i) => t0 + ([injectedExitMs, plainExitMs][i] ?? NaN) - (kills[i] ?? NaN));
+  timings['kubelet SIGTERM -> container exit, injected / uninstrumented'] = `${secs(injectedStopMs ?? NaN)} / ${secs(plainStopMs ?? NaN)}`;
+  tt.ok(Math.abs((injectedStopMs ?? 0) - (plainStopMs ?? Infinity)) < 1000, `SIGTERM -> exit within 1 s of the uninstrumented app (${secs(injectedStopMs ?? NaN)} vs ${secs(plainStopMs ?? NaN)})`);
+  tt.ok((injectedStopMs ?? 0) >= (grace - 1) * 1000, 'PID 1 without a SIGTERM handler lingers until the SIGKILL, injected or not');
 });
+
+/** Epoch ms at which the kubelet logged "Killing container with a grace period" for each container id. */
+async function killTimes(ids: string[]): Promise<Array<number | undefined>> {
+  const log = await readFile(join(node.dir, 'kubelet.log'), 'utf8');
+  return ids.map((id) => {
+    const line = log.split('\n').find((l) => l.includes('Killing container with a grace period') && l.includes(id));
+    const m = /^[IWE](\d\d)(\d\d) (\d\d:\d\d:\d\d\.\d+)/.exec(line ?? '');
+    if (m === null) return undefined;
+    return Date.parse(`${new Date().getUTCFullYear()}-${m[1]}-${m[2]}T${m[3]}Z`);
+  });
+}
 
 /** ms from `t0` until each container's task is no longer RUNNING in containerd (polled every 100 ms). */
 async function containerExits(ids: string[], t0: number, timeoutMs: number): Promise<Array<number | undefined>> {

@@ -286,7 +286,7 @@ export async function startNode(t: TeardownHost, images: BuiltImage[]): Promise<
     `--hostname-override=${NODE_NAME}`,
     `--root-dir=${join(dir, 'kubelet')}`,
     `--cert-dir=${join(dir, 'kubelet/pki')}`,
-    '--v=1',
+    '--v=2', // "Killing container with a grace period" (when the kubelet sent SIGTERM) is a V(2) line
   ]);
   const core = cp.kubeConfig.makeApiClient(CoreV1Api);
   await waitFor('node Ready', () => nodeReady(core), { timeoutMs: 120_000, proc: kubelet, intervalMs: 500 });
