@@ -112,7 +112,12 @@ function apiserverArgs(dir: string, port: number, etcdUrl: string): string[] {
   ];
 }
 
-export async function startControlPlane(t: TeardownHost): Promise<ControlPlane> {
+export interface ControlPlaneOptions {
+  /** appended to the harness' kube-apiserver flags (the node e2e suite's kubelet address types) */
+  extraApiserverArgs?: string[];
+}
+
+export async function startControlPlane(t: TeardownHost, opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const dir = await mkdtemp(join(tmpdir(), 'otel-e2e-cp-'));
   const procs: Proc[] = [];
   const keep = process.env.E2E_KEEP_TMP === '1';
@@ -128,7 +133,7 @@ export async function startControlPlane(t: TeardownHost): Promise<ControlPlane> 
   procs.push(etcd.proc);
   const port = await freePort();
   const server = `https://127.0.0.1:${port}`;
-  const apiserver = startProc('kube-apiserver', requireBinary('kube-apiserver'), apiserverArgs(dir, port, etcd.url), {
+  const apiserver = startProc('kube-apiserver', requireBinary('kube-apiserver'), [...apiserverArgs(dir, port, etcd.url), ...(opts.extraApiserverArgs ?? [])], {
     logFile: join(dir, 'kube-apiserver.log'),
   });
   procs.push(apiserver);

@@ -73,7 +73,7 @@ function decode(path, contentType, body) {
   return TYPES[path].toObject(TYPES[path].decode(body), TO_OBJECT);
 }
 
-/** Starts the receiver on 127.0.0.1. `status` lets a test make it answer errors. */
+/** Starts the receiver on 127.0.0.1 (or `host`: an address of a network the test created). `status` lets a test make it answer errors. */
 export function startReceiver(options = {}) {
   const state = { spans: [], logs: [], metrics: [], requests: [], errors: [], status: options.status ?? 200 };
   const waiters = new Set();
@@ -103,12 +103,13 @@ export function startReceiver(options = {}) {
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
+    const host = options.host ?? '127.0.0.1';
+    server.listen(options.port ?? 0, host, () => {
       const port = server.address().port;
       resolve({
         ...state_api(state),
         port,
-        url: `http://127.0.0.1:${port}`,
+        url: `http://${host}:${port}`,
         waitFor(predicate, timeoutMs = 15000) {
           return new Promise((res2, rej2) => {
             const check = () => {

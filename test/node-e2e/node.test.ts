@@ -1,0 +1,210 @@
+// Pods that really run (issue 16): etcd + kube-apiserver (test/e2e harness), kube-controller-manager,
+// kube-scheduler and a kubelet with containerd + runc on this machine; the webhook from dist/ as a
+// process behind the chart's MutatingWebhookConfiguration (url clientConfig: see docs/e2e.md), the
+// project's preload image and a Node.js app image built with buildah and imported into containerd,
+// and an OTLP receiver on the host end of the pods' bridge.
+import t from 'tap';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import { INJECT_LABEL, STATUS_ANNOTATION, BYPASS_ANNOTATION, createNamespace, isInjected } from '../e2e/kube.js';
+import { kubectlBin } from '../support/tools.js';
+import type { SpanRecord } from '../preload/receiver.mjs';
+import { PRELOAD_IMAGE } from './images.js';
+import { NODE_NAME, hostSnapshot } from './node.js';
+import { ON, OFF, startSuite } from './suite.js';
+import { APP_PORT, appDeployment, deleteAndWaitGone, deployAndWait, get, podsOf } from './workloads.js';
+
+t.setTimeout(25 * 60 * 1000);
+const run = promisify(execFile);
+const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+const started = Date.now();
+
+const { node, core, apps, receiver, webhook, chartEnv, imagesMs, bringUpMs } = await startSuite(t);
+t.comment(`images ready in ${secs(imagesMs)}, node Ready in ${secs(bringUpMs)}`);
+
+const kubectl = await kubectlBin();
+async function exec(pod: V1Pod, container: string, cmd: string[]): Promise<string> {
+  const { stdout } = await run(kubectl, ['--kubeconfig', node.cp.kubeconfigPath, '-n', pod.metadata?.namespace ?? '', 'exec', pod.metadata?.name ?? '', '-c', container, '--', ...cmd]);
+  return stdout;
+}
+
+/** What runc was told for a container (containerd's stored OCI spec). */
+async function ociSpec(containerId: string): Promise<{ process: { user: { uid: number; gid: number }; capabilities?: Record<string, string[] | undefined> }; root: { readonly?: boolean }; linux: { resources?: { memory?: { limit?: number }; cpu?: { quota?: number; period?: number } } } }> {
+  const id = containerId.replace(/^containerd:\/\//, '');
+  const { stdout } = await run('ctr', ['--address', node.containerdSock, '-n', 'k8s.io', 'containers', 'info', id], { maxBuffer: 8 << 20 });
+  return (JSON.parse(stdout) as { Spec: never }).Spec;
+}
+
+const podUrl = (pod: V1Pod, path: string): string => `http://${pod.status?.podIP ?? ''}:${APP_PORT}${path}`;
+const fromPod = (pod: V1Pod) => (s: SpanRecord): boolean => s.resource['k8s.pod.uid'] === pod.metadata?.uid;
+const timings: Record<string, string> = {};
+
+let shop: V1Pod | undefined;
+await t.test('an injected Deployment runs: init container copied the preload as non-root, restricted, within the chart resources', async (tt) => {
+  const rollout = await deployAndWait(apps, core, ON, appDeployment('shop-api'));
+  timings['shop-api create -> Ready (injected)'] = secs(rollout.readyMs);
+  const pod = (shop = rollout.pod);
+  tt.match(pod.metadata?.annotations?.[STATUS_ANNOTATION], /^injected: \S*node/, 'status annotation: injected for node');
+  tt.equal(pod.spec?.nodeName, NODE_NAME, 'scheduled onto the suite\'s node');
+  const init = pod.spec?.initContainers?.find((c) => c.image === PRELOAD_IMAGE) as V1Container;
+  tt.ok(init, 'the preload init container is in the stored pod');
+  tt.equal(init.imagePullPolicy, 'Never');
+  tt.same(init.resources?.limits, { cpu: chartEnv.INJECT_INIT_CPU_LIMIT ?? '100m', memory: chartEnv.INJECT_INIT_MEMORY_LIMIT ?? '64Mi' }, 'init limits are the chart\'s');
+  const status = pod.status?.initContainerStatuses?.find((s) => s.name === init.name);
+  tt.equal(status?.state?.terminated?.exitCode, 0, 'init container exited 0');
+  tt.equal(status?.state?.terminated?.reason, 'Completed');
+  const spec = await ociSpec(status?.containerID ?? '');
+  tt.equal(spec.process.user.uid, Number(chartEnv.INJECT_INIT_RUN_AS_USER ?? 65532), 'runc ran the init container as the non-root user');
+  tt.not(spec.process.user.uid, 0);
+  tt.equal(spec.root.readonly, true, 'read-only root filesystem');
+  tt.same(spec.process.capabilities?.bounding ?? [], [], 'no capabilities (bounding set empty)');
+  tt.same(spec.process.capabilities?.effective ?? [], [], 'no capabilities (effective set empty)');
+  tt.equal(spec.linux.resources?.memory?.limit, 64 * 1024 * 1024, 'memory limit 64Mi handed to runc');
+  tt.equal(spec.linux.resources?.cpu?.quota, 10_000, 'cpu limit 100m handed to runc (quota 10ms per 100ms)');
+  // the files in the app container: written by the init container's user, readable by the app
+  const listing = await exec(pod, 'app', ['/nodejs/bin/node', '-e', 'const fs=require("fs");const d=process.argv[1];console.log(JSON.stringify(fs.readdirSync(d).map(f=>{const s=fs.statSync(d+"/"+f);return [f,s.uid]})));console.log(process.getuid())', '/otel-injector']);
+  const [files, uid] = listing.trim().split('\n');
+  const entries = JSON.parse(files ?? '[]') as Array<[string, number]>;
+  tt.ok(entries.some(([f]) => f === 'register.cjs'), 'register.cjs copied into the shared volume');
+  tt.ok(entries.every(([, u]) => u === spec.process.user.uid), 'every copied file owned by the init container\'s user');
+  tt.equal(uid, '65532', 'the app runs as its image\'s user');
+  const appStatus = pod.status?.containerStatuses?.find((c) => c.name === 'app');
+  tt.equal(appStatus?.ready, true, 'app container Ready');
+  tt.equal(appStatus?.restartCount, 0, 'app container never restarted');
+});
+
+await t.test('the app\'s telemetry reaches the receiver with the real pod\'s identity', async (tt) => {
+  const pod = shop;
+  if (pod === undefined) return tt.fail('no pod from the previous test');
+  for (let i = 0; i < 3; i++) tt.equal((await get(podUrl(pod, `/work?i=${i}`))).status, 200, `request ${i} answered`);
+  const state = await receiver.waitFor((s) => s.spans.some((x) => fromPod(pod)(x) && x.kind === 2), 30_000);
+  const span = state.spans.find((x) => fromPod(pod)(x) && x.kind === 2) as SpanRecord;
+  tt.equal(span.resource['k8s.pod.name'], pod.metadata?.name, 'k8s.pod.name is the pod\'s');
+  tt.equal(span.resource['k8s.pod.uid'], pod.metadata?.uid, 'k8s.pod.uid is the pod\'s');
+  tt.equal(span.resource['k8s.node.name'], pod.spec?.nodeName, 'k8s.node.name is the node\'s');
+  tt.equal(span.resource['k8s.namespace.name'], ON, 'k8s.namespace.name');
+  tt.equal(span.resource['service.name'], 'shop-api', 'service.name is the Deployment name');
+  tt.equal(span.resource['k8s.deployment.name'], 'shop-api', 'k8s.deployment.name');
+});
+
+await t.test('a trace crosses two instrumented services', async (tt) => {
+  const backend = (await deployAndWait(apps, core, ON, appDeployment('shop-backend'))).pod;
+  const front = (await deployAndWait(apps, core, ON, appDeployment('shop-front', { env: { DOWNSTREAM_URL: `http://${backend.status?.podIP ?? ''}:${APP_PORT}` } }))).pod;
+  const res = await get(podUrl(front, '/call'));
+  tt.match(res.body, /^downstream 200: work done by shop-backend-/, 'front called backend');
+  const state = await receiver.waitFor((s) => {
+    const client = s.spans.find((x) => fromPod(front)(x) && x.kind === 3);
+    return client !== undefined && s.spans.some((x) => fromPod(backend)(x) && x.kind === 2 && x.parentSpanId === client.spanId);
+  }, 30_000);
+  const client = state.spans.find((x) => fromPod(front)(x) && x.kind === 3) as SpanRecord;
+  const server = state.spans.find((x) => fromPod(backend)(x) && x.parentSpanId === client.spanId) as SpanRecord;
+  tt.equal(server.traceId, client.traceId, 'one trace');
+  tt.equal(client.resource['service.name'], 'shop-front');
+  tt.equal(server.resource['service.name'], 'shop-backend');
+  const frontServer = state.spans.find((x) => fromPod(front)(x) && x.kind === 2 && x.traceId === client.traceId);
+  tt.equal(frontServer?.spanId, client.parentSpanId, 'the client span is a child of the front\'s server span');
+});
+
+await t.test('unlabelled namespace and bypass annotation: the pod runs untouched', async (tt) => {
+  for (const [ns, name, annotations] of [[OFF, 'plain', {}], [ON, 'opted-out', { [BYPASS_ANNOTATION]: 'false' }]] as const) {
+    const { pod } = await deployAndWait(apps, core, ns, appDeployment(name, { annotations }));
+    tt.same(pod.spec?.initContainers ?? [], [], `${name}: no init container`);
+    tt.notOk(pod.spec?.volumes?.some((v) => v.name.includes('otel')), `${name}: no volume added`);
+    tt.same(pod.spec?.containers[0]?.env?.map((e) => e.name), ['PORT'], `${name}: env unchanged`);
+    if (ns === OFF) tt.equal(pod.metadata?.annotations?.[STATUS_ANNOTATION], undefined, `${name}: no status annotation`);
+    tt.equal((await get(podUrl(pod, '/work'))).status, 200, `${name}: serves`);
+  }
+});
+
+await t.test('Pod Security restricted: the injected pod is admitted and runs (the kubelet\'s runAsNonRoot check passes)', async (tt) => {
+  const ns = 'node-restricted';
+  await createNamespace(core, ns, { [INJECT_LABEL]: 'enabled', 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' });
+  const { pod } = await deployAndWait(apps, core, ns, appDeployment('strict'));
+  tt.ok(isInjected(pod), 'injected');
+  tt.equal(pod.status?.initContainerStatuses?.[0]?.state?.terminated?.exitCode, 0, 'init container completed');
+  tt.equal(pod.status?.containerStatuses?.[0]?.ready, true, 'app Ready');
+});
+
+await t.test('deleting the pod: what the app recorded reaches the receiver before the container exits; SIGTERM->exit as without injection', async (tt) => {
+  const grace = 10;
+  // the batch processor would export on its own only after a minute: only the flush on SIGTERM can deliver the span in time
+  const env = { OTEL_BSP_SCHEDULE_DELAY: '60000' };
+  const injected = (await deployAndWait(apps, core, ON, appDeployment('linger', { graceSeconds: grace, env }))).pod;
+  const plain = (await deployAndWait(apps, core, OFF, appDeployment('linger', { graceSeconds: grace, env }))).pod;
+  const marker = `before-delete-${Date.now()}`;
+  const isMarker = (x: SpanRecord): boolean => fromPod(injected)(x) && x.kind === 2 && JSON.stringify(x.attributes).includes(marker);
+  tt.equal((await get(podUrl(injected, `/work?${marker}`))).status, 200);
+  tt.notOk(receiver.spans.some(isMarker), 'the span has not been exported before the delete');
+  let arrivedAt = 0;
+  const seen = receiver.waitFor((s) => s.spans.some(isMarker), (grace + 20) * 1000).then(() => (arrivedAt = Date.now()), () => 0);
+  // both pods at once (their ReplicaSets create replacements, with other uids); the exit is seen by containerd
+  const ids = [injected, plain].map((p) => (p.status?.containerStatuses?.find((c) => c.name === 'app')?.containerID ?? '').replace(/^containerd:\/\//, ''));
+  const t0 = Date.now();
+  const exits = containerExits(ids, t0, (grace + 20) * 1000);
+  const [injectedGoneMs, plainGoneMs] = await Promise.all([deleteAndWaitGone(core, injected), deleteAndWaitGone(core, plain)]);
+  const [injectedExitMs, plainExitMs] = await exits;
+  await seen;
+  timings[`delete -> container exit, injected (grace ${grace} s)`] = secs(injectedExitMs ?? NaN);
+  timings[`delete -> container exit, uninstrumented (grace ${grace} s)`] = secs(plainExitMs ?? NaN);
+  timings['delete -> pod gone from the API, injected / uninstrumented'] = `${secs(injectedGoneMs)} / ${secs(plainGoneMs)}`;
+  tt.ok(arrivedAt > 0, 'the span recorded before the delete arrived');
+  tt.ok(injectedExitMs !== undefined && plainExitMs !== undefined, 'both containers exited');
+  tt.ok(arrivedAt - t0 < (injectedExitMs ?? 0), `it arrived ${secs(arrivedAt - t0)} after the delete, before the container exited (${secs(injectedExitMs ?? NaN)})`);
+  // When each pod's worker gets to the kill varies by a second or more on a busy node: compare what the app
+  // controls, the kubelet's SIGTERM (its log line) to the exit, and report delete -> exit too.
+  const kills = await killTimes(ids);
+  const [injectedStopMs, plainStopMs] = ids.map((_, i) => t0 + ([injectedExitMs, plainExitMs][i] ?? NaN) - (kills[i] ?? NaN));
+  timings['kubelet SIGTERM -> container exit, injected / uninstrumented'] = `${secs(injectedStopMs ?? NaN)} / ${secs(plainStopMs ?? NaN)}`;
+  tt.ok(Math.abs((injectedStopMs ?? 0) - (plainStopMs ?? Infinity)) < 1000, `SIGTERM -> exit within 1 s of the uninstrumented app (${secs(injectedStopMs ?? NaN)} vs ${secs(plainStopMs ?? NaN)})`);
+  tt.ok((injectedStopMs ?? 0) >= (grace - 1) * 1000, 'PID 1 without a SIGTERM handler lingers until the SIGKILL, injected or not');
+});
+
+/** Epoch ms at which the kubelet logged "Killing container with a grace period" for each container id. */
+async function killTimes(ids: string[]): Promise<Array<number | undefined>> {
+  const log = await readFile(join(node.dir, 'kubelet.log'), 'utf8');
+  return ids.map((id) => {
+    const line = log.split('\n').find((l) => l.includes('Killing container with a grace period') && l.includes(id));
+    const m = /^[IWE](\d\d)(\d\d) (\d\d:\d\d:\d\d\.\d+)/.exec(line ?? '');
+    if (m === null) return undefined;
+    return Date.parse(`${new Date().getUTCFullYear()}-${m[1]}-${m[2]}T${m[3]}Z`);
+  });
+}
+
+/** ms from `t0` until each container's task is no longer RUNNING in containerd (polled every 100 ms). */
+async function containerExits(ids: string[], t0: number, timeoutMs: number): Promise<Array<number | undefined>> {
+  const out: Array<number | undefined> = ids.map(() => undefined);
+  while (out.some((x) => x === undefined) && Date.now() - t0 < timeoutMs) {
+    const { stdout } = await run('ctr', ['--address', node.containerdSock, '-n', 'k8s.io', 'tasks', 'ls']);
+    const running = new Set(stdout.split('\n').filter((l) => /\sRUNNING\s*$/.test(l)).map((l) => l.split(/\s+/)[0]));
+    ids.forEach((id, i) => {
+      if (out[i] === undefined && !running.has(id)) out[i] = Date.now() - t0;
+    });
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return out;
+}
+
+await t.test('the webhook stopped: pods are created and run uninstrumented, with no status annotation', async (tt) => {
+  await webhook.stop();
+  const { pod } = await deployAndWait(apps, core, ON, appDeployment('while-down'));
+  tt.equal(pod.metadata?.annotations?.[STATUS_ANNOTATION], undefined, 'no status annotation');
+  tt.same(pod.spec?.initContainers ?? [], [], 'no init container');
+  tt.equal((await get(podUrl(pod, '/work'))).status, 200, 'serves');
+  tt.same((await podsOf(core, ON, 'while-down')).length, 1);
+});
+
+await t.test('teardown restores the host: sysctls, cgroups, interfaces, network namespaces, paths', async (tt) => {
+  const t0 = Date.now();
+  await node.teardown();
+  timings.teardown = secs(Date.now() - t0);
+  const after = await hostSnapshot();
+  tt.same(after.sysctls, node.before.sysctls, 'sysctls as before');
+  tt.same(after.cgroups, node.before.cgroups, 'no kubepods cgroup left');
+  tt.same(after.links, node.before.links, 'interfaces as before');
+  tt.same(after.netns, node.before.netns, 'network namespaces as before');
+  tt.same(after.paths, node.before.paths, 'host paths as before');
+  t.comment(`timings: ${JSON.stringify({ images: secs(imagesMs), bringUp: secs(bringUpMs), ...timings, total: secs(Date.now() - started) })}`);
+});

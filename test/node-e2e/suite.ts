@@ -1,0 +1,48 @@
+// What the node suite and its benchmark share: images, the node, an OTLP receiver on the host end of
+// the pods' bridge, the webhook (dist/main.js with the chart's INJECT_* env) behind the chart's
+// MutatingWebhookConfiguration (url clientConfig), and one namespace labelled for injection, one not.
+import { AppsV1Api, type CoreV1Api } from '@kubernetes/client-node';
+import { startWebhook, type TeardownHost, type Webhook } from '../e2e/harness.js';
+import { deploymentEnv, parseManifests, pointWebhookAt, renderChart, RELEASE_NAMESPACE } from '../e2e/chart.js';
+import { INJECT_LABEL, apis, applyWebhookConfig, createNamespace, deploymentPod, eventually, isInjected } from '../e2e/kube.js';
+import { startReceiver, type Receiver } from '../preload/receiver.mjs';
+import { buildImages, PRELOAD_IMAGE } from './images.js';
+import { HOST_IP, startNode, type Node } from './node.js';
+
+export const ON = 'node-on';
+export const OFF = 'node-off';
+
+export interface Suite {
+  node: Node;
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  receiver: Receiver;
+  webhook: Webhook;
+  /** the chart's INJECT_* settings the webhook runs with */
+  chartEnv: Record<string, string>;
+  imagesMs: number;
+  bringUpMs: number;
+}
+
+export async function startSuite(t: TeardownHost): Promise<Suite> {
+  const started = Date.now();
+  const images = await buildImages();
+  const imagesMs = Date.now() - started;
+  const node = await startNode(t, [images.pause, images.preload, images.app]);
+  const bringUpMs = Date.now() - started - imagesMs;
+  const { core, admission } = apis(node.cp.kubeConfig);
+  const apps = node.cp.kubeConfig.makeApiClient(AppsV1Api);
+  const receiver = await startReceiver({ host: HOST_IP });
+  t.teardown(() => receiver.close());
+  const rendered = parseManifests(await renderChart());
+  const chartEnv = Object.fromEntries(Object.entries(deploymentEnv(rendered, RELEASE_NAMESPACE)).filter(([k]) => k.startsWith('INJECT_')));
+  const webhook = await startWebhook(t, node.cp.dir, {
+    env: { ...chartEnv, INJECT_PRELOAD_IMAGE: PRELOAD_IMAGE, INJECT_IMAGE_PULL_POLICY: 'Never', INJECT_OTLP_ENDPOINT: receiver.url },
+  });
+  await applyWebhookConfig(admission, pointWebhookAt(rendered, `${webhook.url}/mutate`, webhook.caPem));
+  await createNamespace(core, ON, { [INJECT_LABEL]: 'enabled' });
+  await createNamespace(core, OFF);
+  const warm = await eventually(() => core.createNamespacedPod({ namespace: ON, body: deploymentPod('warmup'), dryRun: 'All' }), isInjected);
+  if (!isInjected(warm)) throw new Error(`webhook never became active:\n${webhook.proc.tail()}`);
+  return { node, core, apps, receiver, webhook, chartEnv, imagesMs, bringUpMs };
+}
