@@ -109,9 +109,24 @@ def before_first_collect(callback):
 
 
 def flush(timeout_s):
-    """force_flush of every provider of ours, all within timeout_s together."""
+    """force_flush of every provider of ours, all within timeout_s together, whatever the exporters do:
+    the flush runs in a daemon thread joined until the deadline (an export already in flight may hold
+    the processor's lock for its whole urllib timeout), and every export that starts from now on gets
+    at most the time left (otlp_export.shutdown_deadline). Past the deadline the caller goes on (the
+    signal is re-raised, the interpreter exits) and the thread is abandoned."""
     deadline = time.monotonic() + timeout_s
     state['flushing'] = True
+    otlp_export.shutdown_deadline(deadline)
+    t = state.get('flush_thread')
+    if t is None or not t.is_alive():  # a second call (SIGINT, then atexit) waits for the first
+        t = threading.Thread(target=_flush_all, args=(deadline,), name='otel-injector-flush', daemon=True)
+        state['flush_thread'] = t
+        t.start()
+    t.join(max(0.0, deadline - time.monotonic()))
+    return not t.is_alive()
+
+
+def _flush_all(deadline):
     for key in ('tracer', 'logger', 'meter'):
         provider = state[key]
         left = deadline - time.monotonic()
