@@ -41,8 +41,9 @@ RUN npm ci --omit=dev --ignore-scripts --cache /tmp/npm-cache && rm -rf /tmp/npm
 # ---- python-*: the Python payload, each version's part built by that very CPython ---------------
 # python-native fetches psutil's abi3 wheels for the four Linux platforms (native/<tag>/); each
 # python-cp3X stage pip-installs the hash-pinned requirements, compiles them to sourceless .pyc and
-# zips them (lib/cp3X.zip + cp3X.json), compiles psutil's modules for itself (native/*/__pycache__),
-# then imports it all back with the same interpreter (scripts/preload-python/build_lib.py).
+# zips them (lib/cp3X.zip + cp3X.json), compiles psutil's modules and the bootstrap (sitecustomize.py,
+# _otel_injector/, shipped as source) for itself (__pycache__), then imports it all back with the same
+# interpreter (scripts/preload-python/build_lib.py). The preload stage merges the five /out trees.
 FROM ${PYTHON313_IMAGE} AS python-native
 WORKDIR /src
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
@@ -55,9 +56,12 @@ WORKDIR /src
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
 COPY scripts/preload-python/build_lib.py ./
 COPY src/preload-python/requirements/ ./requirements/
+RUN python3 build_lib.py lib --requirements requirements/py39.txt --out /out/lib
 COPY --from=python-native /out/native/ /out/native/
-RUN python3 build_lib.py lib --requirements requirements/py39.txt --out /out/lib \
- && python3 build_lib.py native-pyc --out /out \
+COPY src/preload-python/sitecustomize.py /out/
+COPY src/preload-python/_otel_injector/ /out/_otel_injector/
+RUN python3 build_lib.py native-pyc --out /out \
+ && python3 build_lib.py bootstrap-pyc --out /out \
  && python3 -I -S build_lib.py verify --out /out
 
 FROM ${PYTHON310_IMAGE} AS python-cp310
@@ -65,9 +69,12 @@ WORKDIR /src
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
 COPY scripts/preload-python/build_lib.py ./
 COPY src/preload-python/requirements/ ./requirements/
+RUN python3 build_lib.py lib --requirements requirements/py310plus.txt --out /out/lib
 COPY --from=python-native /out/native/ /out/native/
-RUN python3 build_lib.py lib --requirements requirements/py310plus.txt --out /out/lib \
- && python3 build_lib.py native-pyc --out /out \
+COPY src/preload-python/sitecustomize.py /out/
+COPY src/preload-python/_otel_injector/ /out/_otel_injector/
+RUN python3 build_lib.py native-pyc --out /out \
+ && python3 build_lib.py bootstrap-pyc --out /out \
  && python3 -I -S build_lib.py verify --out /out
 
 FROM ${PYTHON311_IMAGE} AS python-cp311
@@ -75,9 +82,12 @@ WORKDIR /src
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
 COPY scripts/preload-python/build_lib.py ./
 COPY src/preload-python/requirements/ ./requirements/
+RUN python3 build_lib.py lib --requirements requirements/py310plus.txt --out /out/lib
 COPY --from=python-native /out/native/ /out/native/
-RUN python3 build_lib.py lib --requirements requirements/py310plus.txt --out /out/lib \
- && python3 build_lib.py native-pyc --out /out \
+COPY src/preload-python/sitecustomize.py /out/
+COPY src/preload-python/_otel_injector/ /out/_otel_injector/
+RUN python3 build_lib.py native-pyc --out /out \
+ && python3 build_lib.py bootstrap-pyc --out /out \
  && python3 -I -S build_lib.py verify --out /out
 
 FROM ${PYTHON312_IMAGE} AS python-cp312
@@ -85,9 +95,12 @@ WORKDIR /src
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
 COPY scripts/preload-python/build_lib.py ./
 COPY src/preload-python/requirements/ ./requirements/
+RUN python3 build_lib.py lib --requirements requirements/py310plus.txt --out /out/lib
 COPY --from=python-native /out/native/ /out/native/
-RUN python3 build_lib.py lib --requirements requirements/py310plus.txt --out /out/lib \
- && python3 build_lib.py native-pyc --out /out \
+COPY src/preload-python/sitecustomize.py /out/
+COPY src/preload-python/_otel_injector/ /out/_otel_injector/
+RUN python3 build_lib.py native-pyc --out /out \
+ && python3 build_lib.py bootstrap-pyc --out /out \
  && python3 -I -S build_lib.py verify --out /out
 
 FROM ${PYTHON313_IMAGE} AS python-cp313
@@ -95,9 +108,12 @@ WORKDIR /src
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
 COPY scripts/preload-python/build_lib.py ./
 COPY src/preload-python/requirements/ ./requirements/
+RUN python3 build_lib.py lib --requirements requirements/py310plus.txt --out /out/lib
 COPY --from=python-native /out/native/ /out/native/
-RUN python3 build_lib.py lib --requirements requirements/py310plus.txt --out /out/lib \
- && python3 build_lib.py native-pyc --out /out \
+COPY src/preload-python/sitecustomize.py /out/
+COPY src/preload-python/_otel_injector/ /out/_otel_injector/
+RUN python3 build_lib.py native-pyc --out /out \
+ && python3 build_lib.py bootstrap-pyc --out /out \
  && python3 -I -S build_lib.py verify --out /out
 
 FROM ${BUSYBOX_IMAGE} AS copy-tool
@@ -113,8 +129,6 @@ LABEL org.opencontainers.image.title="copy tool source"
 FROM scratch AS preload
 COPY --from=copy-tool /bin/busybox /bin/cp
 COPY --from=build /src/dist/preload/ /otel-preload/
-COPY src/preload-python/sitecustomize.py /otel-preload/python/
-COPY src/preload-python/_otel_injector/ /otel-preload/python/_otel_injector/
 COPY --from=python-cp39 /out/ /otel-preload/python/
 COPY --from=python-cp310 /out/ /otel-preload/python/
 COPY --from=python-cp311 /out/ /otel-preload/python/

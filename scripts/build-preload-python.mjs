@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds dist/preload/python/ (the Python payload; layout in docs/preload-python-build.md):
-//   sitecustomize.py, _otel_injector/   copied as .py from src/preload-python/
+//   sitecustomize.py, _otel_injector/   copied as .py from src/preload-python/, plus each interpreter's
+//                                       __pycache__/*.cpython-3X.pyc of them (build_lib.py bootstrap-pyc)
 //   lib/cp3X.zip, lib/cp3X.json         per CPython minor, built BY that interpreter
 //                                       (scripts/preload-python/build_lib.py lib)
 //   native/<tag>/psutil/                psutil abi3 wheels for manylinux/musllinux x86_64/aarch64
@@ -190,6 +191,10 @@ export async function buildPython(out, { quiet = false, allowMissing = false, lo
   });
   cpSync(join(native.dir, 'python', 'native'), join(pyDir, 'native'), { recursive: true, verbatimSymlinks: true });
   for (const tag of NATIVE_TAGS) if (!existsSync(join(pyDir, 'native', tag, 'psutil'))) throw new BuildError(`native/${tag}/psutil missing`);
+  for (const py of pythons.values()) {
+    const r = sh(py.python, [BUILD_LIB, 'bootstrap-pyc', '--out', pyDir]);
+    if (r.code !== 0) throw new BuildError(`bootstrap-pyc with ${py.python} failed:\n${(r.stdout + r.stderr).slice(-3000)}`);
+  }
   const checks = await Promise.all([...pythons].map(async ([minor, py]) => `verify ${cpTag(minor)}: ${await verify(py.python, pyDir, minor)}`));
   lines.push(...checks);
   const files = walk(pyDir);

@@ -14,6 +14,8 @@ standard library and pip:
   python3.X build_lib.py native-pyc --out PYTHON_DIR
       compiles PYTHON_DIR/native/*/psutil/*.py for this interpreter into __pycache__ (unchecked-hash):
       the app's uid cannot write there, so without them every start would compile psutil again.
+  python3.X build_lib.py bootstrap-pyc --out PYTHON_DIR
+      the same for PYTHON_DIR/sitecustomize.py and _otel_injector/ (shipped as source).
   python3.X -I -S build_lib.py verify --out PYTHON_DIR
       imports from PYTHON_DIR/lib/cp3X.zip (and native/) alone; see verify().
 
@@ -72,6 +74,12 @@ def requirement_entries(path):
         if line and not line.startswith('#'):
             out.append(line)
     return out
+
+
+def hash_flag(requirements):
+    """--require-hashes when the file pins hashes (pip would switch to hash checking anyway; said out loud)."""
+    with open(requirements) as f:
+        return ['--require-hashes'] if '--hash=' in f.read() else []
 
 
 def pip(*args):
@@ -225,7 +233,7 @@ def build_lib(args):
     try:
         target = os.path.join(work, 'target')
         run(pip('install', '--quiet', '--target', target, '--only-binary=:all:', '--no-compile', '--no-warn-script-location',
-                '-r', args.requirements))
+                *hash_flag(args.requirements), '-r', args.requirements))
         info = manifest(target)
         native = normalize(NATIVE)
         if native in info['dists']:
@@ -257,7 +265,7 @@ def build_native(args):
         out = {}
         for tag_name, platform in sorted(NATIVE_PLATFORMS.items()):
             wheels = os.path.join(work, tag_name)
-            run(pip('download', '--quiet', '--no-deps', '--only-binary=:all:', '--platform', platform,
+            run(pip('download', '--quiet', '--no-deps', '--only-binary=:all:', *hash_flag(req), '--platform', platform,
                     '--implementation', 'cp', '--abi', 'abi3', '--python-version', '3.9', '-d', wheels, '-r', req))
             (wheel,) = [w for w in os.listdir(wheels) if w.endswith('.whl')]
             dest = os.path.join(args.out, tag_name)
@@ -327,6 +335,19 @@ def native_pyc(args):
     print(json.dumps({'native_pyc': n, 'python': '%d.%d' % sys.version_info[:2]}))
 
 
+def bootstrap_pyc(args):
+    """Compiles sitecustomize.py and _otel_injector/ (shipped as source) into their __pycache__ for this
+    interpreter (unchecked-hash): the app's uid cannot write there, so without them every start would
+    compile the bootstrap again."""
+    mount = '%s/python' % args.mount.rstrip('/')
+    run([sys.executable, '-m', 'compileall', '-q', '-f', '--invalidation-mode', 'unchecked-hash', '-s', args.out, '-p', mount,
+         os.path.join(args.out, 'sitecustomize.py'), os.path.join(args.out, '_otel_injector')])
+    for dirpath, _, filenames in os.walk(args.out):
+        if os.path.basename(dirpath) == '__pycache__':
+            for f in filenames:
+                os.chmod(os.path.join(dirpath, f), 0o644)
+
+
 # ---- verify -------------------------------------------------------------------------------------
 PROBE_MODULES = [
     'opentelemetry.trace', 'opentelemetry.sdk.trace', 'opentelemetry.sdk.trace.export', 'opentelemetry.sdk.metrics',
@@ -391,13 +412,21 @@ def verify(args):
         if stale:
             raise SystemExit('verify: psutil modules without a .pyc for this interpreter: %s' % ', '.join(m.__name__ for m in stale))
         extra = ', psutil from native/' + native_tag() + ' (precompiled)'
+    if os.path.exists(os.path.join(args.out, 'sitecustomize.py')):
+        import importlib.util
+        boot = [os.path.join(args.out, 'sitecustomize.py')] + [
+            os.path.join(args.out, '_otel_injector', f) for f in os.listdir(os.path.join(args.out, '_otel_injector')) if f.endswith('.py')]
+        missing = [p for p in boot if not os.path.exists(importlib.util.cache_from_source(p))]
+        if missing:
+            raise SystemExit('verify: no .pyc of this interpreter for %s' % ', '.join(missing))
+        extra += ', bootstrap precompiled'
     print('%d .pyc load, %d/%d modules import without their libraries, %d dists seen by importlib.metadata%s'
           % (len(names), imported, len(probes), len(info['dists']), extra))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('what', choices=['lib', 'native', 'native-pyc', 'verify'])
+    parser.add_argument('what', choices=['lib', 'native', 'native-pyc', 'bootstrap-pyc', 'verify'])
     parser.add_argument('--requirements')
     parser.add_argument('--out', required=True)
     parser.add_argument('--mount', default='/otel-injector', help='where the payload lands in the pod (paths in tracebacks)')
@@ -406,7 +435,7 @@ def main():
         raise SystemExit('build_lib: needs CPython 3.9+, got %s' % sys.version.split()[0])
     if args.what in ('lib', 'native') and not args.requirements:
         parser.error('--requirements is needed')
-    {'lib': build_lib, 'native': build_native, 'native-pyc': native_pyc, 'verify': verify}[args.what](args)
+    {'lib': build_lib, 'native': build_native, 'native-pyc': native_pyc, 'bootstrap-pyc': bootstrap_pyc, 'verify': verify}[args.what](args)
 
 
 if __name__ == '__main__':

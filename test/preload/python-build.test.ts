@@ -40,7 +40,12 @@ t.test('the layout: bootstrap as source, a zip and a manifest per minor 3.10-3.1
   t.same(['3.10', '3.11', '3.12', '3.13'].filter((m) => !built.includes(m)), [], 'zips for 3.10 to 3.13');
   t.same(readdirSync(join(PY, 'native')).sort(), TAGS, 'native/ has exactly the four Linux platforms');
   const pycache = readdirSync(PY, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('__pycache__'));
-  t.same(pycache.filter((f) => !/^native\/\w+\/psutil\/__pycache__$/.test(f)), [], 'no __pycache__ except psutil\'s (precompiled)');
+  t.same(pycache.filter((f) => !/^(native\/\w+\/psutil\/|_otel_injector\/)?__pycache__$/.test(f)), [], '__pycache__ only for what ships as source: psutil, sitecustomize, _otel_injector');
+  const boot = readdirSync(join(PY, '__pycache__'));
+  t.same(built.filter((m) => !boot.includes(`sitecustomize.cpython-${m.replace('.', '')}.pyc`)), [], 'sitecustomize precompiled by every minor');
+  const sources = readdirSync(join(PY, '_otel_injector')).filter((f) => f.endsWith('.py'));
+  const pycs = readdirSync(join(PY, '_otel_injector', '__pycache__'));
+  t.same(built.flatMap((m) => sources.map((s) => `${s.slice(0, -3)}.cpython-${m.replace('.', '')}.pyc`)).filter((p) => !pycs.includes(p)), [], '_otel_injector precompiled by every minor');
 });
 
 for (const minor of built) {
