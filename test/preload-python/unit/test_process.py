@@ -242,6 +242,40 @@ def test_collector_that_never_answers_exit_is_bounded_by_the_shutdown_timeout():
     assert 'Traceback' not in p.stderr.read()
 
 
+def test_collector_that_never_answers_exit_after_a_step_aside_is_bounded_by_the_shutdown_timeout():
+    hole = BlackHole()
+    code = textwrap.dedent('''
+        import time
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace import TracerProvider
+        with trace.get_tracer("t").start_as_current_span("stuck-export"):
+            pass
+        time.sleep(1.5)  # its export now hangs on the black hole
+        with trace.get_tracer("t").start_as_current_span("left-for-the-step-aside-flush"):
+            pass
+        trace.set_tracer_provider(TracerProvider())  # the app's own: we step aside, our flush hangs
+        print("exiting", flush=True)
+    ''')
+    env = _hanging_env(hole)
+    env['OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS'] = '500'
+    p = _start(code, env)
+    try:
+        assert p.stdout.readline().strip() == 'exiting'
+        t0 = time.monotonic()
+        p.wait(timeout=40)
+        took = time.monotonic() - t0
+        assert hole.accepted, 'the app tried to export'
+    finally:
+        p.kill()
+        hole.close()
+    assert p.returncode == 0
+    # (before: the exit waited a fixed 4 s for the step-aside flush, whatever the shutdown timeout)
+    assert took < 3.5, 'the exit took %.1f s with a 0.5 s shutdown timeout (an export hangs for 30 s)' % took
+    stderr = p.stderr.read()
+    assert 'Traceback' not in stderr
+    assert len([line for line in ours(stderr) if 'not instrumented' in line or 'own OpenTelemetry' in line]) == 1, stderr
+
+
 def test_app_with_its_own_sdk_exports_itself(receiver):
     code = textwrap.dedent('''
         from opentelemetry import trace
