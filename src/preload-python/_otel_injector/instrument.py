@@ -118,8 +118,39 @@ def uninstrument_all():
     hooks.clear()
     while state['instrumented']:
         instrumentor = state['instrumented'].pop()
+        unbuilt = _unbuilt_apps(instrumentor)
         try:
             instrumentor.uninstrument()
+        except Exception:
+            pass
+        _unbuild(unbuilt)
+
+
+# The FastAPI / Starlette instrumentors' uninstrument_app() builds each app's middleware stack at once
+# (app.middleware_stack = app.build_middleware_stack()). Starlette builds it at the first request only
+# while it is None, so an app that then instruments itself (FastAPIInstrumentor.instrument_app, which
+# only replaces build_middleware_stack) would never get its middleware, and app.add_middleware() would
+# raise. The apps whose stack was not built yet get None back: built at their first request, as without us.
+_APP_SETS = (('_InstrumentedFastAPI', '_instrumented_fastapi_apps'),
+             ('_InstrumentedStarlette', '_instrumented_starlette_apps'))
+
+
+def _unbuilt_apps(instrumentor):
+    apps = []
+    try:
+        module = sys.modules.get(type(instrumentor).__module__)
+        for cls_name, attr in _APP_SETS:
+            tracked = getattr(getattr(module, cls_name, None), attr, None) or ()
+            apps += [app for app in list(tracked) if getattr(app, 'middleware_stack', False) is None]
+    except Exception:
+        pass
+    return apps
+
+
+def _unbuild(apps):
+    for app in apps:
+        try:
+            app.middleware_stack = None
         except Exception:
             pass
 

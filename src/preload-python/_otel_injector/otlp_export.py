@@ -2,6 +2,7 @@
 batch (no retry loop that could hold a flush or the exit), at most one stderr line per process about
 export failures. No `protobuf`, no `requests`."""
 import threading
+import time
 
 from . import messages, otlp_encode
 
@@ -11,6 +12,24 @@ from . import messages, otlp_encode
 USER_AGENT = 'otel-injector-python'
 _REQUEST_TYPE = {'traces': 'ExportTraceServiceRequest', 'metrics': 'ExportMetricsServiceRequest',
                  'logs': 'ExportLogsServiceRequest'}
+
+
+_shutdown = {'deadline': None}
+
+
+def shutdown_deadline(deadline):
+    """From now on no export waits past `deadline` (time.monotonic()): the process is stopping."""
+    _shutdown['deadline'] = deadline
+
+
+def _timeout(configured, asked):
+    """The urllib timeout of one export: the configured one, the caller's if smaller, and once
+    shutdown began the time left before its deadline (at least 50 ms: the request is still tried)."""
+    timeout = configured if asked is None else min(asked, configured)
+    deadline = _shutdown['deadline']
+    if deadline is not None:
+        timeout = min(timeout, deadline - time.monotonic())
+    return max(0.05, timeout)
 
 
 class Sender:
@@ -63,7 +82,7 @@ class Sender:
             if self.cfg['compression'] == 'gzip':
                 headers['Content-Encoding'] = 'gzip'
             request = urllib.request.Request(self.cfg['endpoint'], data=data, headers=headers, method='POST')
-            timeout = self.cfg['timeout_s'] if timeout_s is None else max(0.05, min(timeout_s, self.cfg['timeout_s']))
+            timeout = _timeout(self.cfg['timeout_s'], timeout_s)
             token = _suppress()
             try:
                 with self._get_opener().open(request, timeout=timeout) as response:

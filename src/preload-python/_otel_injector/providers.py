@@ -6,7 +6,7 @@ import time
 from . import messages, otlp_export
 
 state = {'tracer': None, 'meter': None, 'logger': None, 'gate_open': True, 'stepped_aside': False,
-         'on_step_aside': [], 'shutdown_thread': None}
+         'on_step_aside': [], 'shutdown_thread': None, 'shutdown_timeout_s': 3.0}
 
 
 def _gated_classes():
@@ -48,6 +48,7 @@ def _gated_classes():
 def setup(cfg, resource_attrs):
     """Creates and registers the providers for the signals in cfg['exporters']."""
     from opentelemetry.sdk.resources import Resource
+    state['shutdown_timeout_s'] = cfg.get('shutdown_timeout_s', 3.0)
     resource = Resource(resource_attrs)
     exporters = cfg['exporters']
     if 'traces' in exporters:
@@ -82,10 +83,12 @@ def setup(cfg, resource_attrs):
 
 
 def _join_step_aside():
-    """At exit after a step-aside: let our last flush finish (bounded by its own 3 s)."""
+    """At exit after a step-aside: let our last flush finish, within the shutdown timeout."""
     t = state['shutdown_thread']
-    if t is not None:
-        t.join(4.0)
+    if t is not None and t.is_alive():
+        timeout_s = state['shutdown_timeout_s']
+        otlp_export.shutdown_deadline(time.monotonic() + timeout_s)
+        t.join(timeout_s)
 
 
 def before_first_collect(callback):
@@ -109,9 +112,24 @@ def before_first_collect(callback):
 
 
 def flush(timeout_s):
-    """force_flush of every provider of ours, all within timeout_s together."""
+    """force_flush of every provider of ours, all within timeout_s together, whatever the exporters do:
+    the flush runs in a daemon thread joined until the deadline (an export already in flight may hold
+    the processor's lock for its whole urllib timeout), and every export that starts from now on gets
+    at most the time left (otlp_export.shutdown_deadline). Past the deadline the caller goes on (the
+    signal is re-raised, the interpreter exits) and the thread is abandoned."""
     deadline = time.monotonic() + timeout_s
     state['flushing'] = True
+    otlp_export.shutdown_deadline(deadline)
+    t = state.get('flush_thread')
+    if t is None or not t.is_alive():  # a second call (SIGINT, then atexit) waits for the first
+        t = threading.Thread(target=_flush_all, args=(deadline,), name='otel-injector-flush', daemon=True)
+        state['flush_thread'] = t
+        t.start()
+    t.join(max(0.0, deadline - time.monotonic()))
+    return not t.is_alive()
+
+
+def _flush_all(deadline):
     for key in ('tracer', 'logger', 'meter'):
         provider = state[key]
         left = deadline - time.monotonic()
@@ -192,7 +210,7 @@ def step_aside(reason):
     def shutdown():
         for provider in ours:
             try:
-                provider.force_flush(3000)
+                provider.force_flush(int(state['shutdown_timeout_s'] * 1000))
                 provider.shutdown()
             except Exception:
                 pass

@@ -161,6 +161,121 @@ def test_unreachable_collector_exits_promptly_with_one_line():
     assert len(lines) == 1 and 'export of traces' in lines[0] and 'failed' in lines[0]
 
 
+class BlackHole:
+    """Accepts connections on 127.0.0.1 and never answers (a collector that hangs)."""
+
+    def __init__(self):
+        import socket
+        import threading
+        self.sock = socket.socket()
+        self.sock.bind(('127.0.0.1', 0))
+        self.sock.listen(16)
+        self.endpoint = 'http://127.0.0.1:%d' % self.sock.getsockname()[1]
+        self.accepted = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                self.accepted.append(self.sock.accept()[0])
+            except OSError:
+                return
+
+    def close(self):
+        for c in self.accepted:
+            c.close()
+        self.sock.close()
+
+
+def _hanging_env(hole):
+    # each export waits 30 s for an answer; the first one starts 100 ms after the first span
+    return app_env(hole.endpoint, OTEL_EXPORTER_OTLP_TIMEOUT='30000', OTEL_BSP_SCHEDULE_DELAY='100',
+                   OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS='1000', OTEL_METRICS_EXPORTER='none', OTEL_LOGS_EXPORTER='none')
+
+
+def test_collector_that_never_answers_sigterm_is_bounded_by_the_shutdown_timeout():
+    hole = BlackHole()
+    p = _start(_server_app(textwrap.dedent('''
+        with trace.get_tracer("t").start_as_current_span("stuck-export"):
+            pass
+        time.sleep(1.0)  # the batch processor's export of "stuck-export" now hangs on the black hole
+    ''')), _hanging_env(hole))
+    try:
+        assert p.stdout.readline().strip() == 'ready'
+        assert wait_for(lambda: hole.accepted, 10), 'the app tried to export'
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=40)
+        took = time.monotonic() - t0
+    finally:
+        p.kill()
+        hole.close()
+    assert p.returncode == -signal.SIGTERM
+    assert took < 8, 'SIGTERM took %.1f s with a 1 s shutdown timeout (an export hangs for 30 s)' % took
+    assert 'Traceback' not in p.stderr.read()
+
+
+def test_collector_that_never_answers_exit_is_bounded_by_the_shutdown_timeout():
+    hole = BlackHole()
+    code = textwrap.dedent('''
+        import time
+        from opentelemetry import trace
+        with trace.get_tracer("t").start_as_current_span("stuck-export"):
+            pass
+        time.sleep(1.5)  # its export now hangs on the black hole
+        with trace.get_tracer("t").start_as_current_span("left-for-the-exit-flush"):
+            pass
+        print("exiting", flush=True)
+    ''')
+    p = _start(code, _hanging_env(hole))
+    try:
+        assert p.stdout.readline().strip() == 'exiting'
+        t0 = time.monotonic()
+        p.wait(timeout=40)
+        took = time.monotonic() - t0
+        assert hole.accepted, 'the app tried to export'
+    finally:
+        p.kill()
+        hole.close()
+    assert p.returncode == 0
+    assert took < 8, 'the exit took %.1f s with a 1 s shutdown timeout (an export hangs for 30 s)' % took
+    assert 'Traceback' not in p.stderr.read()
+
+
+def test_collector_that_never_answers_exit_after_a_step_aside_is_bounded_by_the_shutdown_timeout():
+    hole = BlackHole()
+    code = textwrap.dedent('''
+        import time
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace import TracerProvider
+        with trace.get_tracer("t").start_as_current_span("stuck-export"):
+            pass
+        time.sleep(1.5)  # its export now hangs on the black hole
+        with trace.get_tracer("t").start_as_current_span("left-for-the-step-aside-flush"):
+            pass
+        trace.set_tracer_provider(TracerProvider())  # the app's own: we step aside, our flush hangs
+        print("exiting", flush=True)
+    ''')
+    env = _hanging_env(hole)
+    env['OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS'] = '500'
+    p = _start(code, env)
+    try:
+        assert p.stdout.readline().strip() == 'exiting'
+        t0 = time.monotonic()
+        p.wait(timeout=40)
+        took = time.monotonic() - t0
+        assert hole.accepted, 'the app tried to export'
+    finally:
+        p.kill()
+        hole.close()
+    assert p.returncode == 0
+    # (before: the exit waited a fixed 4 s for the step-aside flush, whatever the shutdown timeout)
+    assert took < 3.5, 'the exit took %.1f s with a 0.5 s shutdown timeout (an export hangs for 30 s)' % took
+    stderr = p.stderr.read()
+    assert 'Traceback' not in stderr
+    assert len([line for line in ours(stderr) if 'not instrumented' in line or 'own OpenTelemetry' in line]) == 1, stderr
+
+
 def test_app_with_its_own_sdk_exports_itself(receiver):
     code = textwrap.dedent('''
         from opentelemetry import trace
