@@ -78,7 +78,7 @@ export async function readyEndpoints(kube: Kube, namespace: string, name: string
   const slices = await call(kube, { verb: 'list', resource: 'endpointslices.discovery.k8s.io', namespace }, () =>
     kube.discovery.listNamespacedEndpointSlice({ namespace, labelSelector: `kubernetes.io/service-name=${name}` }),
   );
-  return slices.items.flatMap((slice) => slice.endpoints).filter((endpoint) => endpoint.conditions?.ready !== false).length;
+  return slices.items.flatMap((slice) => slice.endpoints ?? []).filter((endpoint) => endpoint.conditions?.ready !== false).length;
 }
 
 export async function checkEndpoints(ctx: DoctorContext, service: V1Service | undefined): Promise<Finding> {
