@@ -123,7 +123,20 @@ function networkCause(error: unknown): string {
     current = (current as { cause?: unknown }).cause;
   }
   const message = (error as Error).message ?? String(error);
-  return seen.length > 0 ? `${seen[0]}: ${message}` : message;
+  if (seen.length > 0) return `${seen[0]}: ${message}`;
+  // fetch wraps the reason ("fetch failed" -> "bad port", a TLS error…): name the innermost one too
+  const inner = innermostMessage(error);
+  return inner === message ? message : `${message}: ${inner}`;
+}
+
+function innermostMessage(error: unknown): string {
+  let current = error as { message?: unknown; cause?: unknown } | null;
+  let message = String((current as Error | null)?.message ?? error);
+  for (let depth = 0; depth < 4 && current?.cause !== undefined && current.cause !== null; depth += 1) {
+    current = current.cause as { message?: unknown; cause?: unknown };
+    if (typeof current.message === 'string') message = current.message;
+  }
+  return message;
 }
 
 function scope(what: Permission): string {

@@ -3,6 +3,7 @@
 // field; status and doctor on a healthy install and on four broken ones; the cluster error cases.
 import t from 'tap';
 import { appendFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DiscoveryV1Api, type V1Pod, type V1Service } from '@kubernetes/client-node';
@@ -204,14 +205,16 @@ t.test('cluster errors: one message and an exit code, never a stack trace', asyn
   const badContext = await kubectlPlugin(['status', '--context', 'prod']);
   t.equal(badContext.code, 2);
   t.equal(badContext.stderr, 'otel-injector: --context prod: not in the kubeconfig (contexts: e2e)\n');
-  // unreachable: the same kubeconfig with a port nothing listens on
+  // unreachable: the same kubeconfig with a loopback port nothing listens on (one just released; not a
+  // port fetch refuses outright, such as 1)
   const closed = join(cp.dir, 'kubeconfig-closed');
   const text = await readFile(cp.kubeconfigPath, 'utf8');
-  await writeFile(closed, text.replace(cp.server, 'https://127.0.0.1:1'));
+  const port = await releasedPort();
+  await writeFile(closed, text.replace(cp.server, `https://127.0.0.1:${port}`));
   for (const command of ['status', 'doctor']) {
     const ran = await kubectlPlugin([command, '--kubeconfig', closed]);
     t.equal(ran.code, 4, `${command}: exit 4`);
-    t.match(ran.stderr, /^otel-injector: cannot reach the API server https:\/\/127\.0\.0\.1:1 \(context "e2e"\): ECONNREFUSED: .*\n$/);
+    t.match(ran.stderr, new RegExp(`^otel-injector: cannot reach the API server https://127\\.0\\.0\\.1:${port} \\(context "e2e"\\): ECONNREFUSED: .*\\n$`));
   }
   // forbidden: a ServiceAccount token without any RBAC binding
   await core.createNamespacedServiceAccount({ namespace: 'shop', body: { metadata: { name: 'nobody' } } });
@@ -228,3 +231,13 @@ t.test('cluster errors: one message and an exit code, never a stack trace', asyn
   t.match(doctor.stderr, /^otel-injector: forbidden: missing RBAC permission "get mutatingwebhookconfigurations\.admissionregistration\.k8s\.io" cluster-wide \(context "e2e"\): .*\n$/);
   for (const ran of [noConfig, badContext, status, doctor]) t.notMatch(ran.stderr, /\n\s+at /, 'no stack trace');
 });
+
+/** A loopback port that was free a moment ago and has nothing listening now. */
+async function releasedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
