@@ -123,8 +123,15 @@ def flush(timeout_s):
     t = state.get('flush_thread')
     if t is None or not t.is_alive():  # a second call (SIGINT, then atexit) waits for the first
         t = threading.Thread(target=_flush_all, args=(deadline,), name='otel-injector-flush', daemon=True)
+        try:
+            t.start()
+        except RuntimeError:
+            # CPython 3.12 refuses new threads once finalization began ("can't create new thread at
+            # interpreter shutdown"), which is when atexit runs: flush inline, still bounded by the
+            # export deadline set above.
+            _flush_all(deadline)
+            return True
         state['flush_thread'] = t
-        t.start()
     t.join(max(0.0, deadline - time.monotonic()))
     return not t.is_alive()
 
