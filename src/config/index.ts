@@ -1,9 +1,11 @@
 import { ConfigError } from '../errors.js';
 import { RUNTIME_NAMES, splitNames } from '../runtimes/index.js';
+import { parseController, type ControllerConfig } from './controller.js';
 import { parseQuantity } from './quantity.js';
 import { EnvReader, type Env } from './read.js';
 
 export type { Env } from './read.js';
+export type { ControllerConfig, ControllerMode } from './controller.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type CertMode = 'ephemeral' | 'files' | 'self-managed';
@@ -61,6 +63,7 @@ export interface Config {
   readonly certs: CertConfig;
   readonly inject: InjectConfig;
   readonly telemetry: TelemetryConfig;
+  readonly controller: ControllerConfig;
 }
 
 export const DEFAULT_OTLP_ENDPOINT = 'http://signoz-otel-collector.signoz.svc.cluster.local:4318';
@@ -210,5 +213,6 @@ export function parseConfig(env: Env, version: string): Config {
     certs: parseCerts(read),
     inject: parseInject(read, version),
     telemetry: parseTelemetry(read),
+    controller: parseController(read),
   });
 }

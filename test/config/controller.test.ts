@@ -1,0 +1,64 @@
+import t from 'tap';
+import { parseConfig } from '../../src/config/index.js';
+
+t.test('controller defaults: report, one at a time, 30 s apart, the chart label', async (t) => {
+  const c = parseConfig({ HOSTNAME: 'ctl-abc' }, 'v').controller;
+  t.equal(c.mode, 'report');
+  t.equal(c.maxConcurrent, 1);
+  t.equal(c.minIntervalSeconds, 30);
+  t.equal(c.rolloutTimeoutSeconds, 600);
+  t.equal(c.dryRun, false);
+  t.equal(c.webhookProbeUrl, undefined);
+  t.same(c.namespaceLabel, { key: 'otel-injector.io/inject', value: 'enabled' });
+  t.same(c.excludeNamespaces, []);
+  t.equal(c.identity, 'ctl-abc', 'identity falls back to the host name');
+  t.ok(Object.isFrozen(c.excludeNamespaces));
+});
+
+t.test('controller values are read and POD_NAME wins for the identity', async (t) => {
+  const c = parseConfig({
+    CONTROLLER_MODE: 'restart',
+    CONTROLLER_MAX_CONCURRENT: '3',
+    CONTROLLER_MIN_INTERVAL_SECONDS: '0',
+    CONTROLLER_ROLLOUT_TIMEOUT_SECONDS: '120',
+    CONTROLLER_DRY_RUN: 'true',
+    CONTROLLER_WEBHOOK_PROBE_URL: 'https://otel-injector.otel-injector.svc:443/readyz',
+    CONTROLLER_NAMESPACE_LABEL: 'example.com/otel=on',
+    CONTROLLER_EXCLUDE_NAMESPACES: 'otel-injector,kube-system',
+    CONTROLLER_LEASE_NAME: 'x-controller',
+    CONTROLLER_LEASE_DURATION_SECONDS: '5',
+    POD_NAME: 'ctl-1',
+    HOSTNAME: 'ignored',
+  }, 'v').controller;
+  t.same({ ...c, namespaceLabel: { ...c.namespaceLabel }, excludeNamespaces: [...c.excludeNamespaces] }, {
+    mode: 'restart',
+    maxConcurrent: 3,
+    minIntervalSeconds: 0,
+    rolloutTimeoutSeconds: 120,
+    dryRun: true,
+    webhookProbeUrl: 'https://otel-injector.otel-injector.svc:443/readyz',
+    namespaceLabel: { key: 'example.com/otel', value: 'on' },
+    excludeNamespaces: ['otel-injector', 'kube-system'],
+    leaseName: 'x-controller',
+    leaseDurationSeconds: 5,
+    identity: 'ctl-1',
+  });
+});
+
+t.test('bad controller values name their variable', async (t) => {
+  const bad: Record<string, string> = {
+    CONTROLLER_MODE: 'fix',
+    CONTROLLER_MAX_CONCURRENT: '0',
+    CONTROLLER_MIN_INTERVAL_SECONDS: '-1',
+    CONTROLLER_ROLLOUT_TIMEOUT_SECONDS: '1',
+    CONTROLLER_DRY_RUN: 'maybe',
+    CONTROLLER_WEBHOOK_PROBE_URL: 'otel-injector:443',
+    CONTROLLER_NAMESPACE_LABEL: 'otel-injector.io/inject',
+    CONTROLLER_LEASE_DURATION_SECONDS: '1',
+  };
+  for (const [name, value] of Object.entries(bad)) {
+    t.throws(() => parseConfig({ [name]: value }, 'v'), { message: new RegExp(`^${name}: `) }, `${name}=${value}`);
+  }
+  t.throws(() => parseConfig({ CONTROLLER_NAMESPACE_LABEL: 'a=b=c' }, 'v'), /CONTROLLER_NAMESPACE_LABEL/);
+  t.throws(() => parseConfig({ CONTROLLER_NAMESPACE_LABEL: 'bad key!=x' }, 'v'), /CONTROLLER_NAMESPACE_LABEL/);
+});
