@@ -89,7 +89,51 @@ async function main(): Promise<void> {
   logger.info({ port: config.server.port, certMode: config.certs.mode }, 'otel-injector serving');
 }
 
-main().catch((error: unknown) => {
+/** `node dist/main.js controller`: the controller of uninstrumented pods (its own Deployment in the chart). */
+async function controllerMain(): Promise<void> {
+  const version = readVersion();
+  const config = loadConfig(version);
+  const logger = pino({ level: config.server.logLevel, base: { service: 'otel-injector-controller', version } });
+  if (config.controller.mode === 'off') {
+    logger.info('CONTROLLER_MODE=off: nothing to do; exiting');
+    return;
+  }
+  const [{ Controller }, { createControllerKube }, { httpProbe }, { registerControllerMetrics }, { buildControllerApp }] = await Promise.all([
+    import('./controller/controller.js'),
+    import('./controller/kube.js'),
+    import('./controller/probe.js'),
+    import('./controller/metrics.js'),
+    import('./controller/app.js'),
+  ]);
+  const kube = createControllerKube(await loadKubeConfig());
+  let controller: InstanceType<typeof Controller> | undefined;
+  const telemetry = createTelemetry(config.telemetry, {
+    logger: logger.child({ component: 'telemetry' }),
+    version,
+    certExpiry: () => undefined,
+    resourceAttributes: { 'k8s.namespace.name': config.certs.namespace, 'k8s.deployment.name': 'otel-injector-controller' },
+    registerInstruments: registerControllerMetrics(() => controller?.findings() ?? []),
+  });
+  controller = new Controller(config, { kube, probe: httpProbe(config.controller.webhookProbeUrl), clock: systemClock, logger });
+  const running = controller;
+  const app = await buildControllerApp({ logger, telemetry, ready: () => running.isReady(), leader: () => running.isLeader() });
+  await app.listen({ port: config.server.port, host: config.server.host });
+  const stop = (signal: string): void => {
+    logger.info({ signal }, 'controller shutting down: releasing the lease');
+    setTimeout(() => process.exit(0), HARD_EXIT_GRACE_MS).unref();
+    void (async (): Promise<void> => {
+      await running.stop();
+      await Promise.allSettled([app.close(), telemetry.shutdown()]);
+      process.exit(0);
+    })();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  await running.start();
+  logger.info({ port: config.server.port }, 'otel-injector controller running');
+}
+
+(process.argv[2] === 'controller' ? controllerMain() : main()).catch((error: unknown) => {
   process.stderr.write(`otel-injector: failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
   process.exit(1);
 });

@@ -26,6 +26,8 @@ export interface ControllerConfig {
   readonly identity: string;
 }
 
+/** A label value may be empty (the chart's namespaceSelector.labelValue allows it, as Kubernetes does). */
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 function namespaceLabel(read: EnvReader): ControllerConfig['namespaceLabel'] {
@@ -33,7 +35,7 @@ function namespaceLabel(read: EnvReader): ControllerConfig['namespaceLabel'] {
   const eq = text.indexOf('=');
   const key = eq < 0 ? '' : text.slice(0, eq);
   const value = eq < 0 ? '' : text.slice(eq + 1);
-  if (!LABEL_KEY.test(key) || value === '' || value.includes('=')) {
+  if (eq < 0 || !LABEL_KEY.test(key) || value.includes('=') || !LABEL_VALUE.test(value)) {
     throw new ConfigError('CONTROLLER_NAMESPACE_LABEL', `"${text}" is not key=value`);
   }
   return { key, value };

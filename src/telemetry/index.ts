@@ -30,6 +30,8 @@ export interface TelemetryDeps {
   readonly shutdownTimeoutMs?: number;
   /** Window of the event-loop delay/utilization measurements, default 10000 ms. */
   readonly processWindowMs?: number;
+  /** More instruments on the same meter (the controller's gauge); exceptions go to the rate-limited log. */
+  readonly registerInstruments?: (meter: Meter, onError: (err: unknown) => void) => void;
 }
 
 const SCOPE = 'otel-injector';
@@ -109,6 +111,7 @@ export function createTelemetry(config: TelemetryConfig, deps: TelemetryDeps): T
   const instruments = createAdmissionInstruments(meter);
   registerCertExpiry(meter, deps, clock, onError);
   const stopProcessMetrics = registerProcessMetrics(meter, deps.processWindowMs ?? 10_000, onError);
+  deps.registerInstruments?.(meter, onError);
   const traces = tracerProvider(config, resource, log);
   const tracer: Tracer | undefined = traces?.getTracer(SCOPE, deps.version);
   let shuttingDown: Promise<void> | undefined;

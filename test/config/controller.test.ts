@@ -60,5 +60,7 @@ t.test('bad controller values name their variable', async (t) => {
     t.throws(() => parseConfig({ [name]: value }, 'v'), { message: new RegExp(`^${name}: `) }, `${name}=${value}`);
   }
   t.throws(() => parseConfig({ CONTROLLER_NAMESPACE_LABEL: 'a=b=c' }, 'v'), /CONTROLLER_NAMESPACE_LABEL/);
+  t.throws(() => parseConfig({ CONTROLLER_NAMESPACE_LABEL: 'a=-x' }, 'v'), /CONTROLLER_NAMESPACE_LABEL/);
+  t.same(parseConfig({ CONTROLLER_NAMESPACE_LABEL: 'otel=' }, 'v').controller.namespaceLabel, { key: 'otel', value: '' }, 'an empty label value is allowed, as in Kubernetes');
   t.throws(() => parseConfig({ CONTROLLER_NAMESPACE_LABEL: 'bad key!=x' }, 'v'), /CONTROLLER_NAMESPACE_LABEL/);
 });

@@ -11,7 +11,9 @@
 set -euo pipefail
 
 KUBERNETES_VERSION="v1.34.4"
-BINARIES=(kube-controller-manager kube-scheduler kubelet)
+# E2E_NODE_BINARIES narrows the list (test:e2e needs only kube-controller-manager); each binary has its
+# own stamp, so building one never invalidates another.
+read -r -a BINARIES <<< "${E2E_NODE_BINARIES:-kube-controller-manager kube-scheduler kubelet}"
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -20,9 +22,8 @@ bash "$repo/test/e2e/build-control-plane.sh"
 command -v go >/dev/null || { echo "build-node: a Go toolchain (>= 1.24) is required" >&2; exit 1; }
 cache="${E2E_CACHE_DIR:-$repo/.cache/e2e}"
 bin="$cache/bin"
-stamp="$bin/VERSIONS-node"
 RECIPE=1  # bump when the build recipe changes
-want="recipe=$RECIPE kubernetes=$KUBERNETES_VERSION binaries=${BINARIES[*]} goos=$(go env GOOS) goarch=$(go env GOARCH)"
+want="recipe=$RECIPE kubernetes=$KUBERNETES_VERSION goos=$(go env GOOS) goarch=$(go env GOARCH)"
 
 check_module() { # binary module version
   local got
@@ -34,9 +35,11 @@ mkdir -p "$bin" "$cache/build"
 exec 9>"$cache/build-node.lock"
 flock 9
 
-have_all() { local b; for b in "${BINARIES[@]}"; do [[ -x "$bin/$b" ]] || return 1; done; }
-if [[ "${E2E_FORCE_BUILD:-}" != "1" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && have_all; then
-  echo "node binaries up to date in $bin ($want)"
+up_to_date() { [[ "${E2E_FORCE_BUILD:-}" != "1" && -x "$bin/$1" && -f "$bin/$1.version" && "$(cat "$bin/$1.version")" == "$want" ]]; }
+todo=()
+for b in "${BINARIES[@]}"; do up_to_date "$b" || todo+=("$b"); done
+if (( ${#todo[@]} == 0 )); then
+  echo "node binaries up to date in $bin: ${BINARIES[*]} ($want)"
   exit 0
 fi
 
@@ -68,7 +71,7 @@ mapfile -t staging < <(sed -n 's#^[[:space:]]*\(k8s\.io/[^[:space:]]*\)[[:space:
   echo
   echo "package tools"
   echo
-  for b in "${BINARIES[@]}"; do echo "import _ \"k8s.io/kubernetes/cmd/$b\""; done
+  for b in "${todo[@]}"; do echo "import _ \"k8s.io/kubernetes/cmd/$b\""; done
 } > "$kdir/tools.go"
 kmajor="${KUBERNETES_VERSION#v}"; kmajor="${kmajor%%.*}"
 kminor="${minor%%.*}"
@@ -77,14 +80,14 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   vflags+=" -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=$kmajor -X $pkg.gitMinor=$kminor"
   vflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
 done
-for b in "${BINARIES[@]}"; do
+for b in "${todo[@]}"; do
   t0=$(date +%s)
   (cd "$kdir" && nice -n 19 go build -trimpath -ldflags="-s -w$vflags" -o "$bin/$b.tmp" "k8s.io/kubernetes/cmd/$b")
   check_module "$bin/$b.tmp" k8s.io/kubernetes "$KUBERNETES_VERSION"
   mv -f "$bin/$b.tmp" "$bin/$b"
+  echo "$want" > "$bin/$b.version"
   echo "$b built in $(( $(date +%s) - t0 ))s"
 done
 end=$(date +%s)
-for b in "${BINARIES[@]}"; do "$bin/$b" --version; done
-echo "$want" > "$stamp"
+for b in "${todo[@]}"; do "$bin/$b" --version; done
 echo "node binaries built in $((end - start))s into $bin"

@@ -1,0 +1,186 @@
+// The controller's API access on @kubernetes/client-node: informers for namespaces and pods, get/patch of
+// the three workload kinds, Events, and the Lease. Errors become KubeApiError (Status message only).
+import {
+  ApiException,
+  AppsV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  makeInformer,
+  PatchStrategy,
+  setHeaderOptions,
+  V1MicroTime,
+  type KubeConfig,
+  type V1Lease,
+  type V1Namespace,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import { KubeApiError } from '../k8s/errors.js';
+import type { Informer, LeaseApi, LeaseRecord } from './ports.js';
+import type { NamespaceView, PodView, RestartableKind, WorkloadObject, WorkloadRef } from './types.js';
+
+const FIELD_MANAGER = 'otel-injector-controller';
+const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+function toError(operation: string, error: unknown): KubeApiError {
+  if (error instanceof ApiException) {
+    const body = (typeof error.body === 'string' ? parse(error.body) : error.body) as { message?: string } | undefined;
+    return new KubeApiError(error.code, operation, body?.message ?? 'request failed');
+  }
+  return new KubeApiError(0, operation, error instanceof Error ? error.message : String(error));
+}
+
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { message: text.slice(0, 200) };
+  }
+}
+
+async function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw toError(operation, error);
+  }
+}
+
+export interface EventRecord {
+  readonly involved: { readonly kind: string; readonly namespace: string; readonly name: string; readonly uid?: string; readonly apiVersion: string };
+  readonly reason: string;
+  readonly message: string;
+  readonly type: 'Normal' | 'Warning';
+  /** Stable per workload and reason: a second report (or another leader) updates the same Event. */
+  readonly name: string;
+}
+
+export interface ControllerKube {
+  namespaceInformer(labelSelector: string): Informer<NamespaceView>;
+  podInformer(namespace: string): Informer<PodView>;
+  getWorkload(ref: WorkloadRef): Promise<WorkloadObject | undefined>;
+  patchWorkload(ref: WorkloadRef, body: object): Promise<WorkloadObject>;
+  recordEvent(event: EventRecord, now: Date): Promise<void>;
+  readonly lease: LeaseApi;
+}
+
+type Workloads = {
+  [K in RestartableKind]: {
+    get(name: string, namespace: string): Promise<WorkloadObject>;
+    patch(name: string, namespace: string, body: object): Promise<WorkloadObject>;
+  };
+};
+
+function workloads(apps: AppsV1Api): Workloads {
+  return {
+    Deployment: {
+      get: (name, namespace) => apps.readNamespacedDeployment({ name, namespace }),
+      patch: (name, namespace, body) => apps.patchNamespacedDeployment({ name, namespace, body, fieldManager: FIELD_MANAGER }, MERGE),
+    },
+    StatefulSet: {
+      get: (name, namespace) => apps.readNamespacedStatefulSet({ name, namespace }),
+      patch: (name, namespace, body) => apps.patchNamespacedStatefulSet({ name, namespace, body, fieldManager: FIELD_MANAGER }, MERGE),
+    },
+    DaemonSet: {
+      get: (name, namespace) => apps.readNamespacedDaemonSet({ name, namespace }),
+      patch: (name, namespace, body) => apps.patchNamespacedDaemonSet({ name, namespace, body, fieldManager: FIELD_MANAGER }, MERGE),
+    },
+  };
+}
+
+const msOf = (time: Date | undefined): number => (time === undefined ? 0 : new Date(time).getTime());
+
+function toLease(lease: V1Lease): LeaseRecord {
+  const { holderIdentity = '', renewTime, acquireTime, leaseDurationSeconds = 0, leaseTransitions = 0 } = lease.spec ?? {};
+  return {
+    resourceVersion: lease.metadata?.resourceVersion ?? '',
+    holder: holderIdentity,
+    renewMs: msOf(renewTime),
+    durationSeconds: leaseDurationSeconds,
+    transitions: leaseTransitions,
+    acquireMs: msOf(acquireTime),
+  };
+}
+
+/** metav1.MicroTime serializes with six fractional digits (the API server refuses a plain Date's three). */
+const microTime = (ms: number): V1MicroTime => new V1MicroTime(ms);
+
+function leaseBody(namespace: string, name: string, record: Omit<LeaseRecord, 'resourceVersion'>, resourceVersion?: string): V1Lease {
+  return {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name, namespace, resourceVersion },
+    spec: {
+      holderIdentity: record.holder,
+      leaseDurationSeconds: record.durationSeconds,
+      acquireTime: microTime(record.acquireMs),
+      renewTime: microTime(record.renewMs),
+      leaseTransitions: record.transitions,
+    },
+  };
+}
+
+export function createControllerKube(kubeConfig: KubeConfig): ControllerKube {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const apps = workloads(kubeConfig.makeApiClient(AppsV1Api));
+  const coordination = kubeConfig.makeApiClient(CoordinationV1Api);
+  return {
+    namespaceInformer(labelSelector) {
+      return makeInformer<V1Namespace>(kubeConfig, '/api/v1/namespaces', () => core.listNamespace({ labelSelector }), labelSelector) as unknown as Informer<NamespaceView>;
+    },
+    podInformer(namespace) {
+      return makeInformer<V1Pod>(kubeConfig, `/api/v1/namespaces/${namespace}/pods`, () => core.listNamespacedPod({ namespace })) as unknown as Informer<PodView>;
+    },
+    async getWorkload(ref) {
+      try {
+        return await call(`get ${ref.kind} ${ref.namespace}/${ref.name}`, () => apps[ref.kind].get(ref.name, ref.namespace));
+      } catch (error) {
+        if (error instanceof KubeApiError && error.status === 404) return undefined;
+        throw error;
+      }
+    },
+    patchWorkload(ref, body) {
+      return call(`patch ${ref.kind} ${ref.namespace}/${ref.name}`, () => apps[ref.kind].patch(ref.name, ref.namespace, body));
+    },
+    async recordEvent(event, now) {
+      const { involved } = event;
+      const namespace = involved.namespace;
+      const body = {
+        metadata: { name: event.name, namespace },
+        involvedObject: { kind: involved.kind, namespace, name: involved.name, uid: involved.uid, apiVersion: involved.apiVersion },
+        reason: event.reason,
+        message: event.message,
+        type: event.type,
+        source: { component: FIELD_MANAGER },
+        reportingComponent: 'otel-injector.io/controller',
+        reportingInstance: FIELD_MANAGER,
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+      };
+      try {
+        await call(`create event ${namespace}/${event.name}`, () => core.createNamespacedEvent({ namespace, body }));
+      } catch (error) {
+        if (!(error instanceof KubeApiError && error.status === 409)) throw error;
+        const update = { message: event.message, lastTimestamp: now.toISOString(), type: event.type };
+        await call(`patch event ${namespace}/${event.name}`, () => core.patchNamespacedEvent({ name: event.name, namespace, body: update }, MERGE));
+      }
+    },
+    lease: {
+      async get(namespace, name) {
+        try {
+          return toLease(await call(`get lease ${namespace}/${name}`, () => coordination.readNamespacedLease({ name, namespace })));
+        } catch (error) {
+          if (error instanceof KubeApiError && error.status === 404) return undefined;
+          throw error;
+        }
+      },
+      async create(namespace, name, record) {
+        return toLease(await call(`create lease ${namespace}/${name}`, () => coordination.createNamespacedLease({ namespace, body: leaseBody(namespace, name, record) })));
+      },
+      async replace(namespace, name, resourceVersion, record) {
+        return toLease(await call(`update lease ${namespace}/${name}`, () =>
+          coordination.replaceNamespacedLease({ name, namespace, body: leaseBody(namespace, name, record, resourceVersion) })));
+      },
+    },
+  };
+}

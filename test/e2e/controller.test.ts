@@ -1,0 +1,266 @@
+// The controller (issue 15) against a real kube-apiserver and kube-controller-manager: Deployments,
+// StatefulSets and DaemonSets really create their pods through the webhook; a status writer stands in
+// for the kubelet. One control plane for every case.
+import t from 'tap';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AppsV1Api, BatchV1Api, CoordinationV1Api, PatchStrategy, setHeaderOptions, Watch, type CoreV1Api, type V1Pod, type V1PodTemplateSpec } from '@kubernetes/client-node';
+import { startControlPlane, startWebhook, type Webhook } from './harness.js';
+import { parseManifests, pointWebhookAt, renderChart } from './chart.js';
+import { INJECT_LABEL, apis, applyWebhookConfig, createNamespace, eventually, isInjected } from './kube.js';
+import { createFakeNode, logLines, startController, startControllerManager, startStatusWriter, type ControllerProc } from './controller-support.js';
+import { freePort } from './procs.js';
+import { startReceiver } from '../preload/receiver.mjs';
+
+const PRELOAD_IMAGE = 'registry.invalid/e2e/otel-preload:e2e';
+const RESTARTED_AT = 'otel-injector.io/restarted-at';
+const LEASE = 'otel-injector-controller';
+
+const cp = await startControlPlane(t);
+const { core, admission } = apis(cp.kubeConfig);
+const apps = cp.kubeConfig.makeApiClient(AppsV1Api);
+const batch = cp.kubeConfig.makeApiClient(BatchV1Api);
+const coordination = cp.kubeConfig.makeApiClient(CoordinationV1Api);
+await createNamespace(core, 'otel-injector');
+await startControllerManager(t, cp);
+await createFakeNode(core);
+const testNamespaces: string[] = [];
+startStatusWriter(t, core, () => testNamespaces);
+
+const webhookPort = await freePort();
+const startOurWebhook = (): Promise<Webhook> => startWebhook(t, cp.dir, { port: webhookPort, env: { INJECT_PRELOAD_IMAGE: PRELOAD_IMAGE } });
+let webhook = await startOurWebhook();
+await applyWebhookConfig(admission, pointWebhookAt(parseManifests(await renderChart()), `${webhook.url}/mutate`, webhook.caPem));
+
+const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const labels = (app: string): Record<string, string> => ({ app });
+
+function template(app: string): V1PodTemplateSpec {
+  return {
+    metadata: { labels: labels(app) },
+    spec: {
+      securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+      terminationGracePeriodSeconds: 0,
+      containers: [{
+        name: 'app',
+        image: 'registry.invalid/e2e/python-app:1',
+        securityContext: { runAsNonRoot: true, runAsUser: 1000, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+      }],
+    },
+  };
+}
+
+async function deployment(namespace: string, name: string, replicas = 2): Promise<void> {
+  await apps.createNamespacedDeployment({ namespace, body: { metadata: { name }, spec: { replicas, selector: { matchLabels: labels(name) }, template: template(name), strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } } } });
+}
+
+async function statefulSet(namespace: string, name: string): Promise<void> {
+  await apps.createNamespacedStatefulSet({ namespace, body: { metadata: { name }, spec: { replicas: 2, serviceName: name, podManagementPolicy: 'Parallel', selector: { matchLabels: labels(name) }, template: template(name) } } });
+}
+
+async function daemonSet(namespace: string, name: string): Promise<void> {
+  await apps.createNamespacedDaemonSet({ namespace, body: { metadata: { name }, spec: { selector: { matchLabels: labels(name) }, template: template(name) } } });
+}
+
+async function job(namespace: string, name: string): Promise<void> {
+  const spec = template(name);
+  await batch.createNamespacedJob({ namespace, body: { metadata: { name }, spec: { backoffLimit: 0, template: { ...spec, spec: { ...spec.spec!, restartPolicy: 'Never' } } } } });
+}
+
+async function barePod(namespace: string, name: string): Promise<void> {
+  const spec = template(name);
+  await core.createNamespacedPod({ namespace, body: { metadata: { name, labels: labels(name) }, spec: spec.spec! } });
+}
+
+async function pods(namespace: string): Promise<V1Pod[]> {
+  return (await core.listNamespacedPod({ namespace })).items.filter((p) => p.metadata?.deletionTimestamp === undefined);
+}
+
+async function label(namespace: string): Promise<void> {
+  await core.patchNamespace({ name: namespace, body: { metadata: { labels: { [INJECT_LABEL]: 'enabled' } } } }, merge);
+}
+
+type Obj = { kind?: string; metadata?: { name?: string; generation?: number; annotations?: Record<string, string> }; spec?: { replicas?: number; template?: { metadata?: { annotations?: Record<string, string> } } }; status?: Record<string, unknown> };
+const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
+
+/** `kubectl rollout status` done, written here independently of the controller's own rules. */
+function rolledOut(kind: string, o: Obj): boolean {
+  const s = o.status ?? {};
+  if (num(s.observedGeneration) < (o.metadata?.generation ?? 0)) return false;
+  const want = o.spec?.replicas ?? 1;
+  if (kind === 'Deployment') return num(s.updatedReplicas) === want && num(s.replicas) === want && num(s.availableReplicas) === want;
+  if (kind === 'StatefulSet') return s.currentRevision === s.updateRevision && num(s.readyReplicas) === want;
+  return num(s.updatedNumberScheduled) === num(s.desiredNumberScheduled) && num(s.numberAvailable) === num(s.desiredNumberScheduled);
+}
+
+/** Watches the three workload kinds of a namespace: every restart seen, and how many rolled at once. */
+async function observeRollouts(namespace: string): Promise<{ restarts: Map<string, Set<string>>; maxRolling: () => number; stop: () => void }> {
+  const restarts = new Map<string, Set<string>>();
+  const rolling = new Set<string>();
+  let max = 0;
+  const watch = new Watch(cp.kubeConfig);
+  const requests: Array<{ abort(): void }> = [];
+  for (const [kind, plural] of [['Deployment', 'deployments'], ['StatefulSet', 'statefulsets'], ['DaemonSet', 'daemonsets']] as const) {
+    requests.push(await watch.watch(`/apis/apps/v1/namespaces/${namespace}/${plural}`, {}, (_type: string, o: Obj) => {
+      const key = `${kind}/${o.metadata?.name ?? ''}`;
+      const at = o.spec?.template?.metadata?.annotations?.[RESTARTED_AT];
+      if (at === undefined) return;
+      const seen = restarts.get(key) ?? new Set<string>();
+      seen.add(at);
+      restarts.set(key, seen);
+      if (rolledOut(kind, o)) rolling.delete(key);
+      else rolling.add(key);
+      max = Math.max(max, rolling.size);
+    }, () => undefined));
+  }
+  return { restarts, maxRolling: () => max, stop: () => { for (const r of requests) r.abort(); } };
+}
+
+async function leaseHolder(): Promise<string> {
+  try {
+    return (await coordination.readNamespacedLease({ name: LEASE, namespace: 'otel-injector' })).spec?.holderIdentity ?? '';
+  } catch {
+    return '';
+  }
+}
+
+async function eventsFor(namespace: string, name: string): Promise<Array<{ reason: string; message: string; type: string }>> {
+  const list = await core.listNamespacedEvent({ namespace });
+  return list.items.filter((e) => e.involvedObject.name === name).map((e) => ({ reason: e.reason ?? '', message: e.message ?? '', type: e.type ?? '' }));
+}
+
+const restartEnv = (extra: Record<string, string> = {}): Record<string, string> => ({
+  CONTROLLER_MODE: 'restart',
+  CONTROLLER_MAX_CONCURRENT: '2',
+  CONTROLLER_MIN_INTERVAL_SECONDS: '1',
+  CONTROLLER_ROLLOUT_TIMEOUT_SECONDS: '120',
+  CONTROLLER_LEASE_NAME: LEASE,
+  CONTROLLER_LEASE_DURATION_SECONDS: '4',
+  CONTROLLER_WEBHOOK_PROBE_URL: `${webhook.url}/readyz`,
+  CONTROLLER_EXCLUDE_NAMESPACES: 'otel-injector,kube-system',
+  INJECT_PRELOAD_IMAGE: PRELOAD_IMAGE,
+  ...extra,
+});
+
+t.test('restart: a namespace labelled after its workloads started rolls each one once, two at a time; the other replica takes over from a killed leader', async (t) => {
+  const ns = 'ctl-late';
+  await createNamespace(core, ns);
+  testNamespaces.push(ns);
+  for (const name of ['api', 'orders', 'payments']) await deployment(ns, name);
+  await statefulSet(ns, 'ledger');
+  await daemonSet(ns, 'agent');
+  await job(ns, 'migrate');
+  await barePod(ns, 'debug');
+  const before = await eventually(() => pods(ns), (p) => p.length === 2 * 3 + 2 + 1 + 1 + 1, 60_000);
+  t.equal(before.length, 11, 'every workload has its pods (created before the label: none injected)');
+  t.notOk(before.some(isInjected), 'no pod injected before the label');
+  const bareUid = before.find((p) => p.metadata?.name === 'debug')?.metadata?.uid;
+  const jobPodUid = before.find((p) => p.metadata?.labels?.['job-name'] === 'migrate')?.metadata?.uid;
+
+  const observed = await observeRollouts(ns);
+  t.teardown(observed.stop);
+  const a = await startController(t, cp, 'ctl-a', restartEnv());
+  const b = await startController(t, cp, 'ctl-b', restartEnv());
+  await label(ns);
+
+  // Kill the leader (SIGKILL: no release) once the first restart is under way.
+  await eventually(async () => observed.restarts.size, (n) => n >= 1, 60_000);
+  const leader = await leaseHolder();
+  t.ok(leader === 'ctl-a' || leader === 'ctl-b', `one replica holds the lease (${leader})`);
+  const [killed, survivor]: [ControllerProc, ControllerProc] = leader === 'ctl-a' ? [a, b] : [b, a];
+  process.kill(-(killed.proc.child.pid ?? 0), 'SIGKILL');
+  await killed.proc.exited();
+  t.equal(await eventually(leaseHolder, (h) => h === survivor.identity, 30_000), survivor.identity, 'the other replica takes the lease over');
+
+  const all = ['Deployment/api', 'Deployment/orders', 'Deployment/payments', 'StatefulSet/ledger', 'DaemonSet/agent'];
+  const settled = await eventually(async () => pods(ns), (p) => p.filter(isInjected).length === 9 && all.every((k) => observed.restarts.has(k)), 150_000);
+  t.equal(settled.filter(isInjected).length, 9, 'every pod of the five workloads is now injected');
+  for (const key of all) t.equal(observed.restarts.get(key)?.size, 1, `${key} restarted exactly once`);
+  t.ok(observed.maxRolling() <= 2, `never more than 2 rolling at once (max seen ${observed.maxRolling()})`);
+  const bare = settled.find((p) => p.metadata?.name === 'debug');
+  t.equal(bare?.metadata?.uid, bareUid, 'the bare pod is untouched');
+  t.equal(settled.find((p) => p.metadata?.labels?.['job-name'] === 'migrate')?.metadata?.uid, jobPodUid, "the Job's pod is untouched");
+  const bareEvents = await eventsFor(ns, 'debug');
+  t.match(bareEvents.find((e) => e.reason === 'Uninstrumented')?.message ?? '', /never restarted by otel-injector/, 'the bare pod is reported');
+  t.ok((await eventsFor(ns, 'migrate')).some((e) => e.reason === 'Uninstrumented'), 'the Job is reported');
+  const apiEvents = await eventsFor(ns, 'api');
+  t.ok(apiEvents.some((e) => e.reason === 'InstrumentationRestart') && apiEvents.some((e) => e.reason === 'InstrumentationRestarted'), 'restart start and completion are Events on the Deployment');
+  const d = await apps.readNamespacedDeployment({ name: 'api', namespace: ns });
+  t.equal(d.metadata?.annotations?.['otel-injector.io/restart-state'], 'done', 'the workload records the restart as done');
+  t.equal(d.metadata?.annotations?.['otel-injector.io/restart-reason'], 'not-seen');
+  await survivor.proc.stop();
+});
+
+t.test('restart: a pod created while the webhook was down is found, and its Deployment rolled once the webhook is back', async (t) => {
+  const ns = 'ctl-down';
+  await createNamespace(core, ns, { [INJECT_LABEL]: 'enabled' });
+  testNamespaces.push(ns);
+  await deployment(ns, 'web', 1);
+  const first = await eventually(() => pods(ns), (p) => p.length === 1 && p.every(isInjected), 60_000);
+  t.ok(first.every(isInjected), 'created with the webhook up: injected');
+  const ctl = await startController(t, cp, 'ctl-c', restartEnv());
+
+  await webhook.stop();
+  await core.deleteNamespacedPod({ name: first[0]?.metadata?.name ?? '', namespace: ns });
+  const replaced = await eventually(() => pods(ns), (p) => p.length === 1 && p[0]?.metadata?.uid !== first[0]?.metadata?.uid, 60_000);
+  t.notOk(replaced.some(isInjected), 'the replacement pod was admitted without the webhook (fail open): not injected');
+  await eventually(async () => logLines(ctl.proc), (l) => l.some((x) => String(x.msg).includes('restarts wait: the webhook is not ready')), 30_000);
+  const waiting = await apps.readNamespacedDeployment({ name: 'web', namespace: ns });
+  t.equal(waiting.spec?.template?.metadata?.annotations?.[RESTARTED_AT], undefined, 'nothing restarted while the webhook is down');
+
+  webhook = await startOurWebhook();
+  const after = await eventually(() => pods(ns), (p) => p.length === 1 && p.every(isInjected), 60_000);
+  t.ok(after.every(isInjected), 'webhook back: the Deployment was rolled and its new pod is injected');
+  const d = await apps.readNamespacedDeployment({ name: 'web', namespace: ns });
+  t.type(d.spec?.template?.metadata?.annotations?.[RESTARTED_AT], 'string', 'rolled by the controller');
+  await ctl.proc.stop();
+});
+
+t.test('report: changes nothing, emits the Event, the log line and the metric (/metrics and OTLP)', async (t) => {
+  const ns = 'ctl-report';
+  await createNamespace(core, ns);
+  testNamespaces.push(ns);
+  await deployment(ns, 'kitchen', 1);
+  await eventually(() => pods(ns), (p) => p.length === 1, 60_000);
+  await label(ns);
+  const receiver = await startReceiver();
+  t.teardown(() => receiver.close());
+  const ctl = await startController(t, cp, 'ctl-r', {
+    CONTROLLER_MODE: 'report',
+    CONTROLLER_LEASE_NAME: 'report-lease',
+    CONTROLLER_EXCLUDE_NAMESPACES: 'otel-injector,kube-system',
+    INJECT_PRELOAD_IMAGE: PRELOAD_IMAGE,
+    TELEMETRY_OTLP_ENDPOINT: receiver.url,
+    TELEMETRY_EXPORT_INTERVAL_MS: '500',
+  });
+  const events = await eventually(() => eventsFor(ns, 'kitchen'), (e) => e.some((x) => x.reason === 'Uninstrumented'), 30_000);
+  t.match(events.find((e) => e.reason === 'Uninstrumented')?.message ?? '', /1 pod not instrumented by otel-injector \(not-seen: .*kubectl rollout restart deployment\/kitchen -n ctl-report/, 'the Event tells what happened and what to do');
+  const metrics = await eventually(() => ctl.get('/metrics'), (m) => /otel_injector_workloads_uninstrumented\{[^}]*k8s_namespace_name="ctl-report"[^}]*\} 1/.test(m.body), 30_000);
+  t.match(metrics.body, /otel_injector_workloads_uninstrumented\{[^}]*reason="not-seen"[^}]*\} 1/, '/metrics counts the workload by namespace and reason');
+  const gauge = (): { attributes: Record<string, unknown>; value?: number } | undefined =>
+    receiver.metrics.filter((m) => m.name === 'otel_injector.workloads.uninstrumented').flatMap((m) => m.points).find((p) => p.attributes['k8s.namespace.name'] === 'ctl-report');
+  await eventually(async () => gauge(), (p) => p !== undefined, 30_000);
+  t.match(gauge(), { attributes: { reason: 'not-seen' }, value: 1 }, 'and the same gauge arrives over OTLP');
+  const summary = logLines(ctl.proc).find((l) => (l.condition as { type?: string } | undefined)?.type === 'AllPodsInstrumented');
+  t.match(summary, { condition: { status: 'False', reason: 'PodsNotInstrumented' } }, 'one condition-style summary line in the log');
+  await sleep(3000);
+  const d = await apps.readNamespacedDeployment({ name: 'kitchen', namespace: ns });
+  t.equal(d.metadata?.generation, 1, 'the Deployment was never changed');
+  t.equal((await pods(ns)).filter(isInjected).length, 0, 'its pod still runs as it was');
+  await ctl.proc.stop();
+});
+
+t.test('restart with dryRun: logs what it would restart, patches nothing', async (t) => {
+  const ns = 'ctl-dry';
+  await createNamespace(core, ns);
+  testNamespaces.push(ns);
+  await deployment(ns, 'oven', 1);
+  await eventually(() => pods(ns), (p) => p.length === 1, 60_000);
+  await label(ns);
+  const ctl = await startController(t, cp, 'ctl-d', restartEnv({ CONTROLLER_DRY_RUN: 'true', CONTROLLER_LEASE_NAME: 'dry-lease', CONTROLLER_WEBHOOK_PROBE_URL: `${webhook.url}/readyz` }));
+  const lines = await eventually(async () => logLines(ctl.proc), (l) => l.some((x) => String(x.msg).includes('Deployment/ctl-dry/oven: dry run: would restart it')), 30_000);
+  t.ok(lines.some((x) => String(x.msg).includes('dry run: would restart it (not-seen: 1 pod(s))')), 'the would-be restart is logged');
+  await sleep(2000);
+  const d = await apps.readNamespacedDeployment({ name: 'oven', namespace: ns });
+  t.equal(d.metadata?.generation, 1, 'nothing patched');
+  await ctl.proc.stop();
+});
