@@ -4,6 +4,8 @@ export const ANNOTATION = Object.freeze({
   inject: 'otel-injector.io/inject',
   /** What was done: `injected: <runtimes>` (e.g. `injected: node,python`) or `skipped: <reason>`. */
   status: 'otel-injector.io/status',
+  /** On an injected pod: the preload image it was injected with (the controller finds outdated pods by it). */
+  preload: 'otel-injector.io/preload',
   /** Containers that were left alone in an injected pod, with reasons. */
   skippedContainers: 'otel-injector.io/skipped-containers',
   /** Comma list of container names to instrument (default: all regular containers). */

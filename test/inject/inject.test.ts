@@ -13,6 +13,7 @@ t.test('a Deployment pod is injected and stays valid', async (t) => {
   t.equal(result.decision, 'injected');
   t.equal(pod.metadata.annotations['otel-injector.io/status'], 'injected: node,python', 'status names the runtimes');
   t.equal(pod.metadata.annotations['otel-injector.io/skipped-containers'], undefined);
+  t.equal(pod.metadata.annotations['otel-injector.io/preload'], pod.spec.initContainers.at(-1).image, 'the preload it got is recorded (the controller finds outdated pods by it)');
 
   const init = pod.spec.initContainers.at(-1);
   t.equal(init.name, 'otel-injector');
@@ -108,6 +109,7 @@ t.test('a selection matching nothing is skipped, with the reason in the status a
   const { pod: after, result } = admit(pod);
   t.equal(result.decision, 'skipped');
   t.match(after.metadata.annotations['otel-injector.io/status'], /^skipped: no container selected/);
+  t.equal(after.metadata.annotations['otel-injector.io/preload'], undefined, 'only an injected pod names a preload');
   t.same(after.spec, pod.spec);
 });
 
