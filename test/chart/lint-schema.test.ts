@@ -9,6 +9,8 @@ const LINT_CASES: Record<string, string[]> = {
   'cert-manager': ['--set', 'certificates.mode=cert-manager'],
   secret: ['--set', 'certificates.mode=secret', '--set', 'certificates.secret.name=my-tls', '--set-string', `certificates.secret.caBundle=${Buffer.from(PEM).toString('base64')}`],
   'fail-closed': ['--set', 'webhook.failurePolicy=Fail', '--set', 'webhook.timeoutSeconds=10'],
+  'controller restart, dry run': ['--set', 'controller.mode=restart', '--set', 'controller.dryRun=true'],
+  'controller off': ['--set', 'controller.mode=off'],
 };
 
 // value -> a fragment of the offending key that helm must name in its error
@@ -31,6 +33,16 @@ const REJECTED: [string, Obj, string][] = [
   ['OTLP endpoint without scheme', { inject: { otlpEndpoint: 'collector:4318' } }, 'otlpEndpoint'],
   ['init resources without a limit', { preload: { resources: { limits: { cpu: null } } } }, 'cpu'],
   ['useWellKnownLabels as a string', { inject: { useWellKnownLabels: 'yes' } }, 'useWellKnownLabels'],
+  ['controller mode outside the enum', { controller: { mode: 'fix' } }, 'mode'],
+  ['controller mode true', { controller: { mode: true } }, 'mode'],
+  ['controller maxConcurrent 0', { controller: { maxConcurrent: 0 } }, 'maxConcurrent'],
+  ['controller maxConcurrent as a string', { controller: { maxConcurrent: '2' } }, 'maxConcurrent'],
+  ['controller negative minIntervalSeconds', { controller: { minIntervalSeconds: -1 } }, 'minIntervalSeconds'],
+  ['controller rolloutTimeoutSeconds below 5', { controller: { rolloutTimeoutSeconds: 1 } }, 'rolloutTimeoutSeconds'],
+  ['controller leaseDurationSeconds below 3', { controller: { leaseDurationSeconds: 2 } }, 'leaseDurationSeconds'],
+  ['controller dryRun as a string', { controller: { dryRun: 'yes' } }, 'dryRun'],
+  ['controller replicas 0', { controller: { replicas: 0 } }, 'replicas'],
+  ['unknown controller key', { controller: { maxConcurent: 2 } }, 'maxConcurent'],
 ];
 
 for (const major of HELM_MAJORS) {
@@ -76,7 +88,27 @@ void t.test('Helm 4: NOTES.txt prints the label command and how to check a pod',
   t.ok(notes.includes("jsonpath='{.metadata.annotations.otel-injector\\.io/status}"), 'how to check a pod');
   t.ok(notes.includes(`helm test ${RELEASE} -n ${NAMESPACE}`), 'how to run the test hook');
   t.ok(notes.includes('instrumented for the runtimes named (node,python\n   are configured'), 'the configured runtimes');
+  t.ok(notes.includes('\nController: report (pods the webhook never handled get an Event "Uninstrumented"'), 'the controller mode, report by default');
+  t.ok(notes.includes('kubectl -n <your-namespace> rollout restart deployment'), 'report: restarting is left to the user');
   const pythonOnly = await helm(4, ['install', RELEASE, chartDir, '--namespace', NAMESPACE, '--dry-run=client', '--set', 'inject.runtimes={python}']);
   t.equal(pythonOnly.code, 0, pythonOnly.stderr);
   t.ok(pythonOnly.stdout.includes('runtimes named (python\n'), 'follows inject.runtimes');
+});
+
+void t.test('Helm 4: NOTES.txt names the controller mode and what it means for step 3', async (t) => {
+  const notes = async (...set: string[]): Promise<string> => {
+    const r = await helm(4, ['install', RELEASE, chartDir, '--namespace', NAMESPACE, '--dry-run=client', ...set.flatMap((s) => ['--set', s])]);
+    t.equal(r.code, 0, r.stderr);
+    return r.stdout.slice(r.stdout.indexOf('NOTES:'));
+  };
+  const restart = await notes('controller.mode=restart', 'controller.maxConcurrent=2');
+  t.ok(restart.includes('\nController: restart (workloads whose pods the webhook never handled are rolled, 2 at a time)'));
+  t.ok(restart.includes('The controller restarts the workloads there for you, at most 2 rolling at a time'));
+  t.notOk(restart.includes('rollout restart deployment'), 'restart: no manual restart asked for');
+  const dry = await notes('controller.mode=restart', 'controller.dryRun=true');
+  t.ok(dry.includes('\nController: restart with dryRun (logs which workloads it would restart; patches nothing)'));
+  t.ok(dry.includes('rollout restart deployment'), 'dryRun: the user still restarts');
+  const off = await notes('controller.mode=off');
+  t.ok(off.includes('\nController: off ('));
+  t.notOk(off.includes('reason=Uninstrumented'), 'off: no Events to look for');
 });

@@ -4,7 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import { Certificate, Issuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1';
 import { issueCa } from '../../src/certs/issue.js';
 import { checkCommon, mwcEntry, podTemplate, webhookContainer } from './lib/checks.js';
-import { all, dig, envMap, FULLNAME, HELM_MAJORS, isHook, NAMESPACE, one, render, webhookEnv, type Manifest, type Obj } from './lib/render.js';
+import { all, deploymentWith, dig, envMap, FULLNAME, HELM_MAJORS, isHook, NAMESPACE, one, render, webhookEnv, type Manifest, type Obj } from './lib/render.js';
 
 /** A CA certificate from the project's own issuer (src/certs/issue.ts). */
 async function selfSignedPem(): Promise<string> {
@@ -30,8 +30,9 @@ function certManagerErrors(m: readonly Manifest[]): string[] {
   return errors;
 }
 
-function nonHook(manifests: readonly Manifest[]): Manifest[] {
-  return manifests.filter((m) => !isHook(m));
+/** RBAC objects of the webhook itself (not the test hook's, not the controller's). */
+function webhookRbac(manifests: readonly Manifest[], kind: string): Manifest[] {
+  return all(manifests, kind).filter((m) => !isHook(m) && m.metadata.name === FULLNAME);
 }
 
 for (const major of HELM_MAJORS) {
@@ -39,7 +40,7 @@ for (const major of HELM_MAJORS) {
     void t.test('defaults: self-managed certificates', async (t) => {
       const m = await render(major);
       checkCommon(t, m);
-      t.equal(dig(one(m, 'Deployment'), 'spec', 'replicas'), 2);
+      t.equal(dig(deploymentWith(m, 'webhook'), 'spec', 'replicas'), 2);
       t.equal(dig(one(m, 'PodDisruptionBudget'), 'spec', 'minAvailable'), 1);
       const spread = dig(podTemplate(m), 'spec', 'topologySpreadConstraints', 0) as Obj;
       t.equal(spread.topologyKey, 'kubernetes.io/hostname', 'spread over nodes');
@@ -66,7 +67,7 @@ for (const major of HELM_MAJORS) {
         { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
       ], 'Role: its own Secret by name, plus create (which cannot be restricted by name)');
       t.equal(role.metadata.namespace, NAMESPACE);
-      t.same(rules(one(m, 'ClusterRole')), [
+      t.same(rules(one(m, 'ClusterRole', FULLNAME)), [
         { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], resourceNames: [FULLNAME], verbs: ['get', 'patch'] },
       ], 'ClusterRole: its own MutatingWebhookConfiguration by name only');
       t.equal(one(m, 'MutatingWebhookConfiguration').metadata.name, FULLNAME);
@@ -103,7 +104,7 @@ for (const major of HELM_MAJORS) {
       t.equal(env.TLS_KEY_FILE, `${String(mount?.mountPath)}/tls.key`);
       t.equal(dig(podTemplate(m), 'spec', 'automountServiceAccountToken'), false, 'no API token');
       for (const kind of ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']) {
-        t.equal(all(nonHook(m), kind).length, 0, `no ${kind}`);
+        t.equal(webhookRbac(m, kind).length, 0, `no ${kind} for the webhook`);
       }
     });
 
@@ -121,7 +122,7 @@ for (const major of HELM_MAJORS) {
       const vol = (dig(podTemplate(m), 'spec', 'volumes') as Obj[]).find((v) => v.name === 'tls');
       t.equal(dig(vol, 'secret', 'secretName'), 'my-tls');
       t.equal(envMap(webhookEnv(m)).CERT_MODE, 'files');
-      t.equal(all(m, 'Certificate').length + all(nonHook(m), 'Role').length + all(m, 'ClusterRole').length, 0, 'no cert-manager objects, no RBAC');
+      t.equal(all(m, 'Certificate').length + webhookRbac(m, 'Role').length + webhookRbac(m, 'ClusterRole').length, 0, 'no cert-manager objects, no RBAC for the webhook');
     });
 
     void t.test('failurePolicy Fail, timeout 10, custom namespace label, excluded namespaces', async (t) => {

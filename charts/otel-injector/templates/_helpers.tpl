@@ -79,3 +79,37 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 
 {{- define "otel-injector.tlsMountPath" -}}/var/run/otel-injector/tls{{- end }}
+
+{{/* The controller's mode: off, report or restart. YAML's unquoted off parses as false: that is off too. */}}
+{{- define "otel-injector.controllerMode" -}}
+{{- $m := .Values.controller.mode }}
+{{- if or (kindIs "bool" $m) (eq (toString $m) "off") }}off{{ else }}{{ $m }}{{ end }}
+{{- end }}
+
+{{/* Name of the controller's Deployment, ServiceAccount, ClusterRole, Role and Lease (fullname is at most 52). */}}
+{{- define "otel-injector.controllerName" -}}
+{{- printf "%s-controller" (include "otel-injector.fullname" .) }}
+{{- end }}
+
+{{/*
+Selector labels of the controller pods. Their app.kubernetes.io/name differs from the webhook's, so that
+neither the webhook's Service, Deployment, PodDisruptionBudget nor spread constraint selects a controller pod.
+*/}}
+{{- define "otel-injector.controllerSelectorLabels" -}}
+app.kubernetes.io/name: {{ printf "%s-controller" (include "otel-injector.name" .) | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "otel-injector.controllerLabels" -}}
+helm.sh/chart: {{ include "otel-injector.chart" . }}
+{{ include "otel-injector.controllerSelectorLabels" . }}
+app.kubernetes.io/component: controller
+app.kubernetes.io/part-of: {{ include "otel-injector.name" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{/* Namespaces the controller never acts on: the same list the webhook's namespaceSelector excludes. */}}
+{{- define "otel-injector.excludedNamespaces" -}}
+{{- join "," (uniq (concat (list .Release.Namespace "kube-system") (default (list) .Values.namespaceSelector.excludeNamespaces))) }}
+{{- end }}

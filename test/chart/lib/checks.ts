@@ -1,20 +1,19 @@
 // Assertions every rendering of the chart must satisfy, whatever the values.
 import type { Test } from 'tap';
 import { restrictedViolations } from '../../support/pod-security.js';
+import { checkController } from './controller-checks.js';
 import { selectorMatches, type LabelSelector } from './selector.js';
-import { all, dig, isHook, NAMESPACE, one, type Manifest, type Obj } from './render.js';
+import { all, containerOf, deploymentWith, dig, isHook, NAMESPACE, one, type Manifest, type Obj } from './render.js';
 
 const CLUSTER_SCOPED = new Set(['MutatingWebhookConfiguration', 'ClusterRole', 'ClusterRoleBinding']);
 
+/** The webhook Deployment's pod template. */
 export function podTemplate(manifests: readonly Manifest[]): { metadata: Obj; spec: Obj } {
-  return dig(one(manifests, 'Deployment'), 'spec', 'template') as { metadata: Obj; spec: Obj };
+  return dig(deploymentWith(manifests, 'webhook'), 'spec', 'template') as { metadata: Obj; spec: Obj };
 }
 
 export function webhookContainer(manifests: readonly Manifest[]): Obj {
-  const containers = podTemplate(manifests).spec.containers as Obj[];
-  const c = containers.find((x) => x.name === 'webhook');
-  if (c === undefined) throw new Error('no webhook container');
-  return c;
+  return containerOf(manifests, 'webhook');
 }
 
 export function mwcEntry(manifests: readonly Manifest[]): Obj {
@@ -52,7 +51,7 @@ function checkService(t: Test, manifests: readonly Manifest[]): void {
   t.equal(dig(svc, 'spec', 'ports', 0, 'targetPort'), 'https');
   const cc = dig(mwcEntry(manifests), 'clientConfig', 'service') as Obj;
   t.same(cc, { name: svc.metadata.name, namespace: NAMESPACE, path: '/mutate', port: dig(svc, 'spec', 'ports', 0, 'port') }, 'MWC calls this Service');
-  const deploySelector = dig(one(manifests, 'Deployment'), 'spec', 'selector') as LabelSelector;
+  const deploySelector = dig(deploymentWith(manifests, 'webhook'), 'spec', 'selector') as LabelSelector;
   t.ok(selectorMatches(deploySelector, podLabels), 'Deployment selector matches its pod template');
 }
 
@@ -105,4 +104,7 @@ export function checkCommon(t: Test, manifests: readonly Manifest[], e: Expectat
   checkMwcInvariants(t, manifests, e.labelKey ?? 'otel-injector.io/inject', e.labelValue ?? 'enabled');
   checkNamespaces(t, manifests);
   checkTestHook(t, manifests);
+  const controllers = all(manifests, 'Deployment').length - 1;
+  t.ok(controllers === 0 || controllers === 1, 'the webhook Deployment and at most the controller\'s');
+  if (controllers === 1) checkController(t, manifests);
 }

@@ -107,12 +107,30 @@ export interface EnvVar {
   valueFrom?: Obj;
 }
 
+function containersOf(deployment: Manifest): Obj[] {
+  return (dig(deployment, 'spec', 'template', 'spec', 'containers') ?? []) as Obj[];
+}
+
+/** The one Deployment running a container of this name (`webhook` or `controller`); throws unless exactly one. */
+export function deploymentWith(manifests: readonly Manifest[], container: 'webhook' | 'controller'): Manifest {
+  const found = all(manifests, 'Deployment').filter((d) => containersOf(d).some((c) => c.name === container));
+  if (found.length !== 1) throw new Error(`expected one Deployment with a ${container} container, found ${found.length}`);
+  return found[0] as Manifest;
+}
+
+/** The container of this name in its Deployment. */
+export function containerOf(manifests: readonly Manifest[], container: 'webhook' | 'controller'): Obj {
+  return containersOf(deploymentWith(manifests, container)).find((c) => c.name === container) as Obj;
+}
+
 /** The env of the Deployment's webhook container. */
 export function webhookEnv(manifests: readonly Manifest[]): EnvVar[] {
-  const containers = dig(one(manifests, 'Deployment'), 'spec', 'template', 'spec', 'containers') as Obj[];
-  const webhook = containers.find((c) => c.name === 'webhook');
-  if (webhook === undefined) throw new Error('no webhook container');
-  return (webhook.env ?? []) as EnvVar[];
+  return (containerOf(manifests, 'webhook').env ?? []) as EnvVar[];
+}
+
+/** The env of the controller Deployment's container. */
+export function controllerEnv(manifests: readonly Manifest[]): EnvVar[] {
+  return (containerOf(manifests, 'controller').env ?? []) as EnvVar[];
 }
 
 /** Literal env values by name (valueFrom entries are left out). */
