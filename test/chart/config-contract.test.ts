@@ -166,7 +166,7 @@ void t.test('the controller env parses with logging and telemetry as the webhook
 
 // Kubernetes label values may be empty and the schema allows namespaceSelector.labelValue: "" (the webhook's
 // namespaceSelector then matches `key=`); the controller must read the same selection.
-void t.test('an empty namespaceSelector.labelValue reaches the controller as key=', { todo: 'src/config/controller.ts rejects CONTROLLER_NAMESPACE_LABEL with an empty value' }, async (t) => {
+void t.test('an empty namespaceSelector.labelValue reaches the controller as key=', async (t) => {
   const m = await render(4, { namespaceSelector: { labelKey: 'example.com/otel', labelValue: '' } });
   t.equal(envMap(controllerEnv(m)).CONTROLLER_NAMESPACE_LABEL, 'example.com/otel=');
   t.same({ ...parseConfig(processEnv(m, controllerEnv), '0.1.0').controller.namespaceLabel }, { key: 'example.com/otel', value: '' });

@@ -8,6 +8,7 @@ import { startControlPlane, startWebhook, type Webhook } from './harness.js';
 import { parseManifests, pointWebhookAt, renderChart } from './chart.js';
 import { INJECT_LABEL, apis, applyWebhookConfig, createNamespace, eventually, isInjected } from './kube.js';
 import { createFakeNode, logLines, startController, startControllerManager, startStatusWriter, type ControllerProc } from './controller-support.js';
+import { loopbackServingCert } from './pki.js';
 import { freePort } from './procs.js';
 import { startReceiver } from '../preload/receiver.mjs';
 
@@ -26,8 +27,10 @@ await createFakeNode(core);
 const testNamespaces: string[] = [];
 startStatusWriter(t, core, () => testNamespaces);
 
+// One port and one certificate for every start of the webhook: the configuration's url and caBundle stay valid.
 const webhookPort = await freePort();
-const startOurWebhook = (): Promise<Webhook> => startWebhook(t, cp.dir, { port: webhookPort, env: { INJECT_PRELOAD_IMAGE: PRELOAD_IMAGE } });
+const webhookCert = loopbackServingCert('e2e-webhook-ca');
+const startOurWebhook = (): Promise<Webhook> => startWebhook(t, cp.dir, { port: webhookPort, cert: webhookCert, env: { INJECT_PRELOAD_IMAGE: PRELOAD_IMAGE } });
 let webhook = await startOurWebhook();
 await applyWebhookConfig(admission, pointWebhookAt(parseManifests(await renderChart()), `${webhook.url}/mutate`, webhook.caPem));
 
