@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import {
   AdmissionregistrationV1Api,
   CoreV1Api,
+  CoordinationV1Api,
   DiscoveryV1Api,
   KubeConfig,
 } from '@kubernetes/client-node';
@@ -21,6 +22,7 @@ export interface Kube {
   readonly core: CoreV1Api;
   readonly admission: AdmissionregistrationV1Api;
   readonly discovery: DiscoveryV1Api;
+  readonly coordination: CoordinationV1Api;
 }
 
 /** What a call needs, to name the missing permission when RBAC says no. */
@@ -90,6 +92,7 @@ export function connect(values: Values, io: CliIo): Kube {
     core: kc.makeApiClient(CoreV1Api),
     admission: kc.makeApiClient(AdmissionregistrationV1Api),
     discovery: kc.makeApiClient(DiscoveryV1Api),
+    coordination: kc.makeApiClient(CoordinationV1Api),
   };
 }
 

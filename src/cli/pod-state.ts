@@ -21,6 +21,7 @@ export interface PodReport {
 
 const STATUS = 'otel-injector.io/status';
 const INJECT = 'otel-injector.io/inject';
+const RESTARTED_AT = 'otel-injector.io/restarted-at';
 const INIT = /^otel-injector(-\d+)?$/;
 
 export function workloadLabel(pod: V1Pod): string {
@@ -47,11 +48,16 @@ function stateOf(pod: V1Pod, optedIn: boolean, objectSelector: V1LabelSelector |
   if (!optedIn) return { state: 'not-opted-in', detail: 'namespace not selected by the webhook' };
   if (!matches(objectSelector, pod.metadata?.labels)) return { state: 'excluded', detail: 'objectSelector (the webhook\'s own pods)' };
   if (pod.metadata?.annotations?.[INJECT] === 'false') return { state: 'bypassed', detail: `annotation ${INJECT}=false` };
-  return { state: 'not-seen', detail: 'no otel-injector.io/status: created while the webhook was down or before the namespace label; restart it' };
+  return { state: 'not-seen', detail: 'no otel-injector.io/status: created while the webhook was down or before the namespace label; the controller reports it (restarts its workload in controller.mode=restart), or restart it yourself' };
+}
+
+function withRestart(detail: string, restartedAt: string | undefined): string {
+  return restartedAt === undefined ? detail : `${detail}; its workload was restarted by the controller at ${restartedAt}`;
 }
 
 export function podReport(pod: V1Pod, optedIn: boolean, objectSelector: V1LabelSelector | undefined): PodReport {
-  const { state, detail } = stateOf(pod, optedIn, objectSelector);
+  const { state, detail: own } = stateOf(pod, optedIn, objectSelector);
+  const detail = withRestart(own, pod.metadata?.annotations?.[RESTARTED_AT]);
   const created = pod.metadata?.creationTimestamp;
   return {
     namespace: pod.metadata?.namespace ?? '',

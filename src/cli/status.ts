@@ -1,6 +1,7 @@
 import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
 import { outputOption, stringOption, type Values } from './args.js';
 import { EXIT, inputError, usageError } from './errors.js';
+import { controllerState, type ControllerState } from './controller-state.js';
 import type { CliIo } from './io.js';
 import { call, connect, find, type Kube } from './kube.js';
 import { podReport, type PodReport, type PodState } from './pod-state.js';
@@ -20,6 +21,8 @@ export interface StatusReport {
   readonly webhookConfig: string;
   readonly selector: string;
   readonly note: string | undefined;
+  /** The controller's state, from its Lease; undefined when the webhook is not reached through a Service. */
+  readonly controller: ControllerState | undefined;
   readonly namespaces: readonly NamespaceReport[];
 }
 
@@ -62,7 +65,8 @@ export async function statusReport(kube: Kube, values: Values): Promise<StatusRe
     .filter((report) => !all || report.optedIn || report.pods.some((pod) => pod.state !== 'not-opted-in'))
     .sort((a, b) => a.name.localeCompare(b.name));
   const note = webhook.problem === undefined ? undefined : `${webhook.problem}: opt-in judged by the chart's default label otel-injector.io/inject=enabled`;
-  return { context: kube.context, webhookConfig: webhook.name, selector: selectorText(webhook.namespaceSelector), note, namespaces: reports };
+  const controller = await controllerState(kube, webhook, Date.now());
+  return { context: kube.context, webhookConfig: webhook.name, selector: selectorText(webhook.namespaceSelector), note, controller, namespaces: reports };
 }
 
 function summaryLine(ns: NamespaceReport): string {
@@ -88,6 +92,7 @@ function namespaceText(ns: NamespaceReport, width: number | undefined): string {
 export function statusText(report: StatusReport, width: number | undefined): string {
   const head = [`context ${report.context}; webhook ${report.webhookConfig} selects namespaces with ${report.selector}`];
   if (report.note !== undefined) head.push(`note: ${report.note}`);
+  if (report.controller !== undefined) head.push(`controller: ${report.controller.text}`);
   if (report.namespaces.length === 0) head.push('no namespace is opted in and no pod carries an otel-injector status');
   return `${[...head, ...report.namespaces.map((ns) => namespaceText(ns, width))].join('\n\n')}\n`;
 }

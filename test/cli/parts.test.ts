@@ -2,6 +2,9 @@
 // webhook's Prometheus counters, the caBundle check on real certificates.
 import t from 'tap';
 import { X509Certificate } from 'node:crypto';
+import type { V1Lease, V1MicroTime } from '@kubernetes/client-node';
+import type { Kube } from '../../src/cli/kube.js';
+import type { WebhookView } from '../../src/cli/webhook-config.js';
 import { admissionCounts, serviceOfHost } from '../../src/cli/doctor-checks.js';
 import { matches, selectorText } from '../../src/cli/selector.js';
 import { table } from '../../src/cli/table.js';
@@ -72,4 +75,21 @@ void t.test('verifyChain: the right CA, a wrong CA, a wrong host, an expired cer
   t.match(verifyChain(cert, [], wrong, '127.0.0.1', now), /the caBundle \(CN=wrong-ca\) did not sign the served certificate \(issuer CN=right-ca\)/);
   t.match(verifyChain(cert, [], right, 'otel-injector.otel-injector.svc', now), /does not name otel-injector\.otel-injector\.svc/);
   t.match(verifyChain(cert, [], right, '127.0.0.1', new Date(Date.now() + 20 * 365 * 86_400_000)), /expired on/);
+});
+
+void t.test('status: the controller line, from its Lease', async (t) => {
+  const { controllerState, leaseText } = await import('../../src/cli/controller-state.js');
+  const now = Date.parse('2026-11-26T10:00:30Z');
+  const lease = (holder: string, renewed: string): V1Lease => ({ spec: { holderIdentity: holder, renewTime: new Date(renewed) as V1MicroTime, leaseDurationSeconds: 15 } });
+  t.equal(leaseText(lease('ctl-7f9-abc', '2026-11-26T10:00:27Z'), 'otel-injector/otel-injector-controller', now),
+    'running, leader ctl-7f9-abc (Lease otel-injector/otel-injector-controller renewed 3 s ago); see its Events (reason Uninstrumented) and logs');
+  t.match(leaseText(lease('ctl-7f9-abc', '2026-11-26T09:59:00Z'), 'x/y', now), /^no leader \(Lease x\/y last renewed 90 s ago\): pods in state not-seen stay so/, 'a lease not renewed for longer than its duration: nobody leads');
+  t.match(leaseText(lease('', '2026-11-26T10:00:29Z'), 'x/y', now), /^no leader/, 'a released lease');
+  const webhook = { name: 'otel-injector', entry: { clientConfig: { service: { namespace: 'otel-injector', name: 'otel-injector' } } } } as unknown as WebhookView;
+  const kubeWith = (read: () => Promise<V1Lease>): Kube => ({ coordination: { readNamespacedLease: read } }) as unknown as Kube;
+  const notFound = await controllerState(kubeWith(() => Promise.reject(Object.assign(new Error('HTTP-Code: 404'), { code: 404 }))), webhook, now);
+  t.match(notFound, { lease: 'otel-injector/otel-injector-controller', text: /^not running \(no Lease otel-injector\/otel-injector-controller; controller.mode=off\?\)/ });
+  const forbidden = await controllerState(kubeWith(() => Promise.reject(Object.assign(new Error('HTTP-Code: 403'), { code: 403 }))), webhook, now);
+  t.match(forbidden?.text, /^unknown \(not allowed to get the Lease/);
+  t.equal(await controllerState(kubeWith(() => Promise.resolve({})), { ...webhook, entry: { clientConfig: { url: 'https://x' } } } as unknown as WebhookView, now), undefined, 'a url-based webhook names no namespace: no controller line');
 });

@@ -2,13 +2,20 @@
 // test/node-e2e/build-node.sh, E2E_NODE_BINARIES=kube-controller-manager), a Node object and a
 // "status writer" standing in for the kubelet (it marks pods Running/Ready, so Deployments, StatefulSets
 // and DaemonSets complete their rollouts without containers), and the controller processes.
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
+import { kubectlBin } from '../support/tools.js';
+import { RELEASE_NAMESPACE, parseManifests, renderChart } from './chart.js';
 import { binDir, repoRoot, type ControlPlane, type TeardownHost } from './harness.js';
 import { freePort, startProc, waitFor, type Proc } from './procs.js';
+
+const run = promisify(execFile);
 
 export async function startControllerManager(t: TeardownHost, cp: ControlPlane): Promise<Proc> {
   const bin = join(binDir, 'kube-controller-manager');
@@ -116,4 +123,32 @@ export function logLines(proc: Proc): Array<Record<string, unknown>> {
       return [];
     }
   });
+}
+
+/**
+ * A kubeconfig for the chart's controller ServiceAccount, with exactly the RBAC the chart renders for
+ * controller.mode=restart (applied with kubectl): the controller under test can do no more than in a cluster.
+ */
+export async function chartControllerKubeconfig(cp: ControlPlane): Promise<string> {
+  const manifests = parseManifests(await renderChart(['controller.mode=restart']));
+  const kinds = new Set(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
+  const rbac = manifests.filter((m) => kinds.has(m.kind) && m.metadata.name.endsWith('-controller'));
+  const account = rbac.find((m) => m.kind === 'ServiceAccount');
+  if (account === undefined || rbac.length < 5) throw new Error(`chart rendered ${rbac.length} controller RBAC objects, expected the ServiceAccount, 2 roles and 2 bindings`);
+  const file = join(cp.dir, 'controller-rbac.yaml');
+  await writeFile(file, rbac.map((m) => JSON.stringify(m)).join('\n---\n'));
+  await run(await kubectlBin(), ['--kubeconfig', cp.kubeconfigPath, 'apply', '-f', file]);
+  const core = cp.kubeConfig.makeApiClient(CoreV1Api);
+  const namespace = account.metadata.namespace ?? RELEASE_NAMESPACE;
+  const request = await core.createNamespacedServiceAccountToken({ name: account.metadata.name, namespace, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'e2e', server: cp.server, caData: Buffer.from(cp.caPem).toString('base64'), skipTLSVerify: false }],
+    users: [{ name: 'controller', token: request.status?.token ?? '' }],
+    contexts: [{ name: 'e2e', cluster: 'e2e', user: 'controller', namespace }],
+    currentContext: 'e2e',
+  });
+  const path = join(cp.dir, 'controller-kubeconfig');
+  await writeFile(path, kc.exportConfig(), { mode: 0o600 });
+  return path;
 }

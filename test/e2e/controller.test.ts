@@ -7,7 +7,7 @@ import { AppsV1Api, BatchV1Api, CoordinationV1Api, PatchStrategy, setHeaderOptio
 import { startControlPlane, startWebhook, type Webhook } from './harness.js';
 import { parseManifests, pointWebhookAt, renderChart } from './chart.js';
 import { INJECT_LABEL, apis, applyWebhookConfig, createNamespace, eventually, isInjected } from './kube.js';
-import { createFakeNode, logLines, startController, startControllerManager, startStatusWriter, type ControllerProc } from './controller-support.js';
+import { chartControllerKubeconfig, createFakeNode, logLines, startController, startControllerManager, startStatusWriter, type ControllerProc } from './controller-support.js';
 import { loopbackServingCert } from './pki.js';
 import { freePort } from './procs.js';
 import { startReceiver } from '../preload/receiver.mjs';
@@ -33,6 +33,9 @@ const webhookCert = loopbackServingCert('e2e-webhook-ca');
 const startOurWebhook = (): Promise<Webhook> => startWebhook(t, cp.dir, { port: webhookPort, cert: webhookCert, env: { INJECT_PRELOAD_IMAGE: PRELOAD_IMAGE } });
 let webhook = await startOurWebhook();
 await applyWebhookConfig(admission, pointWebhookAt(parseManifests(await renderChart()), `${webhook.url}/mutate`, webhook.caPem));
+// Every controller below runs as the chart's controller ServiceAccount, with the chart's RBAC.
+const controllerKubeconfig = await chartControllerKubeconfig(cp);
+const startCtl = (identity: string, env: Record<string, string>): Promise<ControllerProc> => startController(t, cp, identity, env, controllerKubeconfig);
 
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const labels = (app: string): Record<string, string> => ({ app });
@@ -161,8 +164,8 @@ t.test('restart: a namespace labelled after its workloads started rolls each one
 
   const observed = await observeRollouts(ns);
   t.teardown(observed.stop);
-  const a = await startController(t, cp, 'ctl-a', restartEnv());
-  const b = await startController(t, cp, 'ctl-b', restartEnv());
+  const a = await startCtl('ctl-a', restartEnv());
+  const b = await startCtl('ctl-b', restartEnv());
   await label(ns);
 
   // Kill the leader (SIGKILL: no release) once the first restart is under way.
@@ -200,7 +203,7 @@ t.test('restart: a pod created while the webhook was down is found, and its Depl
   await deployment(ns, 'web', 1);
   const first = await eventually(() => pods(ns), (p) => p.length === 1 && p.every(isInjected), 60_000);
   t.ok(first.every(isInjected), 'created with the webhook up: injected');
-  const ctl = await startController(t, cp, 'ctl-c', restartEnv());
+  const ctl = await startCtl('ctl-c', restartEnv());
 
   await webhook.stop();
   await core.deleteNamespacedPod({ name: first[0]?.metadata?.name ?? '', namespace: ns });
@@ -227,9 +230,9 @@ t.test('report: changes nothing, emits the Event, the log line and the metric (/
   await label(ns);
   const receiver = await startReceiver();
   t.teardown(() => receiver.close());
-  const ctl = await startController(t, cp, 'ctl-r', {
+  const ctl = await startCtl('ctl-r', {
     CONTROLLER_MODE: 'report',
-    CONTROLLER_LEASE_NAME: 'report-lease',
+    CONTROLLER_LEASE_NAME: LEASE,
     CONTROLLER_EXCLUDE_NAMESPACES: 'otel-injector,kube-system',
     INJECT_PRELOAD_IMAGE: PRELOAD_IMAGE,
     TELEMETRY_OTLP_ENDPOINT: receiver.url,
@@ -259,7 +262,7 @@ t.test('restart with dryRun: logs what it would restart, patches nothing', async
   await deployment(ns, 'oven', 1);
   await eventually(() => pods(ns), (p) => p.length === 1, 60_000);
   await label(ns);
-  const ctl = await startController(t, cp, 'ctl-d', restartEnv({ CONTROLLER_DRY_RUN: 'true', CONTROLLER_LEASE_NAME: 'dry-lease', CONTROLLER_WEBHOOK_PROBE_URL: `${webhook.url}/readyz` }));
+  const ctl = await startCtl('ctl-d', restartEnv({ CONTROLLER_DRY_RUN: 'true', CONTROLLER_WEBHOOK_PROBE_URL: `${webhook.url}/readyz` }));
   const lines = await eventually(async () => logLines(ctl.proc), (l) => l.some((x) => String(x.msg).includes('Deployment/ctl-dry/oven: dry run: would restart it')), 30_000);
   t.ok(lines.some((x) => String(x.msg).includes('dry run: would restart it (not-seen: 1 pod(s))')), 'the would-be restart is logged');
   await sleep(2000);
