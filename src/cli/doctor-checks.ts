@@ -205,7 +205,7 @@ export async function checkNotSeen(ctx: DoctorContext, namespaces: readonly stri
     }
   }
   if (notSeen.length === 0) return finding('pods', 'pass', `every pod in the ${namespaces.length} opted-in namespace(s) was seen by the webhook`);
-  return finding('pods', 'fail', `${notSeen.length} pod(s) in opted-in namespaces were never seen by the webhook (created while it was down or before the label): ${notSeen.join(', ')}`, 'recreate them: kubectl rollout restart deployment/NAME -n NAMESPACE (or delete the pod)');
+  return finding('pods', 'fail', `${notSeen.length} pod(s) in opted-in namespaces were never seen by the webhook (created while it was down or before the label): ${notSeen.join(', ')}`, 'recreate them: kubectl rollout restart deployment/NAME -n NAMESPACE (or delete the pod); the chart\'s controller does it in controller.mode=restart');
 }
 
 function envOf(pod: V1Pod | undefined, name: string): string | undefined {

@@ -34,6 +34,8 @@ export async function startControllerManager(t: TeardownHost, cp: ControlPlane):
 }
 
 export const FAKE_NODE = 'e2e-node';
+/** Pods with this label are never marked Ready (a rollout that cannot complete). */
+export const NEVER_READY = 'e2e.otel-injector.io/never-ready';
 
 /** A Node object (no kubelet behind it) so that DaemonSets have somewhere to run. */
 export async function createFakeNode(core: CoreV1Api): Promise<void> {
@@ -69,6 +71,7 @@ export function startStatusWriter(t: TeardownHost, core: CoreV1Api, namespaces: 
         for (const pod of pods.items) {
           if (isReady(pod) || pod.metadata?.deletionTimestamp !== undefined) continue;
           if (Date.now() - new Date(pod.metadata?.creationTimestamp ?? 0).getTime() < startMs) continue;
+          if (pod.metadata?.labels?.[NEVER_READY] !== undefined) continue; // a pod that never starts
           await core.patchNamespacedPodStatus({ name: pod.metadata?.name ?? '', namespace, body: readyStatus() }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)).catch(() => undefined);
         }
       }

@@ -7,7 +7,7 @@ import { AppsV1Api, BatchV1Api, CoordinationV1Api, PatchStrategy, setHeaderOptio
 import { startControlPlane, startWebhook, type Webhook } from './harness.js';
 import { parseManifests, pointWebhookAt, renderChart } from './chart.js';
 import { INJECT_LABEL, apis, applyWebhookConfig, createNamespace, eventually, isInjected } from './kube.js';
-import { chartControllerKubeconfig, createFakeNode, logLines, startController, startControllerManager, startStatusWriter, type ControllerProc } from './controller-support.js';
+import { NEVER_READY, chartControllerKubeconfig, createFakeNode, logLines, startController, startControllerManager, startStatusWriter, type ControllerProc } from './controller-support.js';
 import { loopbackServingCert } from './pki.js';
 import { freePort } from './procs.js';
 import { startReceiver } from '../preload/receiver.mjs';
@@ -55,8 +55,10 @@ function template(app: string): V1PodTemplateSpec {
   };
 }
 
-async function deployment(namespace: string, name: string, replicas = 2): Promise<void> {
-  await apps.createNamespacedDeployment({ namespace, body: { metadata: { name }, spec: { replicas, selector: { matchLabels: labels(name) }, template: template(name), strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } } } });
+async function deployment(namespace: string, name: string, replicas = 2, change: (tpl: V1PodTemplateSpec) => void = () => undefined, progressDeadlineSeconds?: number): Promise<void> {
+  const tpl = template(name);
+  change(tpl);
+  await apps.createNamespacedDeployment({ namespace, body: { metadata: { name }, spec: { replicas, progressDeadlineSeconds, selector: { matchLabels: labels(name) }, template: tpl, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } } } });
 }
 
 async function statefulSet(namespace: string, name: string): Promise<void> {
@@ -156,8 +158,13 @@ t.test('restart: a namespace labelled after its workloads started rolls each one
   await daemonSet(ns, 'agent');
   await job(ns, 'migrate');
   await barePod(ns, 'debug');
-  const before = await eventually(() => pods(ns), (p) => p.length === 2 * 3 + 2 + 1 + 1 + 1, 60_000);
-  t.equal(before.length, 11, 'every workload has its pods (created before the label: none injected)');
+  await deployment(ns, 'optout', 1, (tpl) => { tpl.metadata = { ...tpl.metadata, annotations: { 'otel-injector.io/inject': 'false' } }; });
+  const other = 'ctl-not-opted-in';
+  await createNamespace(core, other);
+  testNamespaces.push(other);
+  await deployment(other, 'outside', 1);
+  const before = await eventually(() => pods(ns), (p) => p.length === 2 * 3 + 2 + 1 + 1 + 1 + 1, 60_000);
+  t.equal(before.length, 12, 'every workload has its pods (created before the label: none injected)');
   t.notOk(before.some(isInjected), 'no pod injected before the label');
   const bareUid = before.find((p) => p.metadata?.name === 'debug')?.metadata?.uid;
   const jobPodUid = before.find((p) => p.metadata?.labels?.['job-name'] === 'migrate')?.metadata?.uid;
@@ -181,6 +188,11 @@ t.test('restart: a namespace labelled after its workloads started rolls each one
   const settled = await eventually(async () => pods(ns), (p) => p.filter(isInjected).length === 9 && all.every((k) => observed.restarts.has(k)), 150_000);
   t.equal(settled.filter(isInjected).length, 9, 'every pod of the five workloads is now injected');
   for (const key of all) t.equal(observed.restarts.get(key)?.size, 1, `${key} restarted exactly once`);
+  const starts = [...logLines(a.proc), ...logLines(b.proc)].filter((l) => String(l.msg).startsWith('controller: restarting '));
+  t.equal(starts.length, all.length, `${all.length} restarts started in all, across both replicas: only the leader acts`);
+  t.notOk(observed.restarts.has('Deployment/optout'), 'a workload whose pods opt out is never restarted');
+  const outside = await apps.readNamespacedDeployment({ name: 'outside', namespace: other });
+  t.equal(outside.metadata?.generation, 1, 'a workload in a namespace that is not opted in is never touched');
   t.ok(observed.maxRolling() <= 2, `never more than 2 rolling at once (max seen ${observed.maxRolling()})`);
   const bare = settled.find((p) => p.metadata?.name === 'debug');
   t.equal(bare?.metadata?.uid, bareUid, 'the bare pod is untouched');
@@ -268,5 +280,26 @@ t.test('restart with dryRun: logs what it would restart, patches nothing', async
   await sleep(2000);
   const d = await apps.readNamespacedDeployment({ name: 'oven', namespace: ns });
   t.equal(d.metadata?.generation, 1, 'nothing patched');
+  await ctl.proc.stop();
+});
+
+t.test('restart: a rollout that fails stops the restarts and says so', async (t) => {
+  const ns = 'ctl-stuck';
+  await createNamespace(core, ns);
+  testNamespaces.push(ns);
+  // pods that never become Ready: the rollout hits its progress deadline
+  await deployment(ns, 'a-stuck', 1, (tpl) => { tpl.metadata = { ...tpl.metadata, labels: { ...tpl.metadata?.labels, [NEVER_READY]: 'yes' } }; }, 5);
+  await deployment(ns, 'b-next', 1);
+  await eventually(() => pods(ns), (p) => p.length === 2, 60_000);
+  const ctl = await startCtl('ctl-s', restartEnv({ CONTROLLER_MAX_CONCURRENT: '1' }));
+  await label(ns);
+  const stuck = await eventually(() => apps.readNamespacedDeployment({ name: 'a-stuck', namespace: ns }), (d) => d.metadata?.annotations?.['otel-injector.io/restart-state'] === 'failed', 90_000);
+  t.equal(stuck.metadata?.annotations?.['otel-injector.io/restart-state'], 'failed', 'the failed rollout is recorded on the workload');
+  const events = await eventsFor(ns, 'a-stuck');
+  t.match(events.find((e) => e.reason === 'InstrumentationRestartFailed'), { type: 'Warning', message: /ProgressDeadlineExceeded|timed out progressing/ }, 'a Warning Event says why');
+  await eventually(async () => logLines(ctl.proc), (l) => l.some((x) => String(x.msg).includes('restarts stopped: the rollout of Deployment/ctl-stuck/a-stuck failed')), 30_000);
+  await sleep(3000);
+  const next = await apps.readNamespacedDeployment({ name: 'b-next', namespace: ns });
+  t.equal(next.spec?.template?.metadata?.annotations?.[RESTARTED_AT], undefined, 'the next workload is not restarted after a failure');
   await ctl.proc.stop();
 });
