@@ -30,7 +30,8 @@ const refOf = (owner: Owner): WorkloadRef => ({ kind: owner.kind as RestartableK
 export class Restarter {
   private readonly rolling = new Map<string, Rolling>();
   private lastStartMono: number | undefined;
-  private halted: string | undefined;
+  /** The workload whose failed restart stops all restarts, until its restart-state annotation is removed. */
+  private halted: { readonly ref: WorkloadRef; readonly message: string } | undefined;
   private readonly said = new Map<string, string>();
   private readonly checked = new Set<string>();
   /** Findings decided "leave it" and the pods they were decided for: not fetched again until those change. */
@@ -77,10 +78,7 @@ export class Restarter {
   /** One step: follow the rollouts under way, then start what the limits allow. */
   async step(findings: readonly Finding[]): Promise<void> {
     await this.follow();
-    if (this.halted !== undefined) {
-      this.sayOnce('halt', this.halted, 'warn');
-      return;
-    }
+    if (await this.stillHalted()) return;
     for (const f of findings) {
       if (!f.owner.restartable || this.rolling.has(f.key)) continue;
       if (!(await this.consider(f))) break;
@@ -98,7 +96,7 @@ export class Restarter {
       return true;
     }
     if (w.metadata?.annotations?.[RESTART.state] === 'failed') {
-      this.halted = `restarts stopped: an earlier restart of ${f.key} failed; remove the annotation ${RESTART.state} from it to go on`;
+      this.halted = { ref, message: `restarts stopped: an earlier restart of ${f.key} failed; remove the annotation ${RESTART.state} from it to go on` };
       return false;
     }
     const decision = decide(w, f);
@@ -141,6 +139,20 @@ export class Restarter {
     return true;
   }
 
+  /** Halted, unless the failed workload's state annotation was removed (or it is gone): then resume. */
+  private async stillHalted(): Promise<boolean> {
+    if (this.halted === undefined) return false;
+    const w = await this.deps.kube.getWorkload(this.halted.ref).catch(() => 'error' as const);
+    if (w === 'error' || w?.metadata?.annotations?.[RESTART.state] === 'failed') {
+      this.sayOnce('halt', this.halted.message, 'warn');
+      return true;
+    }
+    this.deps.logger.info({ workload: workloadKey(this.halted.ref) }, 'controller: restarts resume (the failed state was cleared)');
+    this.said.delete('halt');
+    this.halted = undefined;
+    return false;
+  }
+
   /** Polls every rollout under way; records done or failed on the workload. */
   private async follow(): Promise<void> {
     for (const [key, r] of this.rolling) {
@@ -152,7 +164,7 @@ export class Restarter {
       else if (status.state === 'failed' || overdue) {
         const why = status.state === 'failed' ? status.message : `not complete after ${this.config.rolloutTimeoutSeconds} s`;
         await this.finish(key, r, 'failed', why);
-        this.halted = `restarts stopped: the rollout of ${key} failed (${why}); remove the annotation ${RESTART.state} from it to go on`;
+        this.halted = { ref: r.ref, message: `restarts stopped: the rollout of ${key} failed (${why}); remove the annotation ${RESTART.state} from it to go on` };
       }
     }
   }

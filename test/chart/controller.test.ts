@@ -10,11 +10,9 @@ import { CONTROLLER, controllerObjects, controllerPodTemplate } from './lib/cont
 import { all, containerOf, controllerEnv, deploymentWith, dig, envMap, FULLNAME, HELM_MAJORS, NAMESPACE, one, parseManifests, render, template, type Manifest, type Obj } from './lib/render.js';
 
 const CLUSTER_ROLE_REPORT = [
-  { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] },
   { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
-  { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['get'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
-  { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
 ];
 
 const LEASE_RULES = [
@@ -22,9 +20,10 @@ const LEASE_RULES = [
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
 ];
 
-/** The report-mode ClusterRole with patch added on the workload rule, which is what restart mode must render. */
+/** The report-mode ClusterRole plus get and patch on the three workload kinds: what restart mode must render. */
 function clusterRoleRestart(): Obj[] {
-  return CLUSTER_ROLE_REPORT.map((r) => (r.apiGroups[0] === 'apps' ? { ...r, verbs: ['get', 'patch'] } : r));
+  const [namespaces, pods, events] = CLUSTER_ROLE_REPORT;
+  return [namespaces, pods, { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['get', 'patch'] }, events] as Obj[];
 }
 
 function rules(m: readonly Manifest[], kind: string): unknown {
@@ -82,7 +81,7 @@ for (const major of HELM_MAJORS) {
       t.same(controllerObjects(m).map((x) => x.kind).sort(),
         ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Role', 'RoleBinding', 'ServiceAccount'], 'the controller objects, all named <fullname>-controller');
       t.equal(dig(deploymentWith(m, 'controller'), 'spec', 'replicas'), 2, 'two replicas; the Lease elects one');
-      t.same(rules(m, 'ClusterRole'), CLUSTER_ROLE_REPORT, 'ClusterRole: watch namespaces and pods, get workloads, write Events; no patch');
+      t.same(rules(m, 'ClusterRole'), CLUSTER_ROLE_REPORT, 'ClusterRole: watch namespaces and pods, write Events; no access to workloads at all');
       t.same(rules(m, 'Role'), LEASE_RULES, 'Role: its Lease by name, plus create (which cannot be restricted by name)');
       t.equal(one(m, 'Role', CONTROLLER).metadata.namespace, NAMESPACE, 'the Lease Role lives in the release namespace');
       t.notOk(grantedVerbs(m).some((v) => v.endsWith(':patch') && v.startsWith('apps/')), 'no patch on any workload');
@@ -96,13 +95,13 @@ for (const major of HELM_MAJORS) {
       ], "the webhook's ClusterRole is unchanged");
     });
 
-    void t.test('restart: patch on the three workload kinds, nothing else added', async (t) => {
+    void t.test('restart: get and patch on the three workload kinds, nothing else added', async (t) => {
       const m = await render(major, { controller: { mode: 'restart' } });
       checkCommon(t, m);
-      t.same(rules(m, 'ClusterRole'), clusterRoleRestart(), 'ClusterRole: the report rules plus patch on deployments, statefulsets, daemonsets');
+      t.same(rules(m, 'ClusterRole'), clusterRoleRestart(), 'ClusterRole: the report rules plus get and patch on deployments, statefulsets, daemonsets');
       t.same(rules(m, 'Role'), LEASE_RULES);
       const report = grantedVerbs(await render(major));
-      t.same(grantedVerbs(m).filter((v) => !report.includes(v)), ['apps/daemonsets:patch', 'apps/deployments:patch', 'apps/statefulsets:patch'], 'restart adds exactly patch on the workloads');
+      t.same(grantedVerbs(m).filter((v) => !report.includes(v)), ['apps/daemonsets:get', 'apps/daemonsets:patch', 'apps/deployments:get', 'apps/deployments:patch', 'apps/statefulsets:get', 'apps/statefulsets:patch'], 'restart adds exactly get and patch on the workloads');
       t.equal(envMap(controllerEnv(m)).CONTROLLER_MODE, 'restart');
       t.equal(envMap(controllerEnv(m)).CONTROLLER_DRY_RUN, 'false');
     });

@@ -301,5 +301,11 @@ t.test('restart: a rollout that fails stops the restarts and says so', async (t)
   await sleep(3000);
   const next = await apps.readNamespacedDeployment({ name: 'b-next', namespace: ns });
   t.equal(next.spec?.template?.metadata?.annotations?.[RESTARTED_AT], undefined, 'the next workload is not restarted after a failure');
+
+  // The user fixes the workload (its pods can start now) and removes the failed state, as the chart README says.
+  await apps.patchNamespacedDeployment({ name: 'a-stuck', namespace: ns, body: { metadata: { annotations: { 'otel-injector.io/restart-state': null } }, spec: { template: { metadata: { labels: { [NEVER_READY]: null } } } } } }, merge);
+  const resumed = await eventually(() => apps.readNamespacedDeployment({ name: 'b-next', namespace: ns }), (d) => d.metadata?.annotations?.['otel-injector.io/restart-state'] === 'done', 90_000);
+  t.equal(resumed.metadata?.annotations?.['otel-injector.io/restart-state'], 'done', 'with the failed state removed, restarts resume: the next workload is rolled');
+  t.ok(logLines(ctl.proc).some((l) => String(l.msg).includes('restarts resume')), 'and the log says so');
   await ctl.proc.stop();
 });
