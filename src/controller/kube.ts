@@ -1,7 +1,6 @@
 // The controller's API access on @kubernetes/client-node: informers for namespaces and pods, get/patch of
 // the three workload kinds, Events, and the Lease. Errors become KubeApiError (Status message only).
 import {
-  ApiException,
   AppsV1Api,
   CoordinationV1Api,
   CoreV1Api,
@@ -14,36 +13,13 @@ import {
   type V1Namespace,
   type V1Pod,
 } from '@kubernetes/client-node';
+import { call, orUndefinedOn404 } from '../k8s/call.js';
 import { KubeApiError } from '../k8s/errors.js';
 import type { Informer, LeaseApi, LeaseRecord } from './ports.js';
 import type { NamespaceView, PodView, RestartableKind, WorkloadObject, WorkloadRef } from './types.js';
 
 const FIELD_MANAGER = 'otel-injector-controller';
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-
-function toError(operation: string, error: unknown): KubeApiError {
-  if (error instanceof ApiException) {
-    const body = (typeof error.body === 'string' ? parse(error.body) : error.body) as { message?: string } | undefined;
-    return new KubeApiError(error.code, operation, body?.message ?? 'request failed');
-  }
-  return new KubeApiError(0, operation, error instanceof Error ? error.message : String(error));
-}
-
-function parse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { message: text.slice(0, 200) };
-  }
-}
-
-async function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw toError(operation, error);
-  }
-}
 
 export interface EventRecord {
   readonly involved: { readonly kind: string; readonly namespace: string; readonly name: string; readonly uid?: string; readonly apiVersion: string };
@@ -130,13 +106,8 @@ export function createControllerKube(kubeConfig: KubeConfig): ControllerKube {
     podInformer(namespace) {
       return makeInformer<V1Pod>(kubeConfig, `/api/v1/namespaces/${namespace}/pods`, () => core.listNamespacedPod({ namespace })) as unknown as Informer<PodView>;
     },
-    async getWorkload(ref) {
-      try {
-        return await call(`get ${ref.kind} ${ref.namespace}/${ref.name}`, () => apps[ref.kind].get(ref.name, ref.namespace));
-      } catch (error) {
-        if (error instanceof KubeApiError && error.status === 404) return undefined;
-        throw error;
-      }
+    getWorkload(ref) {
+      return orUndefinedOn404(`get ${ref.kind} ${ref.namespace}/${ref.name}`, () => apps[ref.kind].get(ref.name, ref.namespace));
     },
     patchWorkload(ref, body) {
       return call(`patch ${ref.kind} ${ref.namespace}/${ref.name}`, () => apps[ref.kind].patch(ref.name, ref.namespace, body));
@@ -167,12 +138,8 @@ export function createControllerKube(kubeConfig: KubeConfig): ControllerKube {
     },
     lease: {
       async get(namespace, name) {
-        try {
-          return toLease(await call(`get lease ${namespace}/${name}`, () => coordination.readNamespacedLease({ name, namespace })));
-        } catch (error) {
-          if (error instanceof KubeApiError && error.status === 404) return undefined;
-          throw error;
-        }
+        const lease = await orUndefinedOn404(`get lease ${namespace}/${name}`, () => coordination.readNamespacedLease({ name, namespace }));
+        return lease === undefined ? undefined : toLease(lease);
       },
       async create(namespace, name, record) {
         return toLease(await call(`create lease ${namespace}/${name}`, () => coordination.createNamespacedLease({ namespace, body: leaseBody(namespace, name, record) })));

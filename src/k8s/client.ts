@@ -4,14 +4,13 @@
 // client does not model and race with other writers).
 import {
   AdmissionregistrationV1Api,
-  ApiException,
   CoreV1Api,
   PatchStrategy,
   setHeaderOptions,
   type KubeConfig,
   type V1Secret,
 } from '@kubernetes/client-node';
-import { KubeApiError } from './errors.js';
+import { call, orUndefinedOn404 } from './call.js';
 import type { CaBundleUpdate, CertKubeApi, SecretChange, SecretContent, StoredSecret, WebhookConfigView } from './types.js';
 
 const FIELD_MANAGER = 'otel-injector';
@@ -34,41 +33,6 @@ function toStored(secret: V1Secret): StoredSecret {
     data: decode(secret.data),
     annotations: { ...(secret.metadata?.annotations ?? {}) },
   };
-}
-
-/** Converts client errors to KubeApiError with only the Status message (never request bodies). */
-function apiError(operation: string, error: unknown): KubeApiError {
-  if (error instanceof ApiException) {
-    const body = (typeof error.body === 'string' ? safeJson(error.body) : error.body) as { message?: string } | undefined;
-    return new KubeApiError(error.code, operation, body?.message ?? 'request failed');
-  }
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return new KubeApiError(0, operation, code ?? (error instanceof Error ? error.message : String(error)));
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { message: text.slice(0, 200) };
-  }
-}
-
-async function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw apiError(operation, error);
-  }
-}
-
-async function orUndefinedOn404<T>(operation: string, run: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await call(operation, run);
-  } catch (error) {
-    if (error instanceof KubeApiError && error.status === 404) return undefined;
-    throw error;
-  }
 }
 
 export function createCertKubeApi(kubeConfig: KubeConfig): CertKubeApi {
