@@ -127,8 +127,11 @@ def flush(timeout_s):
             t.start()
         except RuntimeError:
             # CPython 3.12 refuses new threads once finalization began ("can't create new thread at
-            # interpreter shutdown"), which is when atexit runs: flush inline, still bounded by the
-            # export deadline set above.
+            # interpreter shutdown"), which is when atexit runs: flush inline. Every export that
+            # starts from now on is bounded by the deadline set above; one already in flight (its
+            # processor's lock held, which force_flush would wait for) is waited for until the
+            # deadline, then its socket is shut down so that it fails at once.
+            otlp_export.settle_in_flight(deadline)
             _flush_all(deadline)
             return True
         state['flush_thread'] = t

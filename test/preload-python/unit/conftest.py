@@ -28,6 +28,7 @@ class Receiver:
         self.requests = []
         self.lock = threading.Lock()
         self.status = 200
+        self.delay_s = 0.0  # how long each request waits for its answer (a slow collector)
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -37,6 +38,7 @@ class Receiver:
                     body = gzip.decompress(body)
                 with outer.lock:
                     outer.requests.append({'path': self.path, 'headers': dict(self.headers), 'body': body})
+                time.sleep(outer.delay_s)
                 self.send_response(outer.status)
                 self.send_header('Content-Type', 'application/x-protobuf')
                 self.send_header('Content-Length', '0')

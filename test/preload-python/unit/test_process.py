@@ -242,6 +242,34 @@ def test_collector_that_never_answers_exit_is_bounded_by_the_shutdown_timeout():
     assert 'Traceback' not in p.stderr.read()
 
 
+def test_collector_that_answers_slowly_exit_waits_for_the_export_in_flight(receiver):
+    # the other side of the bound above (CPython 3.12 flushes inline at exit and cuts exports still in
+    # flight at the deadline): an export in flight that is answered before the deadline is not cut
+    receiver.delay_s = 1.5
+    code = textwrap.dedent('''
+        import time
+        from opentelemetry import trace
+        with trace.get_tracer("t").start_as_current_span("in-flight-at-exit"):
+            pass
+        time.sleep(0.5)  # its export now waits 1.5 s for the answer
+        with trace.get_tracer("t").start_as_current_span("left-for-the-exit-flush"):
+            pass
+        print("exiting", flush=True)
+    ''')
+    env = app_env(receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY='100', OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS='8000',
+                  OTEL_METRICS_EXPORTER='none', OTEL_LOGS_EXPORTER='none')
+    p = _start(code, env)
+    try:
+        assert p.stdout.readline().strip() == 'exiting'
+        p.wait(timeout=40)
+    finally:
+        p.kill()
+    assert p.returncode == 0
+    stderr = p.stderr.read()
+    assert ours(stderr) == [], stderr
+    assert sorted(s.name for _, s in receiver.spans()) == ['in-flight-at-exit', 'left-for-the-exit-flush']
+
+
 def test_collector_that_never_answers_exit_after_a_step_aside_is_bounded_by_the_shutdown_timeout():
     hole = BlackHole()
     code = textwrap.dedent('''
