@@ -84,6 +84,94 @@ def test_metrics_at_exit_and_json_gzip_headers(receiver):
     assert metric['sum']['dataPoints'][0]['asInt'] == '5'
 
 
+def _metric_points(receiver, name):
+    """Every data point of the metric `name` the receiver got, in arrival order."""
+    from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+    points = []
+    for r in receiver.on('/v1/metrics'):
+        for rm in ExportMetricsServiceRequest.FromString(r['body']).resource_metrics:
+            for sm in rm.scope_metrics:
+                for m in sm.metrics:
+                    if m.name == name:
+                        kind = m.WhichOneof('data')
+                        points.extend(getattr(m, kind).data_points)
+    return points
+
+
+def test_metrics_sdk_loads_at_the_first_export_interval_and_exports_what_was_recorded_before(receiver):
+    code = textwrap.dedent('''
+        import sys, time
+        from opentelemetry import metrics
+        sdk = lambda: sorted(m for m in sys.modules if m.startswith(("opentelemetry.sdk.metrics", "opentelemetry.sdk._logs")))
+        meter = metrics.get_meter("early")
+        meter.create_counter("early.counter").add(5, {"k": "v"})
+        meter.create_histogram("early.histogram").record(2.5)
+        meter.create_up_down_counter("early.updown").add(-3)
+        print("sdk before the interval:", sdk())
+        time.sleep(1.5)  # the first export interval (400 ms) has passed
+        from opentelemetry.sdk.metrics import MeterProvider
+        print("global is the sdk's:", isinstance(metrics.get_meter_provider(), MeterProvider))
+        meter.create_counter("early.counter").add(2, {"k": "v"})
+    ''')
+    env = app_env(receiver.endpoint, OTEL_METRIC_EXPORT_INTERVAL='400', OTEL_TRACES_EXPORTER='none',
+                  OTEL_PYTHON_DISABLED_INSTRUMENTATIONS='system-metrics')
+    r = run_app(code, env)
+    assert r.returncode == 0 and ours(r.stderr) == [], r.stderr
+    assert 'sdk before the interval: []' in r.stdout, r.stdout
+    assert 'global is the sdk\'s: True' in r.stdout, r.stdout
+    counter = _metric_points(receiver, 'early.counter')
+    assert counter and counter[0].as_int == 5 and counter[-1].as_int == 7, counter  # the interval's, then the exit's
+    assert [p.count for p in _metric_points(receiver, 'early.histogram')][:1] == [1]
+    assert _metric_points(receiver, 'early.histogram')[0].sum == 2.5
+    assert _metric_points(receiver, 'early.updown')[0].as_int == -3
+
+
+def test_metrics_recorded_before_the_sdk_reach_the_collector_at_exit(receiver):
+    # a short-lived script: the export interval never comes, the exit flush loads the SDK
+    code = textwrap.dedent('''
+        from opentelemetry import metrics
+        h = metrics.get_meter("job").create_histogram("job.duration")
+        for v in (1.0, 2.0, 4.0):
+            h.record(v, {"step": "a"})
+    ''')
+    r = run_app(code, app_env(receiver.endpoint, OTEL_TRACES_EXPORTER='none'))
+    assert r.returncode == 0 and ours(r.stderr) == [], r.stderr
+    (point,) = _metric_points(receiver, 'job.duration')
+    assert point.count == 3 and point.sum == 7.0
+
+
+def test_a_full_buffer_loads_the_metrics_sdk_at_once_and_loses_nothing(receiver):
+    code = textwrap.dedent('''
+        import sys
+        from opentelemetry import metrics
+        c = metrics.get_meter("busy").create_counter("busy.requests")
+        for _ in range(10000):
+            c.add(1)
+        print("sdk loaded:", "opentelemetry.sdk.metrics" in sys.modules)
+    ''')
+    r = run_app(code, app_env(receiver.endpoint, OTEL_TRACES_EXPORTER='none'))
+    assert r.returncode == 0 and ours(r.stderr) == [], r.stderr
+    assert 'sdk loaded: True' in r.stdout
+    assert _metric_points(receiver, 'busy.requests')[-1].as_int == 10000
+
+
+def test_logs_sdk_loads_at_the_first_record(receiver):
+    code = textwrap.dedent('''
+        import logging, sys
+        loaded = lambda: "opentelemetry.sdk._logs" in sys.modules
+        print("before:", loaded())
+        logging.getLogger("app").warning("first record")
+        print("after:", loaded())
+        from opentelemetry import _logs
+        from opentelemetry.sdk._logs import LoggerProvider
+        print("global is the sdk's:", isinstance(_logs.get_logger_provider(), LoggerProvider))
+    ''')
+    r = run_app(code, app_env(receiver.endpoint, OTEL_TRACES_EXPORTER='none', OTEL_METRICS_EXPORTER='none'))
+    assert r.returncode == 0 and ours(r.stderr) == [], r.stderr
+    assert r.stdout.split('\n')[:3] == ['before: False', 'after: True', "global is the sdk's: True"], r.stdout
+    assert [lr.body.string_value for _, lr in receiver.logs()] == ['first record']
+
+
 def _server_app(extra=''):
     return textwrap.dedent('''
         import sys, time
