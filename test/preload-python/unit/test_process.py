@@ -172,6 +172,23 @@ def test_logs_sdk_loads_at_the_first_record(receiver):
     assert [lr.body.string_value for _, lr in receiver.logs()] == ['first record']
 
 
+def test_instrumentation_dependencies_import_packaging_requirements_at_first_use(receiver):
+    code = textwrap.dedent('''
+        import sys
+        from _otel_injector import bootstrap, lazy_requirements
+        print(lazy_requirements.load(bootstrap.HERE))
+        from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
+        from opentelemetry.instrumentation import dependencies as d
+        print("packaging.requirements" in sys.modules)
+        print(d.get_dependency_conflicts(["not-installed-anywhere >= 1"]) is not None)
+        print("packaging.requirements" in sys.modules, d.Requirement.__module__)
+        print(d.get_dependency_conflicts(["not a valid requirement ~~"]) is not None)
+    ''')
+    r = run_app(code, app_env(receiver.endpoint))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split('\n')[:5] == ['True', 'False', 'True', 'True packaging.requirements', 'True'], r.stdout
+
+
 def _server_app(extra=''):
     return textwrap.dedent('''
         import sys, time
