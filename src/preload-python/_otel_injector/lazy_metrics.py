@@ -134,7 +134,14 @@ class LazyMeterProvider(_ProxyMeterProvider):
         """The first export interval; again in a forked child (threads do not survive a fork)."""
         self._start_timer()
         if hasattr(os, 'register_at_fork'):
-            os.register_at_fork(after_in_child=self._start_timer)
+            os.register_at_fork(after_in_child=self._after_fork)
+
+    def _after_fork(self):
+        # a lock held by another thread of the parent at the fork would stay held in the child
+        global _lock
+        _lock = threading.Lock()
+        self._materialize_lock = threading.RLock()
+        self._start_timer()
 
     def _start_timer(self):
         if self._closed or self._real_meter_provider is not None or self._interval_s is None:

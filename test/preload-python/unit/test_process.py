@@ -155,6 +155,29 @@ def test_a_full_buffer_loads_the_metrics_sdk_at_once_and_loses_nothing(receiver)
     assert _metric_points(receiver, 'busy.requests')[-1].as_int == 10000
 
 
+def test_a_forked_child_loads_the_metrics_sdk_at_its_own_first_interval(receiver):
+    # gunicorn-style pre-fork: the timer thread of the parent does not exist in the child
+    code = textwrap.dedent('''
+        import os, sys, time
+        from opentelemetry import metrics
+        c = metrics.get_meter("f").create_counter("forked.counter")
+        pid = os.fork()
+        if pid == 0:
+            c.add(3, {"who": "child"})
+            time.sleep(1.5)
+            print("child sdk:", "opentelemetry.sdk.metrics" in sys.modules, flush=True)
+            os._exit(0)  # no atexit flush: what arrived came from the child's timer
+        os.waitpid(pid, 0)
+    ''')
+    env = app_env(receiver.endpoint, OTEL_METRIC_EXPORT_INTERVAL='400', OTEL_TRACES_EXPORTER='none',
+                  OTEL_LOGS_EXPORTER='none', OTEL_PYTHON_DISABLED_INSTRUMENTATIONS='system-metrics')
+    r = run_app(code, env)
+    assert r.returncode == 0 and ours(r.stderr) == [], r.stderr
+    assert 'child sdk: True' in r.stdout, r.stdout
+    points = _metric_points(receiver, 'forked.counter')
+    assert points and points[0].as_int == 3 and points[0].attributes[0].value.string_value == 'child', points
+
+
 def test_logs_sdk_loads_at_the_first_record(receiver):
     code = textwrap.dedent('''
         import logging, sys
