@@ -92,6 +92,18 @@ def _buffering(instrument):
 
 
 class _Meter(_ProxyMeter):
+    _attributes = None  # the scope attributes asked for (the API's proxy meter drops them)
+
+    def on_set_meter_provider(self, meter_provider):
+        if self._attributes is None:
+            real = meter_provider.get_meter(self._name, self._version, self._schema_url)
+        else:
+            real = meter_provider.get_meter(self._name, self._version, self._schema_url, self._attributes)
+        with self._lock:
+            self._real_meter = real
+            for instrument in self._instruments:
+                instrument.on_meter_set(real)
+
     def create_counter(self, *args, **kwargs):
         return _buffering(super().create_counter(*args, **kwargs))
 
@@ -123,6 +135,7 @@ class LazyMeterProvider(_ProxyMeterProvider):
             real = self._real_meter_provider
             if real is None:
                 meter = _Meter(name, version=version, schema_url=schema_url)
+                meter._attributes = attributes
                 self._meters.append(meter)
                 return meter
         if attributes is not None:

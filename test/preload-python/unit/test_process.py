@@ -103,7 +103,7 @@ def test_metrics_sdk_loads_at_the_first_export_interval_and_exports_what_was_rec
         import sys, time
         from opentelemetry import metrics
         sdk = lambda: sorted(m for m in sys.modules if m.startswith(("opentelemetry.sdk.metrics", "opentelemetry.sdk._logs")))
-        meter = metrics.get_meter("early")
+        meter = metrics.get_meter("early", "1.2", attributes={"scope.k": "scope-v"})
         meter.create_counter("early.counter").add(5, {"k": "v"})
         meter.create_histogram("early.histogram").record(2.5)
         meter.create_up_down_counter("early.updown").add(-3)
@@ -124,6 +124,10 @@ def test_metrics_sdk_loads_at_the_first_export_interval_and_exports_what_was_rec
     assert [p.count for p in _metric_points(receiver, 'early.histogram')][:1] == [1]
     assert _metric_points(receiver, 'early.histogram')[0].sum == 2.5
     assert _metric_points(receiver, 'early.updown')[0].as_int == -3
+    from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+    scopes = [sm.scope for r in receiver.on('/v1/metrics') for rm in ExportMetricsServiceRequest.FromString(r['body']).resource_metrics
+              for sm in rm.scope_metrics if sm.scope.name == 'early']
+    assert scopes and scopes[0].version == '1.2' and attrs(scopes[0].attributes) == {'scope.k': 'scope-v'}, scopes
 
 
 def test_metrics_recorded_before_the_sdk_reach_the_collector_at_exit(receiver):
