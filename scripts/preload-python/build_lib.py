@@ -47,6 +47,7 @@ NATIVE_PLATFORMS = {
 OTHER_OS = re.compile(r'^psutil/_ps(sunos|windows|osx|bsd|aix)\.py$')
 # dist-info files that still say something true once the sources are gone (RECORD lists .py files
 # that no longer exist, INSTALLER/REQUESTED/direct_url describe this build machine's pip run).
+DIST_INFO = 'dist-info'  # the zip's folder of our *.dist-info (no dot: not a dist-info, not importable)
 KEEP_DIST_INFO = re.compile(r'^(METADATA|entry_points\.txt|top_level\.txt|LICEN[CS]E.*|NOTICE.*|licenses/.*)$')
 # The import name of a library when it differs from its distribution name (for the lazy hooks).
 MODULE_OF_DIST = {'psycopg2-binary': 'psycopg2', 'psycopg-binary': 'psycopg', 'fastapi-slim': 'fastapi'}
@@ -200,6 +201,18 @@ def compile_sourceless(target, mount):
             dirnames.remove('__pycache__')
 
 
+def hide_dist_info(target):
+    """Every *.dist-info moves under DIST_INFO/ (still shipped: licences, METADATA, entry points), out of
+    what importlib.metadata scans on the zip's sys.path entry. Seen there, each of ours cost the app's
+    first entry-point scan (pydantic makes one in every FastAPI app) a METADATA parse read through
+    zipfile, the email package imported for it: 20-40 ms. Our own lookups use the manifest."""
+    hidden = os.path.join(target, DIST_INFO)
+    os.makedirs(hidden)
+    for entry in sorted(os.listdir(target)):
+        if entry.endswith(('.dist-info', '.egg-info')):
+            os.rename(os.path.join(target, entry), os.path.join(hidden, entry))
+
+
 def deterministic_zip(src, dest):
     """Sorted entries, a directory entry for each directory (namespace packages), fixed time and modes."""
     entries = []
@@ -241,6 +254,7 @@ def build_lib(args):
         take_out_native(target)
         prune(target)
         compile_sourceless(target, args.mount)
+        hide_dist_info(target)
         zip_path = os.path.join(args.out, tag() + '.zip')
         files = deterministic_zip(target, zip_path)
         with open(os.path.join(args.out, tag() + '.json'), 'w') as f:
@@ -366,8 +380,8 @@ def native_tag():
 def verify(args):
     """Run with -I -S: every .pyc of lib/cp3X.zip loads in this interpreter, the SDK and each instrumentor
     import from the zip alone (an instrumentor whose library is absent may fail on that library only),
-    wrapt runs without its C extension, importlib.metadata sees every dist at the manifest's version,
-    and psutil imports from native/<this platform>."""
+    wrapt runs without its C extension, every dist's METADATA is in DIST_INFO/ at the manifest's version
+    and importlib.metadata sees none of them, and psutil imports from native/<this platform>."""
     import importlib
     import zipimport
     from importlib import metadata
@@ -376,6 +390,13 @@ def verify(args):
     with open(os.path.join(args.out, 'lib', tag() + '.json')) as f:
         info = json.load(f)
     sys.path.append(zip_path)
+    if os.path.isdir(os.path.join(args.out, '_otel_injector')):
+        # OpenTelemetry's entry points (runtime context, propagators) from the manifest, as at run time:
+        # importlib.metadata does not see the zip's dists
+        sys.path.insert(0, args.out)
+        from _otel_injector import entry_points
+        entry_points.install(info.get('entry_points'), info.get('dists'))
+        del sys.path[0]
     with zipfile.ZipFile(zip_path) as z:
         names = [n for n in z.namelist() if n.endswith('.pyc')]
     for n in names:  # magic number and marshal format of this interpreter
@@ -396,9 +417,20 @@ def verify(args):
         imported += 1
     if 'wrapt._wrappers' in sys.modules:
         raise SystemExit('verify: wrapt loaded its C extension')
+    seen = sorted(d.metadata['Name'] for d in metadata.distributions(path=[zip_path]))
+    if seen:
+        raise SystemExit('verify: importlib.metadata sees dists in the zip: %s' % ', '.join(seen))
+    with zipfile.ZipFile(zip_path) as z:
+        versions = {}
+        for n in z.namelist():
+            parts = n.split('/')
+            if len(parts) == 3 and parts[0] == DIST_INFO and parts[2] == 'METADATA':
+                text = z.read(n).decode('utf-8')
+                field = lambda k: re.search(r'^%s: (.+)$' % k, text, re.M).group(1).strip()
+                versions[normalize(field('Name'))] = field('Version')
     for name, d in info['dists'].items():
-        if name not in info.get('native', {}) and metadata.version(name) != d['version']:
-            raise SystemExit('verify: importlib.metadata sees %s %s, manifest %s' % (name, metadata.version(name), d['version']))
+        if name not in info.get('native', {}) and versions.get(name) != d['version']:
+            raise SystemExit('verify: %s/ has %s %s, manifest %s' % (DIST_INFO, name, versions.get(name), d['version']))
     native = os.path.join(args.out, 'native', native_tag())
     extra = ''
     if os.path.isdir(native):
@@ -420,8 +452,8 @@ def verify(args):
         if missing:
             raise SystemExit('verify: no .pyc of this interpreter for %s' % ', '.join(missing))
         extra += ', bootstrap precompiled'
-    print('%d .pyc load, %d/%d modules import without their libraries, %d dists seen by importlib.metadata%s'
-          % (len(names), imported, len(probes), len(info['dists']), extra))
+    print('%d .pyc load, %d/%d modules import without their libraries, %d dists in %s/, none seen by importlib.metadata%s'
+          % (len(names), imported, len(probes), len(versions), DIST_INFO, extra))
 
 
 def main():

@@ -75,6 +75,7 @@ def _setup(cfg, manifest, app_dists, native):
     signals.install(lambda: providers.flush(timeout))
     if providers.state['logger'] is not None:
         logbridge.install(providers.state['logger'])
+        providers.state['on_real_logger'].append(logbridge.replace_provider)
     providers.state['on_step_aside'] += [instrument.uninstrument_all, logbridge.uninstall, signals.uninstall]
     instrument.install(manifest, app_dists, cfg['disabled'])
     if providers.state['meter'] is not None and 'system-metrics' not in cfg['disabled']:

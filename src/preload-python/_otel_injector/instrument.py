@@ -63,6 +63,14 @@ def apply(name, info):
         messages.say('%s is outside what the %s instrumentation supports (%s): not instrumented' % (what, name, spec),
                      once_key='unsupported-' + name)
         return False
+    if not state.get('dependencies_loaded'):
+        state['dependencies_loaded'] = True
+        try:
+            import os
+            from . import lazy_requirements
+            lazy_requirements.load(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        except Exception:
+            pass  # imported the usual way by the instrumentor below
     instrumentor = _load(info['entry_point'])()
     if getattr(instrumentor, 'is_instrumented_by_opentelemetry', False):
         return False

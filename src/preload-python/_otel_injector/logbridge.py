@@ -96,6 +96,12 @@ def install(logger_provider):
     _state['provider'] = logger_provider
 
 
+def replace_provider(provider):
+    """The SDK's LoggerProvider replaces the lazy one (lazy_logs) we were installed with."""
+    if _state['provider'] is not None:
+        _state['provider'] = provider
+
+
 def uninstall():
     _state['provider'] = None
     if _state['original'] is not None and logging.Logger.callHandlers is _call_handlers:

@@ -15,11 +15,106 @@ _REQUEST_TYPE = {'traces': 'ExportTraceServiceRequest', 'metrics': 'ExportMetric
 
 
 _shutdown = {'deadline': None}
+# The requests being sent right now (a _Request each, with the sockets it opened), so that the exit
+# flush can wait for them and cut those still waiting for an answer once the deadline has passed.
+_in_flight = set()
+_in_flight_changed = threading.Condition()
+_local = threading.local()
 
 
 def shutdown_deadline(deadline):
     """From now on no export waits past `deadline` (time.monotonic()): the process is stopping."""
     _shutdown['deadline'] = deadline
+
+
+class _Request:
+    __slots__ = ('sockets',)
+
+    def __init__(self):
+        self.sockets = []
+
+
+def settle_in_flight(deadline):
+    """Waits until no export is in flight or `deadline` (time.monotonic()) has passed, then shuts down
+    the sockets of those still in flight: their blocked connect/recv returns at once (in their own
+    thread) and they fail. An export that started before shutdown_deadline() was set keeps its full
+    urllib timeout otherwise, and holds its processor's lock (which force_flush waits for) all along.
+    Returns how many requests were cut."""
+    import socket
+    with _in_flight_changed:
+        while _in_flight:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            _in_flight_changed.wait(left)
+        cut = list(_in_flight)
+    for request in cut:
+        for sock in list(request.sockets):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except (OSError, ValueError):
+                pass  # closed meanwhile (EBADF) or not connected: nothing to wake
+    return len(cut)
+
+
+def _create_connection(address, timeout=None, source_address=None, *args, **kwargs):
+    """socket.create_connection for our HTTP(S) connections, with each socket registered on the
+    current request before it connects (so that settle_in_flight can wake a connect or a read)."""
+    import socket
+    host, port = address
+    error = None
+    for family, kind, proto, _, sockaddr in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM):
+        sock = socket.socket(family, kind, proto)
+        request = getattr(_local, 'request', None)
+        if request is not None:
+            request.sockets.append(sock)
+        try:
+            if timeout is not None and timeout is not getattr(socket, '_GLOBAL_DEFAULT_TIMEOUT', None):
+                sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as e:
+            error = e
+            sock.close()
+    raise error if error is not None else OSError('getaddrinfo returned nothing for %s' % host)
+
+
+def _handlers(ctx):
+    """urllib handlers whose connections open their sockets with _create_connection (proxies from
+    the environment keep working: urllib's ProxyHandler stays in the opener)."""
+    import http.client
+    import urllib.request
+
+    class HTTPConnection(http.client.HTTPConnection):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._create_connection = _create_connection
+
+    class HTTPHandler(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(HTTPConnection, req)
+
+    if not hasattr(urllib.request, 'HTTPSHandler'):  # a Python without ssl: http:// only
+        return [HTTPHandler()]
+
+    class HTTPSConnection(http.client.HTTPSConnection):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._create_connection = _create_connection
+
+        def connect(self):
+            super().connect()  # the plain socket registered above is now wrapped in TLS: register that
+            request = getattr(_local, 'request', None)
+            if request is not None:
+                request.sockets.append(self.sock)
+
+    class HTTPSHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(HTTPSConnection, req, context=self._context)
+
+    return [HTTPHandler(), HTTPSHandler(context=ctx)]
 
 
 def _timeout(configured, asked):
@@ -57,11 +152,7 @@ class Sender:
     def _get_opener(self):
         import urllib.request
         if self._opener is None:
-            handlers = []
-            ctx = self._ssl_context()
-            if ctx is not None:
-                handlers.append(urllib.request.HTTPSHandler(context=ctx))
-            self._opener = urllib.request.build_opener(*handlers)
+            self._opener = urllib.request.build_opener(*_handlers(self._ssl_context()))
         return self._opener
 
     def body(self, tree):
@@ -84,11 +175,18 @@ class Sender:
             request = urllib.request.Request(self.cfg['endpoint'], data=data, headers=headers, method='POST')
             timeout = _timeout(self.cfg['timeout_s'], timeout_s)
             token = _suppress()
+            _local.request = current = _Request()
+            with _in_flight_changed:
+                _in_flight.add(current)
             try:
                 with self._get_opener().open(request, timeout=timeout) as response:
                     response.read()
                     ok = 200 <= response.status < 300
             finally:
+                _local.request = None
+                with _in_flight_changed:
+                    _in_flight.discard(current)
+                    _in_flight_changed.notify_all()
                 _unsuppress(token)
             if not ok:
                 self._fail('HTTP %d' % response.status)

@@ -6,7 +6,8 @@ import time
 from . import messages, otlp_export
 
 state = {'tracer': None, 'meter': None, 'logger': None, 'gate_open': True, 'stepped_aside': False,
-         'on_step_aside': [], 'shutdown_thread': None, 'shutdown_timeout_s': 3.0}
+         'on_step_aside': [], 'on_real_logger': [], 'shutdown_thread': None, 'shutdown_timeout_s': 3.0,
+         'meter_lazy': None, 'logger_lazy': None}
 
 
 def _gated_classes():
@@ -59,27 +60,78 @@ def setup(cfg, resource_attrs):
         state['tracer'] = sdk
         trace.set_tracer_provider(sdk)
     if 'metrics' in exporters:
-        from opentelemetry import metrics
-        from opentelemetry.sdk.metrics import MeterProvider
-        from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
-        reader = PeriodicExportingMetricReader(
-            otlp_export.metric_exporter(exporters['metrics'], cfg['metric_temporality']),
-            export_interval_millis=cfg['metric_interval_ms'])
-        sdk = MeterProvider(resource=resource, metric_readers=[reader], shutdown_on_exit=False)
-        state['meter'] = sdk
-        state['reader'] = reader
-        metrics.set_meter_provider(sdk)
+        _setup_metrics(cfg, resource)
     if 'logs' in exporters:
-        from opentelemetry import _logs
-        from opentelemetry.sdk._logs import LoggerProvider
-        from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
-        sdk = LoggerProvider(resource=resource, shutdown_on_exit=False)
-        sdk.add_log_record_processor(BatchLogRecordProcessor(otlp_export.log_exporter(exporters['logs'])))
-        state['logger'] = sdk
-        _logs.set_logger_provider(sdk)
+        _setup_logs(cfg, resource)
     _watch_app_providers()
     import atexit
     atexit.register(_join_step_aside)
+
+
+def _setup_metrics(cfg, resource):
+    """The metrics SDK is imported when first needed (lazy_metrics), not here."""
+    from opentelemetry import metrics
+    from . import lazy_metrics
+    exporter_cfg, temporality, interval_ms = cfg['exporters']['metrics'], cfg['metric_temporality'], cfg['metric_interval_ms']
+
+    def build(for_flush):
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+        # built for a flush (exit, signal, step-aside): no reader thread (CPython 3.12 cannot start
+        # one at exit), the flush collects
+        reader = PeriodicExportingMetricReader(
+            otlp_export.metric_exporter(exporter_cfg, temporality),
+            export_interval_millis=float('inf') if for_flush else interval_ms)
+        state['reader'] = reader
+        callback = state.get('before_first_collect')
+        if callback is not None and not for_flush:
+            _wrap_first_collect(reader, callback)
+        return MeterProvider(resource=resource, metric_readers=[reader], shutdown_on_exit=False), reader
+
+    def on_real(real):
+        state['meter'] = real
+        if not state['stepped_aside']:
+            from opentelemetry.metrics import _internal
+            if _internal._METER_PROVIDER is lazy:  # the SDK's provider takes our place in the slot
+                _internal._METER_PROVIDER = real
+
+    def for_flush():
+        return bool(state.get('flushing') or state['stepped_aside'])
+
+    interval_s = interval_ms / 1000.0 if 0 < interval_ms < float('inf') else None
+    lazy = lazy_metrics.LazyMeterProvider(build, on_real, for_flush, interval_s)
+    state['meter'] = lazy
+    state['meter_lazy'] = lazy
+    metrics.set_meter_provider(lazy)
+    lazy.start_timer()
+
+
+def _setup_logs(cfg, resource):
+    """The logs SDK is imported at the first get_logger (lazy_logs), not here."""
+    from opentelemetry import _logs
+    from . import lazy_logs
+    exporter_cfg = cfg['exporters']['logs']
+
+    def build():
+        from opentelemetry.sdk._logs import LoggerProvider
+        from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+        sdk = LoggerProvider(resource=resource, shutdown_on_exit=False)
+        sdk.add_log_record_processor(BatchLogRecordProcessor(otlp_export.log_exporter(exporter_cfg)))
+        return sdk
+
+    def on_real(real):
+        state['logger'] = real
+        for callback in state['on_real_logger']:
+            callback(real)
+        if not state['stepped_aside']:
+            from opentelemetry._logs import _internal
+            if _internal._LOGGER_PROVIDER is lazy:
+                _internal._LOGGER_PROVIDER = real
+
+    lazy = lazy_logs.LazyLoggerProvider(build, on_real)
+    state['logger'] = lazy
+    state['logger_lazy'] = lazy
+    _logs.set_logger_provider(lazy)
 
 
 def _join_step_aside():
@@ -93,10 +145,17 @@ def _join_step_aside():
 
 def before_first_collect(callback):
     """Runs callback() once, right before the metric reader's first periodic collection (in the
-    reader's thread); not at all when the first collection is the final flush at exit or a signal."""
-    reader = state.get('reader')
-    if reader is None:
+    reader's thread, or the lazy provider's timer); not at all when the first collection is the final
+    flush at exit or a signal."""
+    if state['meter'] is None:
         return
+    state['before_first_collect'] = callback
+    reader = state.get('reader')
+    if reader is not None:
+        _wrap_first_collect(reader, callback)
+
+
+def _wrap_first_collect(reader, callback):
     original = reader.collect
 
     def collect(*args, **kwargs):
@@ -127,8 +186,11 @@ def flush(timeout_s):
             t.start()
         except RuntimeError:
             # CPython 3.12 refuses new threads once finalization began ("can't create new thread at
-            # interpreter shutdown"), which is when atexit runs: flush inline, still bounded by the
-            # export deadline set above.
+            # interpreter shutdown"), which is when atexit runs: flush inline. Every export that
+            # starts from now on is bounded by the deadline set above; one already in flight (its
+            # processor's lock held, which force_flush would wait for) is waited for until the
+            # deadline, then its socket is shut down so that it fails at once.
+            otlp_export.settle_in_flight(deadline)
             _flush_all(deadline)
             return True
         state['flush_thread'] = t
@@ -160,7 +222,7 @@ _KIND = {'tracer': 'TracerProvider', 'meter': 'MeterProvider', 'logger': 'Logger
 
 
 def _is_ours(provider):
-    for key in ('tracer', 'meter', 'logger'):
+    for key in ('tracer', 'meter', 'logger', 'meter_lazy', 'logger_lazy'):
         ours = state[key]
         if ours is not None and provider is ours:
             return True

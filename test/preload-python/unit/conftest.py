@@ -21,6 +21,12 @@ TAG = 'cp%d%d' % sys.version_info[:2]
 # In-process tests import our bootstrap modules from the source and OpenTelemetry from the built zip.
 sys.path.insert(0, SRC)
 sys.path.append(os.path.join(PAYLOAD, 'lib', TAG + '.zip'))
+# ... with OpenTelemetry's entry points answered from the manifest, as the bootstrap does (importlib.metadata
+# does not see the zip's dists: they are under dist-info/ in it)
+with open(os.path.join(PAYLOAD, 'lib', TAG + '.json')) as _f:
+    _manifest = json.load(_f)
+from _otel_injector import entry_points as _entry_points  # noqa: E402
+_entry_points.install(_manifest.get('entry_points'), _manifest.get('dists'))
 
 
 class Receiver:
@@ -28,6 +34,7 @@ class Receiver:
         self.requests = []
         self.lock = threading.Lock()
         self.status = 200
+        self.delay_s = 0.0  # how long each request waits for its answer (a slow collector)
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -37,6 +44,7 @@ class Receiver:
                     body = gzip.decompress(body)
                 with outer.lock:
                     outer.requests.append({'path': self.path, 'headers': dict(self.headers), 'body': body})
+                time.sleep(outer.delay_s)
                 self.send_response(outer.status)
                 self.send_header('Content-Type', 'application/x-protobuf')
                 self.send_header('Content-Length', '0')

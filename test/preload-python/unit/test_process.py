@@ -84,6 +84,138 @@ def test_metrics_at_exit_and_json_gzip_headers(receiver):
     assert metric['sum']['dataPoints'][0]['asInt'] == '5'
 
 
+def _metric_points(receiver, name):
+    """Every data point of the metric `name` the receiver got, in arrival order."""
+    from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+    points = []
+    for r in receiver.on('/v1/metrics'):
+        for rm in ExportMetricsServiceRequest.FromString(r['body']).resource_metrics:
+            for sm in rm.scope_metrics:
+                for m in sm.metrics:
+                    if m.name == name:
+                        kind = m.WhichOneof('data')
+                        points.extend(getattr(m, kind).data_points)
+    return points
+
+
+def test_metrics_sdk_loads_at_the_first_export_interval_and_exports_what_was_recorded_before(receiver):
+    code = textwrap.dedent('''
+        import sys, time
+        from opentelemetry import metrics
+        sdk = lambda: sorted(m for m in sys.modules if m.startswith(("opentelemetry.sdk.metrics", "opentelemetry.sdk._logs")))
+        meter = metrics.get_meter("early", "1.2", attributes={"scope.k": "scope-v"})
+        meter.create_counter("early.counter").add(5, {"k": "v"})
+        meter.create_histogram("early.histogram").record(2.5)
+        meter.create_up_down_counter("early.updown").add(-3)
+        print("sdk before the interval:", sdk())
+        time.sleep(1.5)  # the first export interval (400 ms) has passed
+        from opentelemetry.sdk.metrics import MeterProvider
+        print("global is the sdk's:", isinstance(metrics.get_meter_provider(), MeterProvider))
+        meter.create_counter("early.counter").add(2, {"k": "v"})
+    ''')
+    env = app_env(receiver.endpoint, OTEL_METRIC_EXPORT_INTERVAL='400', OTEL_TRACES_EXPORTER='none',
+                  OTEL_PYTHON_DISABLED_INSTRUMENTATIONS='system-metrics')
+    r = run_app(code, env)
+    assert r.returncode == 0 and ours(r.stderr) == [], r.stderr
+    assert 'sdk before the interval: []' in r.stdout, r.stdout
+    assert 'global is the sdk\'s: True' in r.stdout, r.stdout
+    counter = _metric_points(receiver, 'early.counter')
+    assert counter and counter[0].as_int == 5 and counter[-1].as_int == 7, counter  # the interval's, then the exit's
+    assert [p.count for p in _metric_points(receiver, 'early.histogram')][:1] == [1]
+    assert _metric_points(receiver, 'early.histogram')[0].sum == 2.5
+    assert _metric_points(receiver, 'early.updown')[0].as_int == -3
+    from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+    scopes = [sm.scope for r in receiver.on('/v1/metrics') for rm in ExportMetricsServiceRequest.FromString(r['body']).resource_metrics
+              for sm in rm.scope_metrics if sm.scope.name == 'early']
+    assert scopes and scopes[0].version == '1.2' and attrs(scopes[0].attributes) == {'scope.k': 'scope-v'}, scopes
+
+
+def test_metrics_recorded_before_the_sdk_reach_the_collector_at_exit(receiver):
+    # a short-lived script: the export interval never comes, the exit flush loads the SDK
+    code = textwrap.dedent('''
+        from opentelemetry import metrics
+        h = metrics.get_meter("job").create_histogram("job.duration")
+        for v in (1.0, 2.0, 4.0):
+            h.record(v, {"step": "a"})
+    ''')
+    r = run_app(code, app_env(receiver.endpoint, OTEL_TRACES_EXPORTER='none'))
+    assert r.returncode == 0 and ours(r.stderr) == [], r.stderr
+    (point,) = _metric_points(receiver, 'job.duration')
+    assert point.count == 3 and point.sum == 7.0
+
+
+def test_a_full_buffer_loads_the_metrics_sdk_at_once_and_loses_nothing(receiver):
+    code = textwrap.dedent('''
+        import sys
+        from opentelemetry import metrics
+        c = metrics.get_meter("busy").create_counter("busy.requests")
+        for _ in range(10000):
+            c.add(1)
+        print("sdk loaded:", "opentelemetry.sdk.metrics" in sys.modules)
+    ''')
+    r = run_app(code, app_env(receiver.endpoint, OTEL_TRACES_EXPORTER='none'))
+    assert r.returncode == 0 and ours(r.stderr) == [], r.stderr
+    assert 'sdk loaded: True' in r.stdout
+    assert _metric_points(receiver, 'busy.requests')[-1].as_int == 10000
+
+
+def test_a_forked_child_loads_the_metrics_sdk_at_its_own_first_interval(receiver):
+    # gunicorn-style pre-fork: the timer thread of the parent does not exist in the child
+    code = textwrap.dedent('''
+        import os, sys, time
+        from opentelemetry import metrics
+        c = metrics.get_meter("f").create_counter("forked.counter")
+        pid = os.fork()
+        if pid == 0:
+            c.add(3, {"who": "child"})
+            time.sleep(1.5)
+            print("child sdk:", "opentelemetry.sdk.metrics" in sys.modules, flush=True)
+            os._exit(0)  # no atexit flush: what arrived came from the child's timer
+        os.waitpid(pid, 0)
+    ''')
+    env = app_env(receiver.endpoint, OTEL_METRIC_EXPORT_INTERVAL='400', OTEL_TRACES_EXPORTER='none',
+                  OTEL_LOGS_EXPORTER='none', OTEL_PYTHON_DISABLED_INSTRUMENTATIONS='system-metrics')
+    r = run_app(code, env)
+    assert r.returncode == 0 and ours(r.stderr) == [], r.stderr
+    assert 'child sdk: True' in r.stdout, r.stdout
+    points = _metric_points(receiver, 'forked.counter')
+    assert points and points[0].as_int == 3 and points[0].attributes[0].value.string_value == 'child', points
+
+
+def test_logs_sdk_loads_at_the_first_record(receiver):
+    code = textwrap.dedent('''
+        import logging, sys
+        loaded = lambda: "opentelemetry.sdk._logs" in sys.modules
+        print("before:", loaded())
+        logging.getLogger("app").warning("first record")
+        print("after:", loaded())
+        from opentelemetry import _logs
+        from opentelemetry.sdk._logs import LoggerProvider
+        print("global is the sdk's:", isinstance(_logs.get_logger_provider(), LoggerProvider))
+    ''')
+    r = run_app(code, app_env(receiver.endpoint, OTEL_TRACES_EXPORTER='none', OTEL_METRICS_EXPORTER='none'))
+    assert r.returncode == 0 and ours(r.stderr) == [], r.stderr
+    assert r.stdout.split('\n')[:3] == ['before: False', 'after: True', "global is the sdk's: True"], r.stdout
+    assert [lr.body.string_value for _, lr in receiver.logs()] == ['first record']
+
+
+def test_instrumentation_dependencies_import_packaging_requirements_at_first_use(receiver):
+    code = textwrap.dedent('''
+        import sys
+        from _otel_injector import bootstrap, lazy_requirements
+        print(lazy_requirements.load(bootstrap.HERE))
+        from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
+        from opentelemetry.instrumentation import dependencies as d
+        print("packaging.requirements" in sys.modules)
+        print(d.get_dependency_conflicts(["not-installed-anywhere >= 1"]) is not None)
+        print("packaging.requirements" in sys.modules, d.Requirement.__module__)
+        print(d.get_dependency_conflicts(["not a valid requirement ~~"]) is not None)
+    ''')
+    r = run_app(code, app_env(receiver.endpoint))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split('\n')[:5] == ['True', 'False', 'True', 'True packaging.requirements', 'True'], r.stdout
+
+
 def _server_app(extra=''):
     return textwrap.dedent('''
         import sys, time
@@ -240,6 +372,34 @@ def test_collector_that_never_answers_exit_is_bounded_by_the_shutdown_timeout():
     assert p.returncode == 0
     assert took < 8, 'the exit took %.1f s with a 1 s shutdown timeout (an export hangs for 30 s)' % took
     assert 'Traceback' not in p.stderr.read()
+
+
+def test_collector_that_answers_slowly_exit_waits_for_the_export_in_flight(receiver):
+    # the other side of the bound above (CPython 3.12 flushes inline at exit and cuts exports still in
+    # flight at the deadline): an export in flight that is answered before the deadline is not cut
+    receiver.delay_s = 1.5
+    code = textwrap.dedent('''
+        import time
+        from opentelemetry import trace
+        with trace.get_tracer("t").start_as_current_span("in-flight-at-exit"):
+            pass
+        time.sleep(0.5)  # its export now waits 1.5 s for the answer
+        with trace.get_tracer("t").start_as_current_span("left-for-the-exit-flush"):
+            pass
+        print("exiting", flush=True)
+    ''')
+    env = app_env(receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY='100', OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS='8000',
+                  OTEL_METRICS_EXPORTER='none', OTEL_LOGS_EXPORTER='none')
+    p = _start(code, env)
+    try:
+        assert p.stdout.readline().strip() == 'exiting'
+        p.wait(timeout=40)
+    finally:
+        p.kill()
+    assert p.returncode == 0
+    stderr = p.stderr.read()
+    assert ours(stderr) == [], stderr
+    assert sorted(s.name for _, s in receiver.spans()) == ['in-flight-at-exit', 'left-for-the-exit-flush']
 
 
 def test_collector_that_never_answers_exit_after_a_step_aside_is_bounded_by_the_shutdown_timeout():
