@@ -128,14 +128,15 @@ await t.test('a Python FastAPI service (uvicorn, httpx) runs injected; its spans
   tt.equal(res.status, 200, 'the Node gateway answered');
   tt.match(res.body, /^downstream 200: \{.*"runtime":"python".*"downstream":"200: work done by shop-backend-/, 'Node -> Python -> Node answered');
   const isPy = fromPod(py);
-  const state = await receiver.waitFor((s) => {
-    const pyClient = s.spans.find((x) => isPy(x) && x.kind === 3);
-    return pyClient !== undefined && s.spans.some((x) => fromPod(be)(x) && x.kind === 2 && x.parentSpanId === pyClient.spanId);
-  }, 30_000).catch(() => receiver);
-  const gwClient = state.spans.find((x) => fromPod(gateway)(x) && x.kind === 3);
-  const pyServer = state.spans.find((x) => isPy(x) && x.kind === 2 && x.parentSpanId === gwClient?.spanId);
-  const pyClient = state.spans.find((x) => isPy(x) && x.kind === 3 && x.traceId === pyServer?.traceId);
-  const beServer = state.spans.find((x) => fromPod(be)(x) && x.kind === 2 && x.parentSpanId === pyClient?.spanId);
+  const chain = (s: { spans: SpanRecord[] }): SpanRecord[] | undefined => {
+    const gwClient = s.spans.find((x) => fromPod(gateway)(x) && x.kind === 3);
+    const pyServer = s.spans.find((x) => isPy(x) && x.kind === 2 && x.parentSpanId === gwClient?.spanId);
+    const pyClient = s.spans.find((x) => isPy(x) && x.kind === 3 && x.traceId === pyServer?.traceId);
+    const beServer = s.spans.find((x) => fromPod(be)(x) && x.kind === 2 && x.parentSpanId === pyClient?.spanId);
+    return gwClient && pyServer && pyClient && beServer ? [gwClient, pyServer, pyClient, beServer] : undefined;
+  };
+  const state = await receiver.waitFor((s) => chain(s) !== undefined, 30_000).catch(() => receiver);
+  const [gwClient, pyServer, pyClient, beServer] = chain(state) ?? [];
   if (gwClient === undefined || pyServer === undefined || pyClient === undefined || beServer === undefined) {
     return tt.fail(`spans missing: ${state.spans.map((x) => `${String(x.resource['service.name'])}:${x.name}(${x.kind})`).join(', ')}`);
   }
