@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type V1Container, type V1Pod } from '@kubernetes/client-node';
 import { INJECT_LABEL, STATUS_ANNOTATION, BYPASS_ANNOTATION, createNamespace, eventually, isInjected } from '../e2e/kube.js';
 import { logLines, startController } from '../e2e/controller-support.js';
 import { kubectlBin } from '../support/tools.js';
@@ -178,6 +178,16 @@ await t.test('deleting the pod: what the app recorded reaches the receiver befor
   const env = { OTEL_BSP_SCHEDULE_DELAY: '60000' };
   const injected = (await deployAndWait(apps, core, ON, appDeployment('linger', { graceSeconds: grace, env }))).pod;
   const plain = (await deployAndWait(apps, core, OFF, appDeployment('linger', { graceSeconds: grace, env }))).pod;
+  // Take both pods out of their ReplicaSets (relabelled: the ReplicaSet lets go and starts a replacement)
+  // and wait until the replacements run: each delete below then has the kubelet to itself, with no
+  // replacement pod starting at the same moment (that race moved the kill by up to 2 s, either way).
+  for (const pod of [injected, plain]) {
+    await core.patchNamespacedPod({ name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? '', body: { metadata: { labels: { app: 'linger-orphaned' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  }
+  for (const ns of [ON, OFF]) {
+    await eventually(() => podsOf(core, ns, 'linger'), (ps) => ps.some((p) => (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')), 60_000);
+  }
+  await new Promise((r) => setTimeout(r, 2000));
   const marker = `before-delete-${Date.now()}`;
   const isMarker = (x: SpanRecord): boolean => fromPod(injected)(x) && x.kind === 2 && JSON.stringify(x.attributes).includes(marker);
   tt.equal((await get(podUrl(injected, `/work?${marker}`))).status, 200);
@@ -185,8 +195,7 @@ await t.test('deleting the pod: what the app recorded reaches the receiver befor
   let arrivedAt = 0;
   const seen = receiver.waitFor((s) => s.spans.some(isMarker), (grace + 20) * 1000).then(() => (arrivedAt = Date.now()), () => 0);
   // One pod after the other, each alone on the node's kill path: deleted at once, which pod's worker gets
-  // to the kill first varied by a second or more on this busy machine (docs/e2e.md). Their ReplicaSets
-  // create replacements, with other uids; the exit is seen by containerd.
+  // to the kill first varied by a second or more on this busy machine (docs/e2e.md). The exit is seen by containerd.
   const containerId = (p: typeof injected): string => (p.status?.containerStatuses?.find((c) => c.name === 'app')?.containerID ?? '').replace(/^containerd:\/\//, '');
   const stop = async (pod: typeof injected): Promise<{ t0: number; exitMs?: number; goneMs: number }> => {
     const t0 = Date.now();
