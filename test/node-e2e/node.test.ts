@@ -4,7 +4,7 @@
 // project's preload image and a Node.js app image built with buildah and imported into containerd,
 // and an OTLP receiver on the host end of the pods' bridge.
 import t from 'tap';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -231,17 +231,42 @@ async function killTimes(ids: string[]): Promise<Array<number | undefined>> {
   });
 }
 
-/** ms from `t0` until each container's task is no longer RUNNING in containerd (polled every 100 ms). */
+/**
+ * ms from `t0` until each container's init process exited, from containerd's own `/tasks/exit` events
+ * (`exited_at`, stamped by the shim when it reaps the process): exact, where polling `ctr tasks ls` under
+ * load added up to a second of its own.
+ */
 async function containerExits(ids: string[], t0: number, timeoutMs: number): Promise<Array<number | undefined>> {
   const out: Array<number | undefined> = ids.map(() => undefined);
-  while (out.some((x) => x === undefined) && Date.now() - t0 < timeoutMs) {
-    const { stdout } = await run('ctr', ['--address', node.containerdSock, '-n', 'k8s.io', 'tasks', 'ls']);
-    const running = new Set(stdout.split('\n').filter((l) => /\sRUNNING\s*$/.test(l)).map((l) => l.split(/\s+/)[0]));
-    ids.forEach((id, i) => {
-      if (out[i] === undefined && !running.has(id)) out[i] = Date.now() - t0;
+  const events = spawn('ctr', ['--address', node.containerdSock, 'events'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let buffer = '';
+  const done = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    events.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) {
+        const m = /\s\/tasks\/exit (\{.*\})\s*$/.exec(line);
+        if (m?.[1] === undefined) continue;
+        const e = JSON.parse(m[1]) as { container_id?: string; id?: string; exited_at?: string };
+        const i = ids.indexOf(e.container_id ?? '');
+        if (i < 0 || e.id !== e.container_id) continue; // an exec'd process, not the container's own
+        const at = Date.parse(e.exited_at ?? '');
+        out[i] = (Number.isNaN(at) ? Date.now() : at) - t0;
+      }
+      if (out.every((x) => x !== undefined)) {
+        clearTimeout(timer);
+        resolve();
+      }
     });
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    events.on('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  await done;
+  events.kill();
   return out;
 }
 
