@@ -22,7 +22,7 @@ function main(): void {
     }
     // sdk.cjs is a separate file (see scripts/build-preload.mjs): not even parsed when disabled.
     const sdk = require('./sdk.cjs') as typeof Sdk;
-    sdk.startPreload({ env: process.env, dir: __dirname, proc: process, warn, argv: process.argv }, config);
+    sdk.startPreload({ env: process.env, dir: __dirname, proc: process, warn, argv: process.argv, execArgv: process.execArgv }, config);
   } catch (err) {
     warn(`failed to start (${err instanceof Error ? err.message : String(err)}); the application runs without telemetry`);
   }

@@ -23,6 +23,8 @@ export interface StartContext {
   readonly proc: SignalProcess;
   readonly warn: Warn;
   readonly argv: readonly string[];
+  /** process.execArgv: `-e`/`-p` there means argv[1], if any, is the eval script's first argument, not a file */
+  readonly execArgv?: readonly string[];
 }
 
 function esmHooks(config: PreloadConfig, ctx: StartContext, include: string[]): EsmMode {
@@ -68,7 +70,10 @@ function readModuleMap(dir: string): ModuleMap {
  * builtins through getters that crash inside in-thread load hooks (Node 22.23, 24.21, 26.10:
  * `ENOENT: open 'module'`), so the in-thread hooks are not registered there.
  */
+const EVAL_FLAG = /^(?:--eval|--print|-[a-z]*[ep][a-z]*)(?:=|$)/;
+
 function hasEntryFile(ctx: StartContext): boolean {
+  if ((ctx.execArgv ?? []).some((a) => EVAL_FLAG.test(a))) return false; // `node -e 'code' arg`: argv[1] is arg
   return ctx.argv[1] !== undefined && ctx.argv[1] !== '' && ctx.argv[1] !== '-';
 }
 

@@ -2,11 +2,12 @@
 //   pause    the sandbox image, from build/pause/linux/pause.c in the k8s.io/kubernetes module zip (gcc -static)
 //   preload  the project's init image, the Dockerfile's `preload` target (same tooling as test/images)
 //   app      test/node-e2e/app on the distroless-node stand-in base (make-bases.sh)
+//   pyapp    test/node-e2e/pyapp (FastAPI on uvicorn, pinned wheels from PyPI) on the python:3.12 stand-in base
 // Each is pushed once per image ID to an oci-archive in the cache, which the suite imports into containerd.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { build, ensureBuildah, makeBases, sh } from '../images/buildah.js';
 import { cacheDir, repoRoot } from '../e2e/harness.js';
 
@@ -15,6 +16,7 @@ const PREFIX = 'localhost/otel-injector-node-e2e';
 export const PAUSE_IMAGE = `${PREFIX}/pause:3.10-${KUBERNETES_VERSION}`;
 export const PRELOAD_IMAGE = `${PREFIX}/preload:dev`;
 export const APP_IMAGE = `${PREFIX}/node-app:dev`;
+export const PY_APP_IMAGE = `${PREFIX}/python-app:dev`;
 
 export interface BuiltImage {
   readonly ref: string;
@@ -55,13 +57,30 @@ async function buildPause(): Promise<void> {
   }
 }
 
-async function buildApp(bases: Record<string, string>): Promise<void> {
-  const dir = join(repoRoot, 'test/node-e2e/app');
-  await must('buildah', [
-    'bud', '--isolation=chroot', '--pull=never', '--layers', '--force-rm',
-    '--build-arg', `BASE_IMAGE=${bases.WEBHOOK_BASE_IMAGE ?? ''}`,
-    '-t', APP_IMAGE, '-f', join(dir, 'Containerfile'), dir,
-  ]);
+/** The host's libgcc_s.so.1: python:3.X-slim has it (Debian's libgcc-s1), the stand-in base does not; pydantic_core links it. */
+async function libgcc(): Promise<string> {
+  const line = (await must('ldconfig', ['-p'])).split('\n').find((l) => /^\s*libgcc_s\.so\.1 .*=> \//.test(l));
+  const path = line?.split('=> ')[1]?.trim();
+  if (path === undefined) throw new Error('libgcc_s.so.1 not found on the host (ldconfig -p): install libgcc-s1');
+  return path;
+}
+
+async function buildApp(folder: string, base: string | undefined, tag: string, extraFiles: string[] = []): Promise<void> {
+  if (base === undefined) throw new Error(`no base image for ${folder} from make-bases.sh`);
+  const src = join(repoRoot, 'test/node-e2e', folder);
+  const dir = await mkdtemp(join(tmpdir(), `otel-node-${folder}-`));
+  try {
+    await cp(src, dir, { recursive: true });
+    for (const f of extraFiles) await cp(f, join(dir, basename(f)), { dereference: true });
+    await must('buildah', [
+      'bud', '--isolation=chroot', '--pull=never', '--layers', '--force-rm',
+      '--build-arg', `BASE_IMAGE=${base}`,
+      ...(extraFiles.length > 0 ? ['--build-arg', `LIB_DIR=${dirname(extraFiles[0] ?? '')}`] : []),
+      '-t', tag, '-f', join(dir, 'Containerfile'), dir,
+    ]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 async function archive(ref: string): Promise<BuiltImage> {
@@ -79,14 +98,15 @@ async function archive(ref: string): Promise<BuiltImage> {
   return { ref, id, archive: file };
 }
 
-/** Builds (or finds up to date, via buildah's layer cache) the three images; returns their archives. */
-export async function buildImages(): Promise<{ pause: BuiltImage; preload: BuiltImage; app: BuiltImage }> {
+/** Builds (or finds up to date, via buildah's layer cache) the four images; returns their archives. */
+export async function buildImages(): Promise<{ pause: BuiltImage; preload: BuiltImage; app: BuiltImage; pyApp: BuiltImage }> {
   const why = await ensureBuildah();
   if (why !== null) throw new Error(why);
   const bases = await makeBases(repoRoot, 'localhost/otel-injector-test');
   await buildPause();
   const r = await build(repoRoot, 'preload', PRELOAD_IMAGE, bases);
   if (r.code !== 0) throw new Error(`buildah bud --target preload failed: ${r.stderr.slice(-3000)}`);
-  await buildApp(bases);
-  return { pause: await archive(PAUSE_IMAGE), preload: await archive(PRELOAD_IMAGE), app: await archive(APP_IMAGE) };
+  await buildApp('app', bases.WEBHOOK_BASE_IMAGE, APP_IMAGE);
+  await buildApp('pyapp', bases.PYTHON312_IMAGE, PY_APP_IMAGE, [await libgcc()]);
+  return { pause: await archive(PAUSE_IMAGE), preload: await archive(PRELOAD_IMAGE), app: await archive(APP_IMAGE), pyApp: await archive(PY_APP_IMAGE) };
 }

@@ -4,15 +4,16 @@
 // project's preload image and a Node.js app image built with buildah and imported into containerd,
 // and an OTLP receiver on the host end of the pods' bridge.
 import t from 'tap';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { INJECT_LABEL, STATUS_ANNOTATION, BYPASS_ANNOTATION, createNamespace, isInjected } from '../e2e/kube.js';
+import { PatchStrategy, setHeaderOptions, type V1Container, type V1Pod } from '@kubernetes/client-node';
+import { INJECT_LABEL, STATUS_ANNOTATION, BYPASS_ANNOTATION, createNamespace, eventually, isInjected } from '../e2e/kube.js';
+import { logLines, startController } from '../e2e/controller-support.js';
 import { kubectlBin } from '../support/tools.js';
 import type { SpanRecord } from '../preload/receiver.mjs';
-import { PRELOAD_IMAGE } from './images.js';
+import { PRELOAD_IMAGE, PY_APP_IMAGE } from './images.js';
 import { NODE_NAME, hostSnapshot } from './node.js';
 import { ON, OFF, startSuite } from './suite.js';
 import { APP_PORT, appDeployment, deleteAndWaitGone, deployAndWait, get, podsOf } from './workloads.js';
@@ -22,7 +23,7 @@ const run = promisify(execFile);
 const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const started = Date.now();
 
-const { node, core, apps, receiver, webhook, chartEnv, imagesMs, bringUpMs } = await startSuite(t);
+const { node, core, apps, receiver, webhook, restartWebhook, chartEnv, imagesMs, bringUpMs } = await startSuite(t);
 t.comment(`images ready in ${secs(imagesMs)}, node Ready in ${secs(bringUpMs)}`);
 
 const kubectl = await kubectlBin();
@@ -41,6 +42,7 @@ async function ociSpec(containerId: string): Promise<{ process: { user: { uid: n
 const podUrl = (pod: V1Pod, path: string): string => `http://${pod.status?.podIP ?? ''}:${APP_PORT}${path}`;
 const fromPod = (pod: V1Pod) => (s: SpanRecord): boolean => s.resource['k8s.pod.uid'] === pod.metadata?.uid;
 const timings: Record<string, string> = {};
+const RESTARTED_AT = 'otel-injector.io/restarted-at';
 
 let shop: V1Pod | undefined;
 await t.test('an injected Deployment runs: init container copied the preload as non-root, restricted, within the chart resources', async (tt) => {
@@ -90,22 +92,64 @@ await t.test('the app\'s telemetry reaches the receiver with the real pod\'s ide
   tt.equal(span.resource['k8s.deployment.name'], 'shop-api', 'k8s.deployment.name');
 });
 
+let backend: V1Pod | undefined;
 await t.test('a trace crosses two instrumented services', async (tt) => {
-  const backend = (await deployAndWait(apps, core, ON, appDeployment('shop-backend'))).pod;
-  const front = (await deployAndWait(apps, core, ON, appDeployment('shop-front', { env: { DOWNSTREAM_URL: `http://${backend.status?.podIP ?? ''}:${APP_PORT}` } }))).pod;
+  const be = (backend = (await deployAndWait(apps, core, ON, appDeployment('shop-backend'))).pod);
+  const front = (await deployAndWait(apps, core, ON, appDeployment('shop-front', { env: { DOWNSTREAM_URL: `http://${be.status?.podIP ?? ''}:${APP_PORT}` } }))).pod;
   const res = await get(podUrl(front, '/call'));
   tt.match(res.body, /^downstream 200: work done by shop-backend-/, 'front called backend');
   const state = await receiver.waitFor((s) => {
     const client = s.spans.find((x) => fromPod(front)(x) && x.kind === 3);
-    return client !== undefined && s.spans.some((x) => fromPod(backend)(x) && x.kind === 2 && x.parentSpanId === client.spanId);
+    return client !== undefined && s.spans.some((x) => fromPod(be)(x) && x.kind === 2 && x.parentSpanId === client.spanId);
   }, 30_000);
   const client = state.spans.find((x) => fromPod(front)(x) && x.kind === 3) as SpanRecord;
-  const server = state.spans.find((x) => fromPod(backend)(x) && x.parentSpanId === client.spanId) as SpanRecord;
+  const server = state.spans.find((x) => fromPod(be)(x) && x.parentSpanId === client.spanId) as SpanRecord;
   tt.equal(server.traceId, client.traceId, 'one trace');
   tt.equal(client.resource['service.name'], 'shop-front');
   tt.equal(server.resource['service.name'], 'shop-backend');
   const frontServer = state.spans.find((x) => fromPod(front)(x) && x.kind === 2 && x.traceId === client.traceId);
   tt.equal(frontServer?.spanId, client.parentSpanId, 'the client span is a child of the front\'s server span');
+});
+
+await t.test('a Python FastAPI service (uvicorn, httpx) runs injected; its spans carry the real pod\'s identity; one trace crosses Node -> Python -> Node', async (tt) => {
+  const be = backend;
+  if (be === undefined) return tt.fail('no Node backend from the previous test');
+  const orders = await deployAndWait(apps, core, ON, appDeployment('py-orders', { image: PY_APP_IMAGE, env: { DOWNSTREAM_URL: podUrl(be, '') } }));
+  timings['py-orders create -> Ready (injected, Python)'] = secs(orders.readyMs);
+  const py = orders.pod;
+  tt.match(py.metadata?.annotations?.[STATUS_ANNOTATION], /^injected: \S*python/, 'status annotation: injected for python');
+  tt.ok(py.spec?.containers[0]?.env?.some((e) => e.name === 'PYTHONPATH'), 'PYTHONPATH set on the app container');
+  const init = py.status?.initContainerStatuses?.[0];
+  tt.equal(init?.state?.terminated?.exitCode, 0, 'init container completed');
+  tt.equal(py.status?.containerStatuses?.[0]?.ready, true, 'the Python app is Ready');
+  tt.equal(py.status?.containerStatuses?.[0]?.restartCount, 0, 'never restarted');
+  const gateway = (await deployAndWait(apps, core, ON, appDeployment('node-gateway', { env: { DOWNSTREAM_URL: podUrl(py, '') } }))).pod;
+  const res = await get(podUrl(gateway, '/call'));
+  tt.equal(res.status, 200, 'the Node gateway answered');
+  tt.match(res.body, /^downstream 200: \{.*"runtime":"python".*"downstream":"200: work done by shop-backend-/, 'Node -> Python -> Node answered');
+  const isPy = fromPod(py);
+  const chain = (s: { spans: SpanRecord[] }): SpanRecord[] | undefined => {
+    const gwClient = s.spans.find((x) => fromPod(gateway)(x) && x.kind === 3);
+    const pyServer = s.spans.find((x) => isPy(x) && x.kind === 2 && x.parentSpanId === gwClient?.spanId);
+    const pyClient = s.spans.find((x) => isPy(x) && x.kind === 3 && x.traceId === pyServer?.traceId);
+    const beServer = s.spans.find((x) => fromPod(be)(x) && x.kind === 2 && x.parentSpanId === pyClient?.spanId);
+    return gwClient && pyServer && pyClient && beServer ? [gwClient, pyServer, pyClient, beServer] : undefined;
+  };
+  const state = await receiver.waitFor((s) => chain(s) !== undefined, 30_000).catch(() => receiver);
+  const [gwClient, pyServer, pyClient, beServer] = chain(state) ?? [];
+  if (gwClient === undefined || pyServer === undefined || pyClient === undefined || beServer === undefined) {
+    return tt.fail(`spans missing: ${state.spans.map((x) => `${String(x.resource['service.name'])}:${x.name}(${x.kind})`).join(', ')}`);
+  }
+  tt.equal(pyServer.resource['k8s.pod.name'], py.metadata?.name, 'Python: k8s.pod.name is the pod\'s');
+  tt.equal(pyServer.resource['k8s.pod.uid'], py.metadata?.uid, 'Python: k8s.pod.uid is the pod\'s');
+  tt.equal(pyServer.resource['k8s.node.name'], py.spec?.nodeName, 'Python: k8s.node.name is the node\'s');
+  tt.equal(pyServer.resource['k8s.namespace.name'], ON, 'Python: k8s.namespace.name');
+  tt.equal(pyServer.resource['service.name'], 'py-orders', 'Python: service.name is the Deployment name');
+  tt.equal(pyServer.resource['telemetry.sdk.language'], 'python', 'the span comes from the Python SDK');
+  tt.equal(pyServer.traceId, gwClient.traceId, 'the Python server span continues the Node gateway\'s trace');
+  tt.equal(pyClient.parentSpanId, pyServer.spanId, 'the httpx client span is a child of the Python server span');
+  tt.equal(beServer.traceId, gwClient.traceId, 'the Node backend called from Python is in the same trace');
+  tt.equal(gwClient.resource['telemetry.sdk.language'], 'nodejs');
 });
 
 await t.test('unlabelled namespace and bypass annotation: the pod runs untouched', async (tt) => {
@@ -128,35 +172,49 @@ await t.test('Pod Security restricted: the injected pod is admitted and runs (th
   tt.equal(pod.status?.containerStatuses?.[0]?.ready, true, 'app Ready');
 });
 
-await t.test('deleting the pod: what the app recorded reaches the receiver before the container exits; SIGTERM->exit as without injection', async (tt) => {
+await t.test('deleting the pod: what the app recorded reaches the receiver before the container exits; delete->exit and SIGTERM->exit as without injection', async (tt) => {
   const grace = 10;
   // the batch processor would export on its own only after a minute: only the flush on SIGTERM can deliver the span in time
   const env = { OTEL_BSP_SCHEDULE_DELAY: '60000' };
   const injected = (await deployAndWait(apps, core, ON, appDeployment('linger', { graceSeconds: grace, env }))).pod;
   const plain = (await deployAndWait(apps, core, OFF, appDeployment('linger', { graceSeconds: grace, env }))).pod;
+  // Take both pods out of their ReplicaSets (relabelled: the ReplicaSet lets go and starts a replacement)
+  // and wait until the replacements run: each delete below then has the kubelet to itself, with no
+  // replacement pod starting at the same moment (that race moved the kill by up to 2 s, either way).
+  for (const pod of [injected, plain]) {
+    await core.patchNamespacedPod({ name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? '', body: { metadata: { labels: { app: 'linger-orphaned' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  }
+  for (const ns of [ON, OFF]) {
+    await eventually(() => podsOf(core, ns, 'linger'), (ps) => ps.some((p) => (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')), 60_000);
+  }
+  await new Promise((r) => setTimeout(r, 2000));
   const marker = `before-delete-${Date.now()}`;
   const isMarker = (x: SpanRecord): boolean => fromPod(injected)(x) && x.kind === 2 && JSON.stringify(x.attributes).includes(marker);
   tt.equal((await get(podUrl(injected, `/work?${marker}`))).status, 200);
   tt.notOk(receiver.spans.some(isMarker), 'the span has not been exported before the delete');
   let arrivedAt = 0;
   const seen = receiver.waitFor((s) => s.spans.some(isMarker), (grace + 20) * 1000).then(() => (arrivedAt = Date.now()), () => 0);
-  // both pods at once (their ReplicaSets create replacements, with other uids); the exit is seen by containerd
-  const ids = [injected, plain].map((p) => (p.status?.containerStatuses?.find((c) => c.name === 'app')?.containerID ?? '').replace(/^containerd:\/\//, ''));
-  const t0 = Date.now();
-  const exits = containerExits(ids, t0, (grace + 20) * 1000);
-  const [injectedGoneMs, plainGoneMs] = await Promise.all([deleteAndWaitGone(core, injected), deleteAndWaitGone(core, plain)]);
-  const [injectedExitMs, plainExitMs] = await exits;
+  // One pod after the other, each alone on the node's kill path: deleted at once, which pod's worker gets
+  // to the kill first varied by a second or more on this busy machine (docs/e2e.md). The exit is seen by containerd.
+  const containerId = (p: typeof injected): string => (p.status?.containerStatuses?.find((c) => c.name === 'app')?.containerID ?? '').replace(/^containerd:\/\//, '');
+  const stop = async (pod: typeof injected): Promise<{ t0: number; exitMs?: number; goneMs: number }> => {
+    const t0 = Date.now();
+    const exit = containerExits([containerId(pod)], t0, (grace + 20) * 1000);
+    const goneMs = await deleteAndWaitGone(core, pod);
+    return { t0, exitMs: (await exit)[0], goneMs };
+  };
+  const inj = await stop(injected);
   await seen;
-  timings[`delete -> container exit, injected (grace ${grace} s)`] = secs(injectedExitMs ?? NaN);
-  timings[`delete -> container exit, uninstrumented (grace ${grace} s)`] = secs(plainExitMs ?? NaN);
-  timings['delete -> pod gone from the API, injected / uninstrumented'] = `${secs(injectedGoneMs)} / ${secs(plainGoneMs)}`;
+  const pln = await stop(plain);
+  timings[`delete -> container exit, injected / uninstrumented (grace ${grace} s)`] = `${secs(inj.exitMs ?? NaN)} / ${secs(pln.exitMs ?? NaN)}`;
+  timings['delete -> pod gone from the API, injected / uninstrumented'] = `${secs(inj.goneMs)} / ${secs(pln.goneMs)}`;
   tt.ok(arrivedAt > 0, 'the span recorded before the delete arrived');
-  tt.ok(injectedExitMs !== undefined && plainExitMs !== undefined, 'both containers exited');
-  tt.ok(arrivedAt - t0 < (injectedExitMs ?? 0), `it arrived ${secs(arrivedAt - t0)} after the delete, before the container exited (${secs(injectedExitMs ?? NaN)})`);
-  // When each pod's worker gets to the kill varies by a second or more on a busy node: compare what the app
-  // controls, the kubelet's SIGTERM (its log line) to the exit, and report delete -> exit too.
-  const kills = await killTimes(ids);
-  const [injectedStopMs, plainStopMs] = ids.map((_, i) => t0 + ([injectedExitMs, plainExitMs][i] ?? NaN) - (kills[i] ?? NaN));
+  tt.ok(inj.exitMs !== undefined && pln.exitMs !== undefined, 'both containers exited');
+  tt.ok(arrivedAt - inj.t0 < (inj.exitMs ?? 0), `it arrived ${secs(arrivedAt - inj.t0)} after the delete, before the container exited (${secs(inj.exitMs ?? NaN)})`);
+  tt.ok(Math.abs((inj.exitMs ?? 0) - (pln.exitMs ?? Infinity)) < 1000, `delete -> exit within 1 s of the uninstrumented app (${secs(inj.exitMs ?? NaN)} vs ${secs(pln.exitMs ?? NaN)})`);
+  // and what the app itself controls: the kubelet's SIGTERM (its log line) to the exit
+  const kills = await killTimes([containerId(injected), containerId(plain)]);
+  const [injectedStopMs, plainStopMs] = [inj, pln].map((r, i) => r.t0 + (r.exitMs ?? NaN) - (kills[i] ?? NaN));
   timings['kubelet SIGTERM -> container exit, injected / uninstrumented'] = `${secs(injectedStopMs ?? NaN)} / ${secs(plainStopMs ?? NaN)}`;
   tt.ok(Math.abs((injectedStopMs ?? 0) - (plainStopMs ?? Infinity)) < 1000, `SIGTERM -> exit within 1 s of the uninstrumented app (${secs(injectedStopMs ?? NaN)} vs ${secs(plainStopMs ?? NaN)})`);
   tt.ok((injectedStopMs ?? 0) >= (grace - 1) * 1000, 'PID 1 without a SIGTERM handler lingers until the SIGKILL, injected or not');
@@ -173,27 +231,90 @@ async function killTimes(ids: string[]): Promise<Array<number | undefined>> {
   });
 }
 
-/** ms from `t0` until each container's task is no longer RUNNING in containerd (polled every 100 ms). */
+/**
+ * ms from `t0` until each container's init process exited, from containerd's own `/tasks/exit` events
+ * (`exited_at`, stamped by the shim when it reaps the process): exact, where polling `ctr tasks ls` under
+ * load added up to a second of its own.
+ */
 async function containerExits(ids: string[], t0: number, timeoutMs: number): Promise<Array<number | undefined>> {
   const out: Array<number | undefined> = ids.map(() => undefined);
-  while (out.some((x) => x === undefined) && Date.now() - t0 < timeoutMs) {
-    const { stdout } = await run('ctr', ['--address', node.containerdSock, '-n', 'k8s.io', 'tasks', 'ls']);
-    const running = new Set(stdout.split('\n').filter((l) => /\sRUNNING\s*$/.test(l)).map((l) => l.split(/\s+/)[0]));
-    ids.forEach((id, i) => {
-      if (out[i] === undefined && !running.has(id)) out[i] = Date.now() - t0;
+  const events = spawn('ctr', ['--address', node.containerdSock, 'events'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let buffer = '';
+  const done = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    events.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) {
+        const m = /\s\/tasks\/exit (\{.*\})\s*$/.exec(line);
+        if (m?.[1] === undefined) continue;
+        const e = JSON.parse(m[1]) as { container_id?: string; id?: string; exited_at?: string };
+        const i = ids.indexOf(e.container_id ?? '');
+        if (i < 0 || e.id !== e.container_id) continue; // an exec'd process, not the container's own
+        const at = Date.parse(e.exited_at ?? '');
+        out[i] = (Number.isNaN(at) ? Date.now() : at) - t0;
+      }
+      if (out.every((x) => x !== undefined)) {
+        clearTimeout(timer);
+        resolve();
+      }
     });
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    events.on('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  await done;
+  events.kill();
   return out;
 }
 
-await t.test('the webhook stopped: pods are created and run uninstrumented, with no status annotation', async (tt) => {
+await t.test('the webhook stopped: pods are created and run uninstrumented, with no status annotation; the controller finds them and, once the webhook is back, rolls the Deployment: its new pod runs injected', async (tt) => {
   await webhook.stop();
   const { pod } = await deployAndWait(apps, core, ON, appDeployment('while-down'));
   tt.equal(pod.metadata?.annotations?.[STATUS_ANNOTATION], undefined, 'no status annotation');
   tt.same(pod.spec?.initContainers ?? [], [], 'no init container');
   tt.equal((await get(podUrl(pod, '/work'))).status, 200, 'serves');
   tt.same((await podsOf(core, ON, 'while-down')).length, 1);
+
+  // the rollout controller (issue 15), as the chart runs it in restart mode, with the suite's admin kubeconfig
+  const ctl = await startController(t, node.cp, 'node-ctl', {
+    CONTROLLER_MODE: 'restart',
+    CONTROLLER_WEBHOOK_PROBE_URL: `${webhook.url}/readyz`,
+    CONTROLLER_MIN_INTERVAL_SECONDS: '1',
+    CONTROLLER_ROLLOUT_TIMEOUT_SECONDS: '120',
+    CONTROLLER_LEASE_DURATION_SECONDS: '4',
+    INJECT_PRELOAD_IMAGE: PRELOAD_IMAGE,
+    POD_NAMESPACE: 'default', // its Lease
+  });
+  const waiting = await eventually(async () => logLines(ctl.proc), (l) => l.some((x) => String(x.msg).includes('restarts wait: the webhook is not ready')), 60_000);
+  tt.ok(waiting.some((x) => String(x.msg).includes('restarts wait: the webhook is not ready')), 'the controller found the pod and waits for the webhook');
+  const before = await apps.readNamespacedDeployment({ name: 'while-down', namespace: ON });
+  tt.equal(before.spec?.template?.metadata?.annotations?.[RESTARTED_AT], undefined, 'nothing rolled while the webhook is down');
+
+  const t0 = Date.now();
+  await restartWebhook();
+  const rolled = await eventually(
+    async () => (await podsOf(core, ON, 'while-down')).filter((p) => p.metadata?.uid !== pod.metadata?.uid),
+    (ps) => ps.length === 1 && (ps[0]?.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
+    150_000,
+  );
+  const fresh = rolled[0];
+  if (fresh === undefined) return tt.fail(`no new Ready pod of while-down: ${ctl.proc.tail()}`);
+  timings['webhook back -> rolled pod Ready (controller)'] = secs(Date.now() - t0);
+  const after = await apps.readNamespacedDeployment({ name: 'while-down', namespace: ON });
+  tt.type(after.spec?.template?.metadata?.annotations?.[RESTARTED_AT], 'string', 'the Deployment was rolled by the controller');
+  tt.match(fresh.metadata?.annotations?.[STATUS_ANNOTATION], /^injected: /, 'the new pod is injected');
+  const init = fresh.status?.initContainerStatuses?.[0];
+  tt.equal(init?.state?.terminated?.exitCode, 0, 'its init container ran and completed');
+  tt.equal(fresh.status?.containerStatuses?.find((c) => c.name === 'app')?.ready, true, 'its app is Ready');
+  tt.equal((await get(podUrl(fresh, '/work'))).status, 200, 'serves');
+  const state = await receiver.waitFor((s) => s.spans.some((x) => fromPod(fresh)(x) && x.kind === 2), 30_000).catch(() => receiver);
+  const span = state.spans.find((x) => fromPod(fresh)(x) && x.kind === 2);
+  tt.equal(span?.resource['service.name'], 'while-down', 'its telemetry arrives: service.name is the Deployment name');
+  tt.equal(span?.resource['k8s.pod.name'], fresh.metadata?.name, 'k8s.pod.name is the new pod\'s');
+  await ctl.proc.stop();
 });
 
 await t.test('teardown restores the host: sysctls, cgroups, interfaces, network namespaces, paths', async (tt) => {

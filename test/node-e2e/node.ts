@@ -246,6 +246,8 @@ async function nodeReady(core: CoreV1Api): Promise<boolean> {
 }
 
 export async function startNode(t: TeardownHost, images: BuiltImage[]): Promise<Node> {
+  // never a skip: a machine that cannot run the node fails the suite with this one line (also preflight.sh)
+  if (process.getuid?.() !== 0) throw new Error('node-e2e: needs root (containerd, runc, a kubelet, a bridge, cgroups); run as root');
   await ensurePackages();
   await runTeardown(); // what a killed run left
   const before = await hostSnapshot();

@@ -3,6 +3,8 @@
 // MutatingWebhookConfiguration (url clientConfig), and one namespace labelled for injection, one not.
 import { AppsV1Api, type CoreV1Api } from '@kubernetes/client-node';
 import { startWebhook, type TeardownHost, type Webhook } from '../e2e/harness.js';
+import { loopbackServingCert } from '../e2e/pki.js';
+import { freePort } from '../e2e/procs.js';
 import { deploymentEnv, parseManifests, pointWebhookAt, renderChart, RELEASE_NAMESPACE } from '../e2e/chart.js';
 import { INJECT_LABEL, apis, applyWebhookConfig, createNamespace, deploymentPod, eventually, isInjected } from '../e2e/kube.js';
 import { startReceiver, type Receiver } from '../preload/receiver.mjs';
@@ -18,6 +20,8 @@ export interface Suite {
   apps: AppsV1Api;
   receiver: Receiver;
   webhook: Webhook;
+  /** Starts the webhook again on the same port with the same certificate (the configuration's url and caBundle stay valid). */
+  restartWebhook(): Promise<Webhook>;
   /** the chart's INJECT_* settings the webhook runs with */
   chartEnv: Record<string, string>;
   imagesMs: number;
@@ -28,7 +32,7 @@ export async function startSuite(t: TeardownHost): Promise<Suite> {
   const started = Date.now();
   const images = await buildImages();
   const imagesMs = Date.now() - started;
-  const node = await startNode(t, [images.pause, images.preload, images.app]);
+  const node = await startNode(t, [images.pause, images.preload, images.app, images.pyApp]);
   const bringUpMs = Date.now() - started - imagesMs;
   const { core, admission } = apis(node.cp.kubeConfig);
   const apps = node.cp.kubeConfig.makeApiClient(AppsV1Api);
@@ -36,13 +40,17 @@ export async function startSuite(t: TeardownHost): Promise<Suite> {
   t.teardown(() => receiver.close());
   const rendered = parseManifests(await renderChart());
   const chartEnv = Object.fromEntries(Object.entries(deploymentEnv(rendered, RELEASE_NAMESPACE)).filter(([k]) => k.startsWith('INJECT_')));
-  const webhook = await startWebhook(t, node.cp.dir, {
+  const opts = {
+    port: await freePort(),
+    cert: loopbackServingCert('node-e2e-webhook-ca'),
     env: { ...chartEnv, INJECT_PRELOAD_IMAGE: PRELOAD_IMAGE, INJECT_IMAGE_PULL_POLICY: 'Never', INJECT_OTLP_ENDPOINT: receiver.url },
-  });
+  };
+  const webhook = await startWebhook(t, node.cp.dir, opts);
+  const restartWebhook = (): Promise<Webhook> => startWebhook(t, node.cp.dir, { ...opts, logName: 'webhook-again' });
   await applyWebhookConfig(admission, pointWebhookAt(rendered, `${webhook.url}/mutate`, webhook.caPem));
   await createNamespace(core, ON, { [INJECT_LABEL]: 'enabled' });
   await createNamespace(core, OFF);
   const warm = await eventually(() => core.createNamespacedPod({ namespace: ON, body: deploymentPod('warmup'), dryRun: 'All' }), isInjected);
   if (!isInjected(warm)) throw new Error(`webhook never became active:\n${webhook.proc.tail()}`);
-  return { node, core, apps, receiver, webhook, chartEnv, imagesMs, bringUpMs };
+  return { node, core, apps, receiver, webhook, restartWebhook, chartEnv, imagesMs, bringUpMs };
 }

@@ -9,6 +9,8 @@ export interface AppOptions {
   env?: Record<string, string>;
   annotations?: Record<string, string>;
   graceSeconds?: number;
+  /** the app image: the Node.js app (default) or PY_APP_IMAGE; both serve /healthz and /work on PORT */
+  image?: string;
 }
 
 /** A Deployment of the app, compliant with Pod Security `restricted`; the user is the image's (65532). */
@@ -29,7 +31,7 @@ export function appDeployment(name: string, opts: AppOptions = {}): V1Deployment
           containers: [
             {
               name: 'app',
-              image: APP_IMAGE,
+              image: opts.image ?? APP_IMAGE,
               imagePullPolicy: 'Never',
               env: Object.entries({ PORT: String(APP_PORT), ...opts.env }).map(([k, v]) => ({ name: k, value: v })),
               ports: [{ containerPort: APP_PORT }],

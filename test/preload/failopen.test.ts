@@ -169,4 +169,13 @@ t.test('node -e and -p (no entry file) run under the preload', async (t) => {
   const p = spawnSync(cp.cmd, cp.args, { env: cp.env, encoding: 'utf8', timeout: 30_000 });
   t.equal(p.status, 0, `-p exits 0 (${p.stderr.slice(0, 300)})`);
   t.equal(p.stdout.trim(), '42');
+  // with arguments after the script, argv[1] is the first of them, not an entry file (crashed before)
+  const ca = cleanCommand(APP_NODE, ['-e', 'const fs = require("fs"); console.log(fs.existsSync(process.argv[1]), process.argv.length)', '/'], env);
+  const a = spawnSync(ca.cmd, ca.args, { env: ca.env, encoding: 'utf8', timeout: 30_000 });
+  t.equal(a.status, 0, `-e with an argument exits 0 (${a.stderr.slice(0, 300)})`);
+  t.equal(a.stdout.trim(), 'true 2', 'ran, saw its argument');
+  const cpa = cleanCommand(APP_NODE, ['-p', 'require("path").basename(process.argv[1])', '/x/y'], env);
+  const pa = spawnSync(cpa.cmd, cpa.args, { env: cpa.env, encoding: 'utf8', timeout: 30_000 });
+  t.equal(pa.status, 0, `-p with an argument exits 0 (${pa.stderr.slice(0, 300)})`);
+  t.equal(pa.stdout.trim(), 'y');
 });
