@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Builds kube-controller-manager, kube-scheduler and kubelet from Go modules
 # (no prebuilt downloads) into the same cache as test/e2e/build-control-plane.sh,
-# with the same recipe: a throwaway module requires k8s.io/kubernetes at the
-# pinned version and replaces every staging module by its published v0.Y.Z.
+# with the same recipe (test/e2e/kube-module.sh).
 # Re-running is a no-op while the stamp matches. kube-apiserver and etcd are
 # built (or found up to date) by build-control-plane.sh, which this runs first.
 #
@@ -18,18 +17,14 @@ read -r -a BINARIES <<< "${E2E_NODE_BINARIES:-kube-controller-manager kube-sched
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 bash "$repo/test/e2e/build-control-plane.sh"
+# shellcheck source=../e2e/kube-module.sh
+source "$repo/test/e2e/kube-module.sh"
 
 command -v go >/dev/null || { echo "build-node: a Go toolchain (>= 1.24) is required" >&2; exit 1; }
 cache="${E2E_CACHE_DIR:-$repo/.cache/e2e}"
 bin="$cache/bin"
 RECIPE=1  # bump when the build recipe changes
 want="recipe=$RECIPE kubernetes=$KUBERNETES_VERSION goos=$(go env GOOS) goarch=$(go env GOARCH)"
-
-check_module() { # binary module version
-  local got
-  got="$(go version -m "$1" | awk -v m="$2" '$1 == "mod" && $2 == m { print $3 }')"
-  [[ "$got" == "$3" ]] || { echo "build-node: $1 was built from $2 '$got', expected $3" >&2; exit 1; }
-}
 
 mkdir -p "$bin" "$cache/build"
 exec 9>"$cache/build-node.lock"
@@ -43,47 +38,14 @@ if (( ${#todo[@]} == 0 )); then
   exit 0
 fi
 
-export GOTOOLCHAIN=local GOWORK=off GOFLAGS="-mod=mod -buildvcs=false" CGO_ENABLED=0
 start=$(date +%s)
-minor="${KUBERNETES_VERSION#v1.}"
-staging_version="v0.$minor"
-
 kdir="$cache/build/kube-node"
-rm -rf "$kdir" && mkdir -p "$kdir"
-gomod_file="$(cd "$kdir" && go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" \
-  | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"
-[[ -f "$gomod_file" ]] || { echo "could not download k8s.io/kubernetes@$KUBERNETES_VERSION go.mod" >&2; exit 1; }
-mapfile -t staging < <(sed -n 's#^[[:space:]]*\(k8s\.io/[^[:space:]]*\)[[:space:]]*=>[[:space:]]*\./staging/.*#\1#p' "$gomod_file")
-(( ${#staging[@]} > 10 )) || { echo "found only ${#staging[@]} staging modules in $gomod_file" >&2; exit 1; }
-{
-  echo "module e2e.local/kube-node"
-  echo
-  echo "go 1.24.0"
-  echo
-  echo "require k8s.io/kubernetes $KUBERNETES_VERSION"
-  echo
-  echo "replace ("
-  for m in "${staging[@]}"; do echo "	$m => $m $staging_version"; done
-  echo ")"
-} > "$kdir/go.mod"
-{
-  echo "//go:build tools"
-  echo
-  echo "package tools"
-  echo
-  for b in "${todo[@]}"; do echo "import _ \"k8s.io/kubernetes/cmd/$b\""; done
-} > "$kdir/tools.go"
-kmajor="${KUBERNETES_VERSION#v}"; kmajor="${kmajor%%.*}"
-kminor="${minor%%.*}"
-vflags=""
-for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  vflags+=" -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=$kmajor -X $pkg.gitMinor=$kminor"
-  vflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
-done
+write_kube_module "$kdir" e2e.local/kube-node "$KUBERNETES_VERSION" "${todo[@]}"
+ldflags="$(kube_ldflags "$KUBERNETES_VERSION")"
 for b in "${todo[@]}"; do
   t0=$(date +%s)
-  (cd "$kdir" && nice -n 19 go build -trimpath -ldflags="-s -w$vflags" -o "$bin/$b.tmp" "k8s.io/kubernetes/cmd/$b")
-  check_module "$bin/$b.tmp" k8s.io/kubernetes "$KUBERNETES_VERSION"
+  (cd "$kdir" && nice -n 19 go build -trimpath -ldflags="$ldflags" -o "$bin/$b.tmp" "k8s.io/kubernetes/cmd/$b")
+  check_module build-node "$bin/$b.tmp" k8s.io/kubernetes "$KUBERNETES_VERSION"
   mv -f "$bin/$b.tmp" "$bin/$b"
   echo "$want" > "$bin/$b.version"
   echo "$b built in $(( $(date +%s) - t0 ))s"
