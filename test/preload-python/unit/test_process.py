@@ -579,6 +579,28 @@ def test_no_entry_point_scan_at_start(receiver):
     assert r.stdout.split() == ['False', 'False']
 
 
+def test_an_app_entry_point_scan_does_not_open_our_zip(receiver):
+    # pydantic scans entry points in every FastAPI app: the scan must not read our zip's directory
+    code = textwrap.dedent('''
+        import sys, zipfile
+        opened = []
+        real_init = zipfile.ZipFile.__init__
+        def spy(self, file, *args, **kwargs):
+            real_init(self, file, *args, **kwargs)
+            opened.append(str(file))  # opened and its directory read
+        zipfile.ZipFile.__init__ = spy
+        from importlib import metadata
+        metadata.entry_points()
+        list(metadata.distributions())
+        import opentelemetry.sdk.trace as sdk_trace
+        ours = [p for p in sys.path if p.startswith(sys.argv[1]) and ".zip" in p]
+        print(len(ours), sdk_trace.__file__.startswith(ours[0].rstrip("/")), [f for f in opened if "cp3" in f])
+    ''')
+    r = run_app(code.replace('sys.argv[1]', repr(PAYLOAD)), app_env(receiver.endpoint))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ['1', 'True', '[]']
+
+
 def test_library_version_outside_the_instrumentation_is_left_alone_with_one_line(receiver, tmp_path):
     site = tmp_path / 'libs'
     (site / 'sqlalchemy').mkdir(parents=True)
