@@ -216,6 +216,24 @@ def test_instrumentation_dependencies_import_packaging_requirements_at_first_use
     assert r.stdout.split('\n')[:5] == ['True', 'False', 'True', 'True packaging.requirements', 'True'], r.stdout
 
 
+def test_semconv_imports_packaging_version_at_first_use(receiver):
+    code = textwrap.dedent('''
+        import sys
+        from _otel_injector import bootstrap, lazy_requirements
+        print(lazy_requirements.load_semconv(bootstrap.HERE))
+        from opentelemetry.instrumentation import _semconv as s
+        import opentelemetry.instrumentation.asgi
+        print("packaging.version" in sys.modules)
+        s._OpenTelemetrySemanticConventionStability._initialize()
+        t = s._OpenTelemetryStabilitySignalType
+        print(s._get_schema_url_for_signal_types([t.HTTP, t.DATABASE]).startswith("https://opentelemetry.io/schemas/1."))
+        print("packaging.version" in sys.modules, s.package_version.__name__)
+    ''')
+    r = run_app(code, app_env(receiver.endpoint))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split('\n')[:4] == ['True', 'False', 'True', 'True packaging.version'], r.stdout
+
+
 def _server_app(extra=''):
     return textwrap.dedent('''
         import sys, time
