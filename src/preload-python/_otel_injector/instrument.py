@@ -68,7 +68,9 @@ def apply(name, info):
         try:
             import os
             from . import lazy_requirements
-            lazy_requirements.load(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+            payload_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+            lazy_requirements.load(payload_dir)
+            lazy_requirements.load_semconv(payload_dir)
         except Exception:
             pass  # imported the usual way by the instrumentor below
     instrumentor = _load(info['entry_point'])()

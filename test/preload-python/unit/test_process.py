@@ -216,6 +216,24 @@ def test_instrumentation_dependencies_import_packaging_requirements_at_first_use
     assert r.stdout.split('\n')[:5] == ['True', 'False', 'True', 'True packaging.requirements', 'True'], r.stdout
 
 
+def test_semconv_imports_packaging_version_at_first_use(receiver):
+    code = textwrap.dedent('''
+        import sys
+        from _otel_injector import bootstrap, lazy_requirements
+        print(lazy_requirements.load_semconv(bootstrap.HERE))
+        from opentelemetry.instrumentation import _semconv as s
+        import opentelemetry.instrumentation.asgi
+        print("packaging.version" in sys.modules)
+        s._OpenTelemetrySemanticConventionStability._initialize()
+        t = s._OpenTelemetryStabilitySignalType
+        print(s._get_schema_url_for_signal_types([t.HTTP, t.DATABASE]).startswith("https://opentelemetry.io/schemas/1."))
+        print("packaging.version" in sys.modules, s.package_version.__name__)
+    ''')
+    r = run_app(code, app_env(receiver.endpoint))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split('\n')[:4] == ['True', 'False', 'True', 'True packaging.version'], r.stdout
+
+
 def _server_app(extra=''):
     return textwrap.dedent('''
         import sys, time
@@ -577,6 +595,28 @@ def test_no_entry_point_scan_at_start(receiver):
                 app_env(receiver.endpoint, OTEL_PROPAGATORS='tracecontext,baggage'))
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ['False', 'False']
+
+
+def test_an_app_entry_point_scan_does_not_open_our_zip(receiver):
+    # pydantic scans entry points in every FastAPI app: the scan must not read our zip's directory
+    code = textwrap.dedent('''
+        import sys, zipfile
+        opened = []
+        real_init = zipfile.ZipFile.__init__
+        def spy(self, file, *args, **kwargs):
+            real_init(self, file, *args, **kwargs)
+            opened.append(str(file))  # opened and its directory read
+        zipfile.ZipFile.__init__ = spy
+        from importlib import metadata
+        metadata.entry_points()
+        list(metadata.distributions())
+        import opentelemetry.sdk.trace as sdk_trace
+        ours = [p for p in sys.path if p.startswith(sys.argv[1]) and ".zip" in p]
+        print(len(ours), sdk_trace.__file__.startswith(ours[0].rstrip("/")), [f for f in opened if "cp3" in f])
+    ''')
+    r = run_app(code.replace('sys.argv[1]', repr(PAYLOAD)), app_env(receiver.endpoint))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ['1', 'True', '[]']
 
 
 def test_library_version_outside_the_instrumentation_is_left_alone_with_one_line(receiver, tmp_path):

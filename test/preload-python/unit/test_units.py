@@ -105,6 +105,28 @@ def test_installed_reads_dist_dirs_first_wins(tmp_path):
     assert found == {'wrapt': '1.17.3', 'typing-extensions': '4.1.0', 'protobuf': '3.20.0', 'opentelemetry-api': '1.30.0'}
 
 
+def test_plain_paths_agree_with_the_patterns():
+    # names and versions that take the plain (no regex) paths give what the full patterns give
+    import re
+    name_re = re.compile(conflicts._NAME_VERSION)
+    version_re = re.compile(conflicts._VERSION, re.IGNORECASE)
+    names = ['wrapt-1.17.3.dist-info', 'Typing_Extensions-4.1.0.dist-info', 'zope.interface-7.2.dist-info',
+             'protobuf-3.20.0-py3.9.egg-info', 'foo-1.0.egg-info', 'foo-bar-1.0.dist-info', 'x-v1.dist-info',
+             '-1.0.dist-info', 'a-1.0rc1.dist-info', 'a-1.0+local.dist-info']
+    for n in names:
+        m = name_re.match(n)
+        assert conflicts._name_version(n) == ((m.group('name'), m.group('version')) if m else None), n
+    versions = ['1', '1.0', '1.2.3', '0.66', ' 2.0 ', '1.0.0.0', '1.45.1', '10.0.0', '1.0rc1', '1.0.post1',
+                'v1.0', '1!2.0', '1.0+local', '', '1..2', 'not-a-version', '\u00b2']
+    for v in versions:
+        m = version_re.match(v)
+        want = [int(x) for x in m.group('release').split('.')] if m else None
+        assert conflicts._release(v) == want, v
+        assert (conflicts.parse_version(v) is None) == (m is None), v
+    assert conflicts.parse_version('1.2.0') == conflicts.parse_version('1.2') < conflicts.parse_version('1.2.post1')
+    assert conflicts.parse_version('1.2rc1') < conflicts.parse_version('1.2') < conflicts.parse_version('1.10')
+
+
 MANIFEST = {
     'opentelemetry-api': {'version': '1.45.1', 'requires': {'typing-extensions': '>=4.5.0'}},
     'opentelemetry-instrumentation': {'version': '0.66b1', 'requires': {'wrapt': '<3.0.0,>=1.0.0', 'packaging': '>=18.0'}},
