@@ -199,4 +199,46 @@ def system_metrics(manifest, native=None):
     instrumentor = _load(info['entry_point'])(config=dict(SYSTEM_METRICS))
     instrumentor.instrument(skip_dep_check=True)
     state['instrumented'].append(instrumentor)
+    _memory_utilization()
     return True
+
+
+# cgroup v2, then v1: the container's memory limit ("max", or a v1 "no limit" of ~2**63, means none)
+_CGROUP_LIMITS = ('/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes')
+
+
+def memory_limit(paths=_CGROUP_LIMITS, total=None):
+    """The memory a process here can use: the container's cgroup limit when there is one below the
+    machine's total, else the machine's total (what psutil.virtual_memory() reports)."""
+    if total is None:
+        import psutil
+        total = psutil.virtual_memory().total
+    for path in paths:
+        try:
+            with open(path) as f:
+                text = f.read().strip()
+        except (OSError, ValueError):
+            continue
+        if text.isdigit() and 0 < int(text) < total:
+            return int(text)
+    return total
+
+
+def _memory_utilization():
+    """process.memory.utilization (the system-metrics instrumentation has none): the process's RSS as a
+    fraction of memory_limit(), so in a pod with a limit it reads against that limit."""
+    try:
+        import psutil
+        from opentelemetry import metrics
+        from opentelemetry.metrics import Observation
+        process = psutil.Process()
+        limit = memory_limit()
+
+        def observe(_options):
+            return [Observation(process.memory_info().rss / float(limit))]
+
+        metrics.get_meter('otel-injector.process').create_observable_gauge(
+            'process.memory.utilization', callbacks=[observe], unit='1',
+            description='Resident memory of the process as a fraction of the memory it may use (the container limit, else the machine)')
+    except Exception:
+        pass

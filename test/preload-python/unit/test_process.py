@@ -704,5 +704,11 @@ def test_process_and_system_metrics_from_the_first_collection(receiver):
     names = receiver.metric_names()
     for want in ('process.cpu.utilization', 'process.memory.usage', 'process.thread.count',
                  'process.open_file_descriptor.count', 'system.cpu.utilization', 'system.memory.usage',
-                 'system.memory.utilization', 'system.disk.io', 'system.network.io'):
+                 'system.memory.utilization', 'system.disk.io', 'system.network.io', 'process.memory.utilization'):
         assert want in names, (want, sorted(names))
+    from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+    values = [p.as_double for r in receiver.on('/v1/metrics')
+              for rm in ExportMetricsServiceRequest.FromString(r['body']).resource_metrics
+              for sm in rm.scope_metrics for m in sm.metrics if m.name == 'process.memory.utilization'
+              for p in m.gauge.data_points]
+    assert values and all(0 < v < 1 for v in values), values
