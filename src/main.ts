@@ -114,7 +114,8 @@ async function controllerMain(): Promise<void> {
     resourceAttributes: { 'k8s.namespace.name': config.certs.namespace, 'k8s.deployment.name': 'otel-injector-controller' },
     registerInstruments: registerControllerMetrics(() => controller?.findings() ?? []),
   });
-  controller = new Controller(config, { kube, probe: httpProbe(config.controller.webhookProbeUrl), clock: systemClock, logger });
+  const caBundle = (): ReturnType<typeof kube.caBundle> => kube.caBundle(config.certs.webhookConfigName);
+  controller = new Controller(config, { kube, probe: httpProbe(config.controller.webhookProbeUrl, caBundle), clock: systemClock, logger });
   const running = controller;
   const app = await buildControllerApp({ logger, telemetry, ready: () => running.isReady(), leader: () => running.isLeader() });
   await app.listen({ port: config.server.port, host: config.server.host });

@@ -1,6 +1,7 @@
 // The controller's API access on @kubernetes/client-node: informers for namespaces and pods, get/patch of
 // the three workload kinds, Events, and the Lease. Errors become KubeApiError (Status message only).
 import {
+  AdmissionregistrationV1Api,
   AppsV1Api,
   CoordinationV1Api,
   CoreV1Api,
@@ -37,6 +38,8 @@ export interface ControllerKube {
   patchWorkload(ref: WorkloadRef, body: object): Promise<WorkloadObject>;
   recordEvent(event: EventRecord, now: Date): Promise<void>;
   readonly lease: LeaseApi;
+  /** The first caBundle (PEM) of a MutatingWebhookConfiguration; undefined pem with the reason when unreadable. */
+  caBundle(webhookConfigName: string): Promise<{ pem: string | undefined; detail: string }>;
 }
 
 type Workloads = {
@@ -99,7 +102,17 @@ export function createControllerKube(kubeConfig: KubeConfig): ControllerKube {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const apps = workloads(kubeConfig.makeApiClient(AppsV1Api));
   const coordination = kubeConfig.makeApiClient(CoordinationV1Api);
+  const admission = kubeConfig.makeApiClient(AdmissionregistrationV1Api);
   return {
+    async caBundle(name) {
+      try {
+        const config = await call(`get mutatingwebhookconfiguration ${name}`, () => admission.readMutatingWebhookConfiguration({ name }));
+        const raw = (config.webhooks ?? []).map((w) => w.clientConfig.caBundle).find((b) => b !== undefined && b !== '');
+        return raw === undefined ? { pem: undefined, detail: `${name} has no caBundle` } : { pem: Buffer.from(raw, 'base64').toString('utf8'), detail: name };
+      } catch (error) {
+        return { pem: undefined, detail: (error as Error).message };
+      }
+    },
     namespaceInformer(labelSelector) {
       return makeInformer<V1Namespace>(kubeConfig, '/api/v1/namespaces', () => core.listNamespace({ labelSelector }), labelSelector) as unknown as Informer<NamespaceView>;
     },

@@ -1,22 +1,39 @@
-// Is the webhook ready? A GET of its /readyz through its Service, TLS not verified (a health probe, like
-// the kubelet's HTTPS probes): restarted pods would come back uninstrumented while it is not.
-import { request } from 'node:https';
+// Is the webhook ready, as the API server would find it? A GET of its /readyz through its Service,
+// verified with the caBundle of its MutatingWebhookConfiguration (what the API server trusts): a webhook
+// that answers but whose certificate the API server would refuse (a caBundle out of step after a
+// rotation) is not ready, since restarted pods would come back uninstrumented. When the configuration
+// cannot be read, the GET is not verified (like a kubelet probe) and the log says so once.
 import { request as httpRequest } from 'node:http';
+import { request, type RequestOptions } from 'node:https';
 
 export type WebhookProbe = () => Promise<{ ready: boolean; detail: string }>;
 
-export function httpProbe(url: string | undefined, timeoutMs = 3000): WebhookProbe {
+/** The caBundle (PEM) the API server uses for the webhook, or undefined when it cannot be read. */
+export type CaBundleSource = () => Promise<{ pem: string | undefined; detail: string }>;
+
+function get(url: URL, options: RequestOptions, timeoutMs: number): Promise<{ ready: boolean; detail: string }> {
+  const send = url.protocol === 'https:' ? request : httpRequest;
+  return new Promise((resolve) => {
+    const req = send(url, { ...options, method: 'GET', timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve({ ready: res.statusCode === 200, detail: `${url.href} answered ${res.statusCode ?? 0}` });
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+    req.on('error', (err) => resolve({ ready: false, detail: `${url.href}: ${err.message}` }));
+    req.end();
+  });
+}
+
+export function httpProbe(url: string | undefined, caBundle?: CaBundleSource, timeoutMs = 3000): WebhookProbe {
   if (url === undefined) return async () => ({ ready: true, detail: 'no probe configured' });
   const target = new URL(url);
-  const send = target.protocol === 'https:' ? request : httpRequest;
-  return () =>
-    new Promise((resolve) => {
-      const req = send(target, { method: 'GET', rejectUnauthorized: false, timeout: timeoutMs }, (res) => {
-        res.resume();
-        resolve({ ready: res.statusCode === 200, detail: `${url} answered ${res.statusCode ?? 0}` });
-      });
-      req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
-      req.on('error', (err) => resolve({ ready: false, detail: `${url}: ${err.message}` }));
-      req.end();
-    });
+  return async () => {
+    const ca = target.protocol === 'https:' && caBundle !== undefined ? await caBundle() : { pem: undefined, detail: 'no caBundle source' };
+    if (ca.pem === undefined) {
+      const r = await get(target, { rejectUnauthorized: false }, timeoutMs);
+      return { ...r, detail: `${r.detail} (TLS not verified: ${ca.detail})` };
+    }
+    const r = await get(target, { ca: ca.pem, rejectUnauthorized: true }, timeoutMs);
+    return r.ready ? r : { ...r, detail: `${r.detail} (verified with the caBundle of the webhook configuration)` };
+  };
 }

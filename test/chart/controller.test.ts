@@ -20,10 +20,19 @@ const LEASE_RULES = [
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
 ];
 
-/** The report-mode ClusterRole plus get and patch on the three workload kinds: what restart mode must render. */
+/**
+ * The report-mode ClusterRole plus get and patch on the three workload kinds, and get on this release's
+ * MutatingWebhookConfiguration (its caBundle verifies the webhook before a restart): what restart renders.
+ */
 function clusterRoleRestart(): Obj[] {
   const [namespaces, pods, events] = CLUSTER_ROLE_REPORT;
-  return [namespaces, pods, { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['get', 'patch'] }, events] as Obj[];
+  return [
+    namespaces,
+    pods,
+    { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['get', 'patch'] },
+    { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], resourceNames: [FULLNAME], verbs: ['get'] },
+    events,
+  ] as Obj[];
 }
 
 function rules(m: readonly Manifest[], kind: string): unknown {
@@ -98,10 +107,10 @@ for (const major of HELM_MAJORS) {
     void t.test('restart: get and patch on the three workload kinds, nothing else added', async (t) => {
       const m = await render(major, { controller: { mode: 'restart' } });
       checkCommon(t, m);
-      t.same(rules(m, 'ClusterRole'), clusterRoleRestart(), 'ClusterRole: the report rules plus get and patch on deployments, statefulsets, daemonsets');
+      t.same(rules(m, 'ClusterRole'), clusterRoleRestart(), 'ClusterRole: the report rules plus get and patch on deployments, statefulsets, daemonsets, get on its webhook configuration');
       t.same(rules(m, 'Role'), LEASE_RULES);
       const report = grantedVerbs(await render(major));
-      t.same(grantedVerbs(m).filter((v) => !report.includes(v)), ['apps/daemonsets:get', 'apps/daemonsets:patch', 'apps/deployments:get', 'apps/deployments:patch', 'apps/statefulsets:get', 'apps/statefulsets:patch'], 'restart adds exactly get and patch on the workloads');
+      t.same(grantedVerbs(m).filter((v) => !report.includes(v)), ['admissionregistration.k8s.io/mutatingwebhookconfigurations:get', 'apps/daemonsets:get', 'apps/daemonsets:patch', 'apps/deployments:get', 'apps/deployments:patch', 'apps/statefulsets:get', 'apps/statefulsets:patch'], 'restart adds exactly get and patch on the workloads and get on its webhook configuration');
       t.equal(envMap(controllerEnv(m)).CONTROLLER_MODE, 'restart');
       t.equal(envMap(controllerEnv(m)).CONTROLLER_DRY_RUN, 'false');
     });
@@ -151,6 +160,7 @@ for (const major of HELM_MAJORS) {
         CONTROLLER_LEASE_NAME: CONTROLLER,
         CONTROLLER_LEASE_DURATION_SECONDS: '20',
         CONTROLLER_WEBHOOK_PROBE_URL: `https://${FULLNAME}.${NAMESPACE}.svc:9443/readyz`,
+        WEBHOOK_CONFIG_NAME: FULLNAME,
         CONTROLLER_NAMESPACE_LABEL: 'example.com/otel=on',
         CONTROLLER_EXCLUDE_NAMESPACES: `${NAMESPACE},kube-system,legacy`,
         INJECT_PRELOAD_IMAGE: `mirror.example/preload@${digest}`,

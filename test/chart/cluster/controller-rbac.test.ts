@@ -53,6 +53,8 @@ function checks(release: { ns: string; lease: string }, restart: boolean): Check
     ['create', 'leases.coordination.k8s.io', release.ns, 'yes', 'create the Lease'],
     ['create', 'leases.coordination.k8s.io', 'shop', 'no', 'but only in the release namespace'],
     ['patch', 'mutatingwebhookconfigurations.admissionregistration.k8s.io', '', 'no', "none of the webhook's permissions"],
+    ['get', `mutatingwebhookconfigurations.admissionregistration.k8s.io/${release.lease.replace(/-controller$/, '')}`, '', patch, `read its webhook configuration's caBundle: ${patch} in ${restart ? 'restart' : 'report'}`],
+    ['get', 'mutatingwebhookconfigurations.admissionregistration.k8s.io/someone-else', '', 'no', 'no other webhook configuration'],
   ];
 }
 
