@@ -11,6 +11,19 @@ export type WebhookProbe = () => Promise<{ ready: boolean; detail: string }>;
 /** The caBundle (PEM) the API server uses for the webhook, or undefined when it cannot be read. */
 export type CaBundleSource = () => Promise<{ pem: string | undefined; detail: string }>;
 
+/** Node's codes for a certificate the given CA does not verify (or that names another host). */
+const TLS_TRUST_ERRORS = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 function get(url: URL, options: RequestOptions, timeoutMs: number): Promise<{ ready: boolean; detail: string }> {
   const send = url.protocol === 'https:' ? request : httpRequest;
   return new Promise((resolve) => {
@@ -19,7 +32,10 @@ function get(url: URL, options: RequestOptions, timeoutMs: number): Promise<{ re
       resolve({ ready: res.statusCode === 200, detail: `${url.href} answered ${res.statusCode ?? 0}` });
     });
     req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
-    req.on('error', (err) => resolve({ ready: false, detail: `${url.href}: ${err.message}` }));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const tls = err.code !== undefined && TLS_TRUST_ERRORS.has(err.code);
+      resolve({ ready: false, detail: tls ? `${url.href}: the caBundle of the webhook configuration does not verify its certificate (${err.code})` : `${url.href}: ${err.message}` });
+    });
     req.end();
   });
 }
@@ -33,7 +49,6 @@ export function httpProbe(url: string | undefined, caBundle?: CaBundleSource, ti
       const r = await get(target, { rejectUnauthorized: false }, timeoutMs);
       return { ...r, detail: `${r.detail} (TLS not verified: ${ca.detail})` };
     }
-    const r = await get(target, { ca: ca.pem, rejectUnauthorized: true }, timeoutMs);
-    return r.ready ? r : { ...r, detail: `${r.detail} (verified with the caBundle of the webhook configuration)` };
+    return get(target, { ca: ca.pem, rejectUnauthorized: true }, timeoutMs);
   };
 }

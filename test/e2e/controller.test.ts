@@ -228,7 +228,7 @@ t.test('restart: a pod created while the webhook was down is found, and its Depl
   // Back, but with a certificate the configuration's caBundle does not verify (as after a botched
   // rotation): the API server would refuse it, so the controller must keep waiting.
   const wrong = await startWebhook(t, cp.dir, { port: webhookPort, cert: loopbackServingCert('not-the-ca-bundle'), env: { INJECT_PRELOAD_IMAGE: PRELOAD_IMAGE }, logName: 'webhook-wrong-cert' });
-  await eventually(async () => logLines(ctl.proc), (l) => l.some((x) => String(x.msg).includes('verified with the caBundle of the webhook configuration')), 30_000);
+  await eventually(async () => logLines(ctl.proc), (l) => l.some((x) => String(x.msg).includes('the caBundle of the webhook configuration does not verify its certificate')), 30_000);
   const stillWaiting = await apps.readNamespacedDeployment({ name: 'web', namespace: ns });
   t.equal(stillWaiting.spec?.template?.metadata?.annotations?.[RESTARTED_AT], undefined, 'a webhook whose certificate the caBundle does not verify counts as not ready: nothing restarted');
   await wrong.stop();
