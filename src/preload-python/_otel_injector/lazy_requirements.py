@@ -33,9 +33,28 @@ def load_semconv(payload_dir):
     return _load(SEMCONV, VERSION, payload_dir, _version_builtins)
 
 
+def _module_lock(name):
+    """The import system's own per-module lock (what a normal import holds while the module runs), so
+    another thread importing the same name waits for it instead of seeing it half-initialized (the
+    metrics timer thread imports _semconv too)."""
+    try:
+        from importlib import _bootstrap
+        return _bootstrap._ModuleLockManager(name)
+    except Exception:
+        import contextlib
+        return contextlib.nullcontext()
+
+
 def _load(name, target, payload_dir, make_builtins):
     if name in sys.modules or target in sys.modules:
         return False
+    with _module_lock(name):
+        if name in sys.modules:
+            return False
+        return _load_locked(name, payload_dir, make_builtins)
+
+
+def _load_locked(name, payload_dir, make_builtins):
     import importlib.util
     spec = importlib.util.find_spec(name)
     origin = getattr(spec, 'origin', None) or ''
@@ -45,12 +64,15 @@ def _load(name, target, payload_dir, make_builtins):
     module = importlib.util.module_from_spec(spec)
     namespace = module.__dict__
     namespace['__builtins__'] = make_builtins(namespace)
+    spec._initializing = True  # as importlib does: importers in other threads wait on the module lock
     sys.modules[name] = module
     try:
         exec(code, namespace)
     except BaseException:
         sys.modules.pop(name, None)
         raise
+    finally:
+        spec._initializing = False
     parent = sys.modules.get(name.rpartition('.')[0])
     if parent is not None:
         setattr(parent, name.rpartition('.')[2], module)

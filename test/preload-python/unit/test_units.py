@@ -236,3 +236,34 @@ def test_memory_limit_prefers_the_container_limit(tmp_path):
     assert instrument.memory_limit(paths, total) == 512 * 2**20, 'a v1 limit'
     v2.write_text('%d\n' % (256 * 2**20))
     assert instrument.memory_limit(paths, total) == 256 * 2**20, 'v2 first'
+
+
+def test_a_lazily_loaded_module_is_never_seen_half_initialized_by_another_thread(tmp_path, monkeypatch):
+    # The metrics timer thread imports opentelemetry.instrumentation._semconv while the main thread may be
+    # running it through lazy_requirements: the other thread must wait, as with a normal import.
+    import builtins
+    import threading
+    import time
+    from _otel_injector import lazy_requirements
+    (tmp_path / 'slow_semconv_stand_in.py').write_text('import time\ntime.sleep(0.6)\nNAME = 42\n')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    results = {}
+
+    def lazy():
+        results['loaded'] = lazy_requirements._load('slow_semconv_stand_in', 'no.such.target', str(tmp_path), lambda ns: builtins)
+
+    def importer():
+        time.sleep(0.2)
+        try:
+            from slow_semconv_stand_in import NAME
+            results['name'] = NAME
+        except ImportError as e:
+            results['name'] = repr(e)
+
+    threads = [threading.Thread(target=lazy), threading.Thread(target=importer)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(10)
+    sys.modules.pop('slow_semconv_stand_in', None)
+    assert results == {'loaded': True, 'name': 42}
