@@ -1,5 +1,5 @@
-// The controller: informers keep the picture of the opted-in namespaces' pods; every replica computes
-// the findings, only the Lease holder reports them (Events, summary) and, in restart mode, restarts.
+// The controller: informers on every replica keep the picture of the opted-in namespaces' pods; only the
+// Lease holder computes the findings, reports them (Events, summary, gauge) and, in restart mode, restarts.
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
