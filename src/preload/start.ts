@@ -10,6 +10,8 @@ import { ESM_MODE_DETAIL, hookedModules, registerEsmHooks, syncHooksAvailable, t
 import { buildResource, detectorNames } from './resource.js';
 import { startProviders, shutdownProviders, type Providers } from './providers.js';
 import { installSignalFlush, type SignalProcess } from './shutdown.js';
+import { flushAtExit, ShutdownBound } from './exitflush.js';
+import { installCrashRecording, type CrashProcess } from './crash.js';
 import { startDiskMetrics } from './diskio.js';
 import { entryIsEsm } from './entry.js';
 import { activateOnRequire, activateOnResolve, byPackage, pendingActivations, splitEagerLazy, type ModuleMap } from './lazy.js';
@@ -20,7 +22,7 @@ import { SDK_MODULES, watchForOwnSdk } from './stepaside.js';
 export interface StartContext {
   readonly env: Env;
   readonly dir: string;
-  readonly proc: SignalProcess;
+  readonly proc: SignalProcess & CrashProcess;
   readonly warn: Warn;
   readonly argv: readonly string[];
   /** process.execArgv: `-e`/`-p` there means argv[1], if any, is the eval script's first argument, not a file */
@@ -106,6 +108,24 @@ function lazyActivation(lazy: readonly string[], map: ModuleMap, mode: EsmMode, 
   if (mode === 'sync') activateOnResolve(pending);
 }
 
+let steppedAside = false;
+
+/**
+ * However the process ends, what was recorded is flushed within one bound: SIGTERM/SIGINT and the end of
+ * the event loop flush asynchronously (shutdown.ts); `exit` (process.exit() anywhere, a crash, and after
+ * those) flushes synchronously what is still held (exitflush.ts), in the time left of the same bound.
+ */
+function installEndings(proc: SignalProcess & CrashProcess, providers: Providers, ms: number): void {
+  const bound = new ShutdownBound(ms);
+  installSignalFlush(proc, () => shutdownProviders(providers, bound.begin()));
+  const crash = installCrashRecording(proc, providers.loggerProvider?.getLogger('otel-injector'));
+  proc.on('exit', () => {
+    if (steppedAside) return;
+    crash.endOpenSpans();
+    flushAtExit(providers.exitSignals, bound);
+  });
+}
+
 export function startPreload(ctx: StartContext, config: PreloadConfig): void {
   installDiag(config.logLevel, ctx.warn);
   const selection = selectInstrumentations(config.enabledInstrumentations, config.disabledInstrumentations);
@@ -122,9 +142,12 @@ export function startPreload(ctx: StartContext, config: PreloadConfig): void {
   registerInstrumentations({ instrumentations: active, ...providers });
   lazyActivation(split.lazy, map, mode, { active, providers, warn: ctx.warn });
   startMetrics(config, providers);
-  const shutdown = (): Promise<boolean> => shutdownProviders(providers, config.shutdownTimeoutMs);
-  installSignalFlush(ctx.proc, shutdown);
-  watchForOwnSdk({ instrumentations: active, shutdown, warn: ctx.warn }, mode === 'sync' || mode === 'async');
+  installEndings(ctx.proc, providers, config.shutdownTimeoutMs);
+  const stepAside = (): Promise<boolean> => {
+    steppedAside = true;
+    return shutdownProviders(providers, config.shutdownTimeoutMs);
+  };
+  watchForOwnSdk({ instrumentations: active, shutdown: stepAside, warn: ctx.warn }, mode === 'sync' || mode === 'async');
   const lines = notices(config, [...selection.unknown, ...detectors.unknown], loaded.failures);
   if (lines.length > 0) ctx.warn(lines.join('; '));
 }
