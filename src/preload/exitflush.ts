@@ -51,6 +51,24 @@ function takeQueue<T>(processor: object, field: string): T[] {
 
 const noop = (): void => undefined;
 
+interface ResourceState {
+  asyncAttributesPending?: boolean;
+  _asyncAttributesPending?: boolean;
+  _rawAttributes?: [string, unknown][];
+}
+
+/**
+ * A resource whose asynchronous detectors have not settled yet (a process ending within milliseconds of
+ * its start) cannot be waited for at exit: its settled attributes are sent, the pending ones left out
+ * (instead of the SDK's error line about reading it unsettled).
+ */
+function settleNow(resource: unknown): void {
+  const r = resource as ResourceState | undefined;
+  if (r?.asyncAttributesPending !== true || !Array.isArray(r._rawAttributes)) return;
+  r._rawAttributes = r._rawAttributes.filter(([, v]) => typeof (v as { then?: unknown } | null)?.then !== 'function');
+  r._asyncAttributesPending = false;
+}
+
 export function spanSignal(processor: SpanProcessor, exporter: SpanExporter, protocol: OtlpProtocol): ExitSignal {
   const out = trackExporter(exporter);
   const serializer = protocol === 'http/json' ? JsonTraceSerializer : ProtobufTraceSerializer;
@@ -60,6 +78,7 @@ export function spanSignal(processor: SpanProcessor, exporter: SpanExporter, pro
     pending() {
       const spans = takeQueue<ReadableSpan>(processor, '_finishedSpans');
       if (spans.length === 0) return undefined;
+      settleNow(spans[0]?.resource);
       if (out === undefined) return void exporter.export(spans, noop);
       const body = serializer.serializeRequest(spans);
       return body === undefined ? undefined : { body, items: spans.length };
@@ -76,6 +95,7 @@ export function logSignal(processor: LogRecordProcessor, exporter: LogRecordExpo
     pending() {
       const records = takeQueue<ReadableLogRecord>(processor, '_finishedLogRecords');
       if (records.length === 0) return undefined;
+      settleNow(records[0]?.resource);
       if (out === undefined) return void exporter.export(records, noop);
       const body = serializer.serializeRequest(records);
       return body === undefined ? undefined : { body, items: records.length };
@@ -92,6 +112,7 @@ export function metricSignal(reader: MetricReader, exporter: PushMetricExporter,
     pending() {
       const collected = collectMetricsSync(reader);
       if (collected === undefined) return undefined;
+      settleNow(collected.resource);
       if (out === undefined) return void exporter.export(collected, noop);
       const body = serializer.serializeRequest(collected);
       const items = collected.scopeMetrics.reduce((n, s) => n + s.metrics.length, 0);

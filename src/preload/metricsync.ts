@@ -5,8 +5,10 @@
  * Here the same steps run in one go on the SDK's own objects (sdk-metrics, bundled at a fixed
  * version): call each observable callback with the SDK's result object and record it into the
  * instrument's storages, then let every storage of this reader build its metric data. An asynchronous
- * callback (one returning a promise) cannot be waited for: its instrument keeps the values of the
- * last periodic collection. Anything unexpected yields undefined (nothing is sent), never a throw.
+ * callback (one returning a promise) cannot be waited for: what it observed before its first `await`
+ * is recorded (host-metrics observes CPU and memory that way, network I/O after an await), the rest
+ * keeps the values of the last periodic collection. Anything unexpected yields undefined (nothing is
+ * sent), never a throw.
  */
 import { millisToHrTime } from '@opentelemetry/core';
 import type { MetricReader, ResourceMetrics, MetricData } from '@opentelemetry/sdk-metrics';
@@ -41,23 +43,22 @@ interface Collector {
   readonly _sharedState?: { readonly meterSharedStates?: Map<string, MeterState>; readonly resource: Resource };
 }
 
-function settledNow(result: unknown): boolean {
-  if (result !== null && typeof (result as { then?: unknown })?.then === 'function') {
+/** A promise a callback returned is not waited for (and its rejection, should one come, goes nowhere). */
+function release(result: unknown): void {
+  if (result !== null && typeof (result as { then?: unknown } | undefined)?.then === 'function') {
     (result as Promise<unknown>).then(() => undefined, () => undefined);
-    return false;
   }
-  return true;
 }
 
 function observeOne(callback: (r: unknown) => unknown, instrument: Instrument, time: HrTime): void {
   const result = new ObservableResultImpl(instrument._descriptor.name, instrument._descriptor.valueType);
-  if (!settledNow(callback(result))) return;
+  release(callback(result));
   for (const s of instrument._metricStorages) s.record?.(result._buffer, time);
 }
 
 function observeBatch(callback: (r: unknown) => unknown, instruments: Set<Instrument>, time: HrTime): void {
   const result = new BatchObservableResultImpl();
-  if (!settledNow(callback(result))) return;
+  release(callback(result));
   for (const instrument of instruments) {
     const buffer = result._buffer.get(instrument as never);
     if (buffer !== undefined) for (const s of instrument._metricStorages) s.record?.(buffer, time);

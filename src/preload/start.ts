@@ -108,22 +108,29 @@ function lazyActivation(lazy: readonly string[], map: ModuleMap, mode: EsmMode, 
   if (mode === 'sync') activateOnResolve(pending);
 }
 
-let steppedAside = false;
-
 /**
  * However the process ends, what was recorded is flushed within one bound: SIGTERM/SIGINT and the end of
- * the event loop flush asynchronously (shutdown.ts); `exit` (process.exit() anywhere, a crash, and after
- * those) flushes synchronously what is still held (exitflush.ts), in the time left of the same bound.
+ * the event loop flush asynchronously (shutdown.ts); `exit` (process.exit() anywhere, a crash) flushes
+ * synchronously what is still held (exitflush.ts), in the time left of the same bound, unless an
+ * asynchronous flush already completed (the providers are shut down then: nothing new was kept).
+ * Returns a switch that turns the exit flush off (the preload stepping aside for the app's own SDK).
  */
-function installEndings(proc: SignalProcess & CrashProcess, providers: Providers, ms: number): void {
+function installEndings(proc: SignalProcess & CrashProcess, providers: Providers, ms: number): () => void {
   const bound = new ShutdownBound(ms);
-  installSignalFlush(proc, () => shutdownProviders(providers, bound.begin()));
   const crash = installCrashRecording(proc, providers.loggerProvider?.getLogger('otel-injector'));
+  let flushed = false;
+  installSignalFlush(proc, async () => {
+    crash.endOpenSpans();
+    const completed = await shutdownProviders(providers, bound.begin());
+    flushed ||= completed;
+    return completed;
+  });
   proc.on('exit', () => {
-    if (steppedAside) return;
+    if (flushed) return;
     crash.endOpenSpans();
     flushAtExit(providers.exitSignals, bound);
   });
+  return () => { flushed = true; };
 }
 
 export function startPreload(ctx: StartContext, config: PreloadConfig): void {
@@ -137,14 +144,17 @@ export function startPreload(ctx: StartContext, config: PreloadConfig): void {
   diag.debug(`otel-injector: ESM hooks: ${mode} (${ESM_MODE_DETAIL[mode]}), Node.js ${process.versions.node}; ` +
     `instrumentations at start: ${loaded.instrumentations.length}, on first use: ${split.lazy.length}`);
   const detectors = detectorNames(config.resourceDetectors);
-  const providers = startProviders(config, buildResource(detectors.names));
+  const resource = buildResource(detectors.names);
+  // Settle the asynchronous detectors now, not at the first export: a flush at exit cannot wait for them.
+  resource.waitForAsyncAttributes?.().then(() => undefined, () => undefined);
+  const providers = startProviders(config, resource);
   const active = loaded.instrumentations;
   registerInstrumentations({ instrumentations: active, ...providers });
   lazyActivation(split.lazy, map, mode, { active, providers, warn: ctx.warn });
   startMetrics(config, providers);
-  installEndings(ctx.proc, providers, config.shutdownTimeoutMs);
+  const exitFlushOff = installEndings(ctx.proc, providers, config.shutdownTimeoutMs);
   const stepAside = (): Promise<boolean> => {
-    steppedAside = true;
+    exitFlushOff();
     return shutdownProviders(providers, config.shutdownTimeoutMs);
   };
   watchForOwnSdk({ instrumentations: active, shutdown: stepAside, warn: ctx.warn }, mode === 'sync' || mode === 'async');
