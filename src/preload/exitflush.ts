@@ -4,8 +4,8 @@
  * synchronously and the process is gone right after. So this flush is synchronous: it takes what the
  * SDK still holds (queued spans and log records, a metric collection made now, exports in flight
  * whose body never left the process), serialises it as the exporters would (OTLP protobuf or JSON),
- * and sends it from a worker thread while this thread waits, within what is left of the shutdown bound
- * (shared with the SIGTERM/SIGINT and end-of-loop flushes: one bound per process ending).
+ * and sends it from a worker thread while this thread waits, within the shutdown bound (see
+ * installEndings in start.ts for how it is shared with the SIGTERM/SIGINT and end-of-loop flushes).
  */
 import { diag } from '@opentelemetry/api';
 import { JsonLogsSerializer, JsonMetricsSerializer, JsonTraceSerializer, ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
@@ -20,6 +20,12 @@ import { sendSync, type ExitRequest } from './exitsend.js';
 /** One signal as the exit flush sees it. */
 export interface ExitSignal {
   readonly name: string;
+  /**
+   * Metrics are cumulative and always have something to collect: after a completed flush they are sent
+   * again only together with other signals (something was recorded since), so that an exit right after
+   * a flush costs nothing.
+   */
+  readonly onlyWithOthers?: boolean;
   /** Where its OTLP exporter sends (undefined: not OTLP/HTTP, e.g. console: `pending` exports directly). */
   readonly out: Outbound | undefined;
   /** Takes what the SDK still holds, serialised; undefined when there is nothing. */
@@ -108,6 +114,7 @@ export function metricSignal(reader: MetricReader, exporter: PushMetricExporter,
   const serializer = protocol === 'http/json' ? JsonMetricsSerializer : ProtobufMetricsSerializer;
   return {
     name: 'metrics',
+    onlyWithOthers: true,
     out,
     pending() {
       const collected = collectMetricsSync(reader);
@@ -132,13 +139,17 @@ function requestsOf(signal: ExitSignal, counts: string[]): ExitRequest[] {
   return bodies.map((body) => ({ url: out.url, headers: out.headers, body, gzip: out.gzip, tls: out.tls }));
 }
 
-/** The synchronous flush; never throws, returns within the bound's remaining time. */
-export function flushAtExit(signals: readonly ExitSignal[], bound: ShutdownBound): void {
+/**
+ * The synchronous flush; never throws, returns within the bound's remaining time. `afterFlush`: an
+ * asynchronous flush completed before (only what was recorded since is left).
+ */
+export function flushAtExit(signals: readonly ExitSignal[], bound: ShutdownBound, afterFlush = false): void {
   const ms = bound.begin();
   if (ms <= 0) return;
   const requests: ExitRequest[] = [];
   const counts: string[] = [];
   for (const signal of signals) {
+    if (signal.onlyWithOthers === true && afterFlush && requests.length === 0) continue;
     try {
       requests.push(...requestsOf(signal, counts));
     } catch {

@@ -12,7 +12,7 @@
  */
 import { millisToHrTime } from '@opentelemetry/core';
 import type { MetricReader, ResourceMetrics, MetricData } from '@opentelemetry/sdk-metrics';
-import { BatchObservableResultImpl, ObservableResultImpl } from '@opentelemetry/sdk-metrics/build/esm/ObservableResult.js';
+import { BatchObservableResultImpl, ObservableResultImpl } from '@opentelemetry/sdk-metrics/build/src/ObservableResult.js';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 

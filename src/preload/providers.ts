@@ -79,7 +79,7 @@ function bounded(work: Promise<unknown>, ms: number): Promise<boolean> {
 }
 
 /**
- * Flushes and shuts every provider down; never rejects and never takes longer than `ms`.
+ * Flushes and shuts every provider down (the preload stepping aside); never rejects and never takes longer than `ms`.
  * Resolves false when it ran out of time (an exporter is still retrying an unreachable collector).
  */
 export function shutdownProviders(p: Providers, ms: number): Promise<boolean> {
@@ -87,6 +87,20 @@ export function shutdownProviders(p: Providers, ms: number): Promise<boolean> {
     p.tracerProvider?.shutdown(),
     p.meterProvider?.shutdown(),
     p.loggerProvider?.shutdown(),
+  ]);
+  return bounded(all, ms);
+}
+
+/**
+ * Flushes every provider and keeps them running (SIGTERM/SIGINT, the end of the event loop): what the app
+ * records afterwards (requests finishing during its own drain) is still kept, for the flush at exit.
+ * Same bound and result as shutdownProviders.
+ */
+export function flushProviders(p: Providers, ms: number): Promise<boolean> {
+  const all = Promise.allSettled([
+    p.tracerProvider?.forceFlush(),
+    p.meterProvider?.forceFlush(),
+    p.loggerProvider?.forceFlush(),
   ]);
   return bounded(all, ms);
 }

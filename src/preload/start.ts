@@ -8,7 +8,7 @@ import type { Warn } from './warn.js';
 import { selectInstrumentations, loadInstrumentations } from './select.js';
 import { ESM_MODE_DETAIL, hookedModules, registerEsmHooks, syncHooksAvailable, type EsmMode } from './esm.js';
 import { buildResource, detectorNames } from './resource.js';
-import { startProviders, shutdownProviders, type Providers } from './providers.js';
+import { flushProviders, startProviders, shutdownProviders, type Providers } from './providers.js';
 import { installSignalFlush, type SignalProcess } from './shutdown.js';
 import { flushAtExit, ShutdownBound } from './exitflush.js';
 import { installCrashRecording, type CrashProcess } from './crash.js';
@@ -109,28 +109,34 @@ function lazyActivation(lazy: readonly string[], map: ModuleMap, mode: EsmMode, 
 }
 
 /**
- * However the process ends, what was recorded is flushed within one bound: SIGTERM/SIGINT and the end of
- * the event loop flush asynchronously (shutdown.ts); `exit` (process.exit() anywhere, a crash) flushes
- * synchronously what is still held (exitflush.ts), in the time left of the same bound, unless an
- * asynchronous flush already completed (the providers are shut down then: nothing new was kept).
- * Returns a switch that turns the exit flush off (the preload stepping aside for the app's own SDK).
+ * However the process ends, what was recorded is flushed, each ending delayed by at most `ms`.
+ * SIGTERM/SIGINT and the end of the event loop flush asynchronously and keep the providers running
+ * (shutdown.ts); `exit` (process.exit() anywhere, a crash) flushes synchronously what is still held
+ * (exitflush.ts): in what is left of the same bound while an asynchronous flush is under way (an app
+ * exiting in its own SIGTERM handler), in a bound of its own after one completed (an app exiting at
+ * the end of its drain: the requests it finished meanwhile). Returns a switch that turns the exit
+ * flush off (the preload stepping aside for the app's own SDK).
  */
 function installEndings(proc: SignalProcess & CrashProcess, providers: Providers, ms: number): () => void {
-  const bound = new ShutdownBound(ms);
+  let bound = new ShutdownBound(ms);
+  let completed = false;
+  let off = false;
   const crash = installCrashRecording(proc, providers.loggerProvider?.getLogger('otel-injector'));
-  let flushed = false;
   installSignalFlush(proc, async () => {
     crash.endOpenSpans();
-    const completed = await shutdownProviders(providers, bound.begin());
-    flushed ||= completed;
-    return completed;
+    const done = await flushProviders(providers, bound.begin());
+    if (done) {
+      completed = true;
+      bound = new ShutdownBound(ms);
+    }
+    return done;
   });
   proc.on('exit', () => {
-    if (flushed) return;
+    if (off) return;
     crash.endOpenSpans();
-    flushAtExit(providers.exitSignals, bound);
+    flushAtExit(providers.exitSignals, bound, completed);
   });
-  return () => { flushed = true; };
+  return () => { off = true; };
 }
 
 export function startPreload(ctx: StartContext, config: PreloadConfig): void {

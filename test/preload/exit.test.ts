@@ -120,6 +120,23 @@ t.test('cluster: workers call process.exit(0) in their SIGTERM handler: every sp
   t.comment(`exit ${end.ms} ms after SIGTERM`);
 });
 
+t.test('SIGTERM, the app drains and exits 0 later: requests it finishes during the drain arrive too', async (t) => {
+  const receiver = await receiverFor(t);
+  const app = await startApp('graceful.cjs', webhookEnv(receiver.url, 'drain', CADENCE));
+  t.teardown(async () => { await app.stop(); });
+  t.equal(await serve(app.url, N), N);
+  const slow = get(`${app.url}/slow`);
+  await new Promise((r) => setTimeout(r, 50));
+  const end = await app.stop('SIGTERM');
+  t.equal((await slow).status, 200, 'the request in progress was answered during the drain');
+  t.equal(end.code, 0, "the app's exit code");
+  await settle(receiver, (s) => s.spans.filter((x) => x.kind === SERVER).length >= N + 1);
+  t.equal(servers(receiver).length, N, `exactly ${N} spans served before SIGTERM`);
+  t.equal(servers(receiver, '/slow').length, 1, 'and the one finished during the drain');
+  t.equal(Math.max(...[...countPerPid(receiver, 'http.server.request.duration').values()]), N + 1, 'the duration histogram counts it');
+  t.comment(`exit ${end.ms} ms after SIGTERM (the app drains for 1000 ms)`);
+});
+
 function assertCrash(t: Test, receiver: Receiver, span: SpanRecord | undefined, expect: { type: string; message: string; file: RegExp; severity: string }): void {
   t.ok(span, 'the span active when it was thrown arrived');
   t.equal(span?.status.code, 2, 'with status ERROR');
