@@ -222,6 +222,20 @@ t.test('a slow collector (answers after 300 ms): nothing is cut that it answers 
   t.ok(run.afterDoneMs >= 300, `the exit waited for the answers (${run.afterDoneMs} ms)`);
 });
 
+t.test('an export in flight whose body the collector already has is not sent twice', async (t) => {
+  // The SIGTERM flush sends at once; the collector keeps what it received but answers only after 600 ms;
+  // the app exits 150 ms after SIGTERM: its exit flush must not send that export again.
+  const receiver = await receiverFor(t, { delayMs: 600, keepIfGone: true });
+  const app = await startApp('graceful.cjs', webhookEnv(receiver.url, 'inflight', { ...CADENCE, DRAIN_MS: '150', OTEL_METRICS_EXPORTER: 'none' }));
+  t.teardown(async () => { await app.stop(); });
+  t.equal(await serve(app.url, N), N);
+  const end = await app.stop('SIGTERM');
+  t.equal(end.code, 0);
+  await settle(receiver, (s) => s.spans.length >= N);
+  await new Promise((r) => setTimeout(r, 700)); // until the late answers of anything sent twice
+  t.equal(servers(receiver).length, N, `exactly ${N} server spans: none lost, none twice`);
+});
+
 t.test('a collector that never answers: each ending is delayed by at most the bound, exit codes unchanged', async (t) => {
   const silent = await silentCollector();
   t.teardown(silent.close);

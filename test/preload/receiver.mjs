@@ -93,7 +93,7 @@ export function startReceiver(options = {}) {
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       if (options.silent) return;
-      if (options.delayMs) setTimeout(() => (gone ? (state.cut++, notify()) : answer()), options.delayMs);
+      if (options.delayMs) setTimeout(() => (gone && !options.keepIfGone ? (state.cut++, notify()) : answer()), options.delayMs);
       else answer();
     });
     const answer = () => {
@@ -125,8 +125,8 @@ export function startReceiver(options = {}) {
     const host = options.host ?? '127.0.0.1';
     server.listen(options.port ?? 0, host, () => {
       const port = server.address().port;
-      resolve({
-        ...state_api(state),
+      // (the state's getters copied as getters: `cut` is a number, read when asked)
+      resolve(Object.defineProperties({
         port,
         url: `http://${host}:${port}`,
         waitFor(predicate, timeoutMs = 15000) {
@@ -145,7 +145,7 @@ export function startReceiver(options = {}) {
           server.closeAllConnections?.();
           return new Promise((r) => server.close(() => r()));
         },
-      });
+      }, Object.getOwnPropertyDescriptors(state_api(state))));
     });
   });
 }
