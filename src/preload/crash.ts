@@ -40,6 +40,8 @@ function describe(err: unknown): Described {
 export interface CrashRecorder {
   /** Ends the spans a handled crash left open (called at exit). */
   endOpenSpans(): void;
+  /** Stops recording (the preload stepped aside: the spans are the app's own SDK's then). */
+  disable(): void;
 }
 
 function emitLog(logger: Logger | undefined, d: Described, origin: string, fatal: boolean): void {
@@ -69,7 +71,9 @@ function markSpan(err: unknown, d: Described, fatal: boolean, open: Set<Span>): 
 
 export function installCrashRecording(proc: CrashProcess, logger: Logger | undefined): CrashRecorder {
   const open = new Set<Span>();
+  let enabled = true;
   proc.on('uncaughtExceptionMonitor', (err, origin) => {
+    if (!enabled) return;
     try {
       const fatal = proc.listenerCount('uncaughtException') === 0 && proc.hasUncaughtExceptionCaptureCallback?.() !== true;
       const d = describe(err);
@@ -88,6 +92,10 @@ export function installCrashRecording(proc: CrashProcess, logger: Logger | undef
           // as above
         }
       }
+      open.clear();
+    },
+    disable() {
+      enabled = false;
       open.clear();
     },
   };

@@ -115,7 +115,7 @@ function lazyActivation(lazy: readonly string[], map: ModuleMap, mode: EsmMode, 
  * (exitflush.ts): in what is left of the same bound while an asynchronous flush is under way (an app
  * exiting in its own SIGTERM handler), in a bound of its own after one completed (an app exiting at
  * the end of its drain: the requests it finished meanwhile). Returns a switch that turns the exit
- * flush off (the preload stepping aside for the app's own SDK).
+ * flush and the crash recording off (the preload stepping aside for the app's own SDK).
  */
 function installEndings(proc: SignalProcess & CrashProcess, providers: Providers, ms: number): () => void {
   let bound = new ShutdownBound(ms);
@@ -136,7 +136,10 @@ function installEndings(proc: SignalProcess & CrashProcess, providers: Providers
     crash.endOpenSpans();
     flushAtExit(providers.exitSignals, bound, completed);
   });
-  return () => { off = true; };
+  return () => {
+    off = true;
+    crash.disable();
+  };
 }
 
 export function startPreload(ctx: StartContext, config: PreloadConfig): void {
