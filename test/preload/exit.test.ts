@@ -202,7 +202,7 @@ t.test('ESM Job script ending with process.exit(3): every server and client span
   const receiver = await receiverFor(t);
   const run = await runJob(webhookEnv(receiver.url, 'job', { ...CADENCE, JOB_REQUESTS: String(N), JOB_EXIT: '3' }));
   t.equal(run.code, 3, `the script's exit code (${run.stderr.slice(0, 300)})`);
-  t.match(run.stdout, /job done: 41/);
+  t.match(run.stdout, /job done: 41\napp exit listener: code 3, exitCode 3\n$/, "its own exit listener ran and saw its exit code; stdout complete");
   await settle(receiver, (s) => s.spans.length >= 2 * N && s.metrics.length > 0);
   t.equal(receiver.spans.filter((s) => s.kind === SERVER).length, N, `${N} server spans`);
   t.equal(receiver.spans.filter((s) => s.kind === CLIENT).length, N, `${N} client spans`);
