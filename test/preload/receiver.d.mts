@@ -11,6 +11,6 @@ export interface Receiver extends ReceiverState {
   waitFor(predicate: (s: ReceiverState) => boolean, timeoutMs?: number): Promise<ReceiverState>;
   close(): Promise<void>;
 }
-export function startReceiver(options?: { port?: number; status?: number; host?: string; delayMs?: number; keepIfGone?: boolean; silent?: boolean }): Promise<Receiver>;
+export function startReceiver(options?: { port?: number; status?: number; host?: string; holdFirst?: number; delayMs?: number; keepIfGone?: boolean; silent?: boolean }): Promise<Receiver>;
 export function anyValue(v: unknown): unknown;
 export function attrs(list: unknown): Attrs;
