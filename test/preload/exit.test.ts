@@ -83,7 +83,7 @@ function runJob(env: Env): Promise<JobRun> {
   }));
 }
 
-async function receiverFor(t: Test, options: { delayMs?: number } = {}): Promise<Receiver> {
+async function receiverFor(t: Test, options: { delayMs?: number; keepIfGone?: boolean } = {}): Promise<Receiver> {
   const receiver = await startReceiver(options);
   t.teardown(async () => { await receiver.close(); });
   return receiver;
