@@ -38,10 +38,10 @@ export class FindingsIndex {
 
   /** One pod event: (undefined, pod) added, (old, pod) updated, (old, undefined) deleted. */
   apply(old: PodView | undefined, next: PodView | undefined): void {
-    const before = old === undefined ? undefined : this.place(old);
-    const after = next === undefined ? undefined : this.place(next);
-    if (next !== undefined) this.countRestarted(next, 1);
-    if (old !== undefined) this.countRestarted(old, -1);
+    const before = this.place(old);
+    const after = this.place(next);
+    this.countRestarted(next, 1);
+    this.countRestarted(old, -1);
     if (before !== undefined && after !== undefined && sameFinding(before, after)) {
       this.groups.get(after.key)?.set(podName(next), after.member); // nothing a finding shows changed
       return;
@@ -70,7 +70,8 @@ export class FindingsIndex {
     return [...this.restarted.values()].map((r) => r.owner);
   }
 
-  private place(pod: PodView): Placed | undefined {
+  private place(pod: PodView | undefined): Placed | undefined {
+    if (pod === undefined) return undefined;
     const reason = uninstrumentedReason(pod, this.preloadImage);
     return reason === undefined ? undefined : { key: workloadKey(ownerOf(pod)), member: { pod, reason } };
   }
@@ -97,8 +98,8 @@ export class FindingsIndex {
     this.changes++;
   }
 
-  private countRestarted(pod: PodView, delta: 1 | -1): void {
-    if (pod.metadata?.annotations?.[RESTART.restartedAt] === undefined) return;
+  private countRestarted(pod: PodView | undefined, delta: 1 | -1): void {
+    if (pod?.metadata?.annotations?.[RESTART.restartedAt] === undefined) return;
     const owner = ownerOf(pod);
     if (!owner.restartable) return;
     const key = workloadKey(owner);

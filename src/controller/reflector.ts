@@ -70,6 +70,11 @@ class Expired extends Error {
   readonly status = 410;
 }
 
+function watchError(status: WatchEvent['object']): Error {
+  const message = status.message ?? 'watch error';
+  return status.code === 410 ? new Expired(message) : Object.assign(new Error(message), { status: status.code });
+}
+
 export class Reflector<T> {
   private readonly items = new Map<string, T>();
   private resourceVersion = '';
@@ -162,20 +167,24 @@ export class Reflector<T> {
       if (this.stopped) return;
       const page = await this.o.source.list({ limit: this.o.pageSize ?? PAGE_SIZE, continue: cont });
       this.stats.pages++;
-      for (const raw of page.items) {
-        const key = nameOf(raw);
-        if (key === undefined) continue;
-        seen.add(key);
-        this.upsert(key, raw);
-      }
+      this.upsertAll(page.items, seen);
       resourceVersion = page.resourceVersion;
-      cont = page.continue === undefined || page.continue === '' ? undefined : page.continue;
+      cont = page.continue === '' ? undefined : page.continue;
     } while (cont !== undefined);
     for (const key of [...this.items.keys()]) if (!seen.has(key)) this.remove(key);
     this.resourceVersion = resourceVersion;
     if (!this.syncedFlag) {
       this.syncedFlag = true;
       this.markSynced();
+    }
+  }
+
+  private upsertAll(items: readonly unknown[], seen: Set<string>): void {
+    for (const raw of items) {
+      const key = nameOf(raw);
+      if (key === undefined) continue;
+      seen.add(key);
+      this.upsert(key, raw);
     }
   }
 
@@ -209,17 +218,13 @@ export class Reflector<T> {
   /** Applies one event; an ERROR event becomes the error that ends the watch. */
   private apply(event: WatchEvent): Error | undefined {
     const { type, object } = event;
-    if (type === 'ERROR') {
-      return object.code === 410 ? new Expired(object.message ?? 'expired') : Object.assign(new Error(object.message ?? 'watch error'), { status: object.code });
+    if (type === 'ERROR') return watchError(object);
+    const key = type === 'BOOKMARK' ? undefined : nameOf(object);
+    if (key !== undefined) {
+      if (type === 'DELETED') this.remove(key);
+      else this.upsert(key, object);
     }
     const rv = object.metadata?.resourceVersion;
-    if (type !== 'BOOKMARK') {
-      const key = nameOf(object);
-      if (key !== undefined) {
-        if (type === 'DELETED') this.remove(key);
-        else this.upsert(key, object);
-      }
-    }
     if (rv !== undefined && rv !== '') this.resourceVersion = rv;
     return undefined;
   }

@@ -61,6 +61,10 @@ class Pool<T extends object> {
 class Strings {
   private readonly map = new Map<string, string>();
   constructor(private readonly max = 20_000) {}
+  maybe(s: string | undefined): string | undefined {
+    return s === undefined ? undefined : this.get(s);
+  }
+
   get(s: string): string {
     const known = this.map.get(s);
     if (known !== undefined) return known;
@@ -91,22 +95,18 @@ export class PodSlimmer {
     const name = str(meta?.name);
     if (meta === undefined || name === undefined) return undefined;
     const owner = this.controllerRef(meta.ownerReferences);
-    const metadata: { -readonly [K in keyof ObjectMeta]: ObjectMeta[K] } = {
+    // The pod's own uid only names a bare pod's Event; an owned pod is reported under its owner's.
+    const metadata = defined({
       name,
       namespace: this.strings.get(str(meta.namespace) ?? ''),
       creationTimestamp: str(meta.creationTimestamp),
-    };
-    // The pod's own uid only names a bare pod's Event; an owned pod is reported under its owner's.
-    if (owner === undefined) metadata.uid = str(meta.uid);
-    else metadata.ownerReferences = owner;
-    const deletion = str(meta.deletionTimestamp);
-    if (deletion !== undefined) metadata.deletionTimestamp = deletion;
-    const labels = this.pooledLabels(meta.labels);
-    if (labels !== undefined) metadata.labels = labels;
-    const annotations = this.keptAnnotations(meta.annotations);
-    if (annotations !== undefined) metadata.annotations = annotations;
-    const phase = str((raw as { status?: { phase?: unknown } }).status?.phase);
-    const status = statusOf(phase === undefined ? undefined : this.strings.get(phase));
+      uid: owner === undefined ? str(meta.uid) : undefined,
+      ownerReferences: owner,
+      deletionTimestamp: str(meta.deletionTimestamp),
+      labels: this.pooledLabels(meta.labels),
+      annotations: this.keptAnnotations(meta.annotations),
+    });
+    const status = statusOf(this.strings.maybe(str((raw as { status?: { phase?: unknown } }).status?.phase)));
     return status === undefined ? { metadata } : { metadata, status };
   }
 
@@ -159,13 +159,18 @@ export class PodSlimmer {
   }
 }
 
+/** Only the properties that have a value: an absent field costs no slot in the cached object. */
+function defined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter((e) => e[1] !== undefined)) as T;
+}
+
+const SCALARS = ['name', 'namespace', 'uid', 'creationTimestamp', 'deletionTimestamp', 'labels', 'ownerReferences'] as const;
+
 /** Same fields, same values (pooled parts compare by identity): a relist need not touch the findings. */
 export function samePod(a: PodView, b: PodView): boolean {
   const x = a.metadata ?? {};
   const y = b.metadata ?? {};
-  return x.name === y.name && x.namespace === y.namespace && x.uid === y.uid && x.creationTimestamp === y.creationTimestamp
-    && x.deletionTimestamp === y.deletionTimestamp && x.labels === y.labels && x.ownerReferences === y.ownerReferences
-    && a.status?.phase === b.status?.phase && sameRecord(x.annotations, y.annotations);
+  return SCALARS.every((k) => x[k] === y[k]) && a.status?.phase === b.status?.phase && sameRecord(x.annotations, y.annotations);
 }
 
 function sameRecord(a: Labels | undefined, b: Labels | undefined): boolean {
