@@ -19,6 +19,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { startControlPlane, repoRoot } from '../test/e2e/harness.js';
 import { INJECT_LABEL, createNamespace } from '../test/e2e/kube.js';
 import { chartControllerKubeconfig } from '../test/e2e/controller-support.js';
+import { parseManifests, renderChart } from '../test/e2e/chart.js';
 import { freePort, startProc, type Proc } from '../test/e2e/procs.js';
 import { PRELOAD, RawApi, bounded, createRunningPod, podBody, randomUUID, stateOf } from './lib/cluster-pods.js';
 
@@ -91,6 +92,11 @@ try {
   const namespaces = Array.from({ length: NAMESPACES }, (_, i) => `bench-${i}`);
   for (const ns of namespaces) await createNamespace(core, ns, { [INJECT_LABEL]: 'enabled' });
   const kubeconfig = await chartControllerKubeconfig(cp);
+  // The controller runs with the NODE_OPTIONS the chart gives its container (plus the bench's GC hook).
+  type Container = { name: string; env?: Array<{ name: string; value?: string }> };
+  const deployment = parseManifests(await renderChart()).find((m) => m.kind === 'Deployment' && m.metadata.name.endsWith('-controller')) as { spec?: { template?: { spec?: { containers?: Container[] } } } } | undefined;
+  const chartNodeOptions = deployment?.spec?.template?.spec?.containers?.[0]?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+  console.log(`controller NODE_OPTIONS from the chart: "${chartNodeOptions}"`);
   const api = new RawApi(cp, PARALLEL);
   teardowns.push(() => api.close());
   const deploys: Deploy[] = [];
@@ -135,7 +141,8 @@ try {
   const measure = async (who: 'ours' | 'baseline', pods: number): Promise<void> => {
     const port = await freePort();
     const memFile = join(dir, `mem-${who}-${pods}.json`);
-    const common = { PATH: process.env.PATH, HOME: process.env.HOME, KUBECONFIG: kubeconfig, NODE_OPTIONS: `--expose-gc --import ${join(repoRoot, 'bench', 'lib', 'gc-on-signal.mjs')}`, BENCH_MEMORY_FILE: memFile };
+    const hook = `--expose-gc --import ${join(repoRoot, 'bench', 'lib', 'gc-on-signal.mjs')}`;
+    const common = { PATH: process.env.PATH, HOME: process.env.HOME, KUBECONFIG: kubeconfig, NODE_OPTIONS: who === 'ours' ? `${chartNodeOptions} ${hook}` : hook, BENCH_MEMORY_FILE: memFile };
     const t0 = performance.now();
     const proc = who === 'ours'
       ? startProc('controller', process.execPath, [join(repoRoot, 'dist', 'main.js'), 'controller'], {
@@ -207,6 +214,12 @@ try {
     const heapPer = (ours.heap - z.heap) / ours.pods;
     const rssPer = (ours.rss - z.rss) / ours.pods;
     console.log(`\ngoal <= 1024 B per watched pod at ${ours.pods} pods: heap ${heapPer.toFixed(0)} B, RSS ${rssPer.toFixed(0)} B: ${Math.max(heapPer, rssPer) <= 1024 ? 'met' : 'missed'}`);
+  }
+  const oursPoints = results.filter((r) => r.who === 'ours' && r.pods > 0);
+  const [p1, p2] = oursPoints.slice(-2);
+  if (p1 !== undefined && p2 !== undefined && p1 !== p2) {
+    const d = p2.pods - p1.pods;
+    console.log(`between ${p1.pods} and ${p2.pods} pods: heap ${(((p2.heap ?? 0) - (p1.heap ?? 0)) / d).toFixed(0)} B, RSS ${(((p2.rss ?? 0) - (p1.rss ?? 0)) / d).toFixed(0)} B per added pod`);
   }
   const base = results.filter((r) => r.who === 'baseline' && r.pods > 0).at(-1);
   const same = results.find((r) => r.who === 'ours' && r.pods === base?.pods);

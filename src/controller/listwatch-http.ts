@@ -34,7 +34,7 @@ export class KubeHttp {
         const query = { ...selectors(), limit: String(o.limit), ...(o.continue === undefined ? {} : { continue: o.continue }) };
         const accept = collection.metadataOnly === true ? `application/json;as=PartialObjectMetadataList;${META}, application/json` : 'application/json';
         const res = await this.get(collection.path, query, accept, `list ${collection.path}`);
-        const body = JSON.parse((await readAll(res)).toString('utf8')) as { items?: unknown[]; metadata?: { resourceVersion?: string; continue?: string } };
+        const body = JSON.parse(await readText(res)) as { items?: unknown[]; metadata?: { resourceVersion?: string; continue?: string } };
         return { items: body.items ?? [], resourceVersion: body.metadata?.resourceVersion ?? '', continue: body.metadata?.continue };
       },
       watch: (resourceVersion, timeoutSeconds, onEvent): WatchHandle => {
@@ -71,7 +71,7 @@ export class KubeHttp {
       req.end();
     });
     if (res.statusCode === 200) return res;
-    const text = (await readAll(res).catch(() => Buffer.alloc(0))).toString('utf8');
+    const text = await readText(res).catch(() => '');
     let message = text.slice(0, 200);
     try {
       message = (JSON.parse(text) as { message?: string }).message ?? message;
@@ -82,11 +82,13 @@ export class KubeHttp {
   }
 }
 
-function readAll(res: IncomingMessage): Promise<Buffer> {
+/** The body as text, decoded chunk by chunk (no Buffer.concat of the whole page outside the V8 heap). */
+function readText(res: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => resolve(Buffer.concat(chunks)));
+    const parts: string[] = [];
+    res.setEncoding('utf8');
+    res.on('data', (c: string) => parts.push(c));
+    res.on('end', () => resolve(parts.join('')));
     res.on('error', reject);
     res.on('close', () => { if (!res.complete) reject(new Error('connection closed before the end of the response')); });
   });

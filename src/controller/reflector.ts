@@ -10,7 +10,12 @@
 import type { Logger } from 'pino';
 import type { ListWatchSource, WatchEvent } from './ports.js';
 
-export const PAGE_SIZE = 500;
+/**
+ * Pods per list page. Smaller than client-go's 500 on purpose: a page is parsed whole before it is slimmed,
+ * and V8 keeps the memory a burst of pages needed; pages of 100 kept the resident memory after listing
+ * 50,000 pods at about half of what pages of 500 did (docs/benchmarks.md), for 500 list requests instead of 100.
+ */
+export const PAGE_SIZE = 100;
 const WATCH_SECONDS = [300, 600] as const;
 const MAX_BACKOFF_MS = 30_000;
 
