@@ -8,7 +8,7 @@
 // per second; the same for the baseline (bench/lib/informer-baseline.mjs: client-node informers, the cache
 // the controller had before) up to BASELINE_MAX pods. The controller's reported workload count is checked
 // against what the bench created. Nothing is asserted; the goal (<= 1 KB per pod) is reported met or missed.
-// Env: POINTS (0,10000,50000), NAMESPACES (10), PARALLEL (24), REST_SECONDS (60), ROLLOUT_PODS (1000), BASELINE_MAX (10000).
+// Env: POINTS (0,10000,50000), NAMESPACES (10), PARALLEL (32), REST_SECONDS (60), ROLLOUT_PODS (1000), BASELINE_MAX (10000).
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +26,7 @@ import { PRELOAD, RawApi, bounded, createRunningPod, podBody, randomUUID, stateO
 const num = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
 const POINTS = (process.env.POINTS ?? '0,10000,50000').split(',').map(Number);
 const NAMESPACES = num('NAMESPACES', 10);
-const PARALLEL = num('PARALLEL', 24);
+const PARALLEL = num('PARALLEL', 32);
 const REST_SECONDS = num('REST_SECONDS', 60);
 const ROLLOUT_PODS = num('ROLLOUT_PODS', 1000);
 const BASELINE_MAX = num('BASELINE_MAX', 10000);
