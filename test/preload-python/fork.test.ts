@@ -104,3 +104,14 @@ for (const minor of ['3.9', '3.12', '3.13']) {
     });
   }
 }
+
+for (const minor of ['3.9', '3.12', '3.13']) {
+  t.test(`CPython ${minor}: a child forked during the parent's flush still ends by its SIGTERM`, async (t) => {
+    const receiver = await startReceiver({ holdFirst: 1 });
+    t.teardown(() => receiver.close());
+    const env = pythonEnv(receiver.url, `flushing-${minor}`, { OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', OTEL_BSP_SCHEDULE_DELAY: '30000' });
+    const ran = await run(interpreter(minor), env, 'flushing.py');
+    t.equal(ran.code, 0, 'the parent ends', { stderr: ran.stderr });
+    t.equal(ran.out.child, 'signal 15', 'the child died by its SIGTERM (not deferred behind a flush it never ran)');
+  });
+}

@@ -49,6 +49,15 @@ def _at_exit():
         _flush()
 
 
+def after_fork():
+    """In a forked child: not in its parent's flush. A Pool's handler thread forks replacement workers while
+    the main thread may be flushing at exit: the child inherited 'busy', deferred its SIGTERM forever and
+    never ended (Pool.terminate() waited for it)."""
+    _state['busy'] = False
+    _state['deferred'] = None
+    _state['exit_flushed'] = False
+
+
 def watch_uwsgi():
     """In a uWSGI worker (noticed at its first span, log record or measurement: uWSGI forks in C without
     Python's fork hooks): the exit flush runs from `uwsgi.atexit`, which uWSGI calls before it finalizes

@@ -1,6 +1,7 @@
 """A multiprocessing Pool of 2 with the start method argv[1]: 6 tasks, each records a span; the pool is
 left with `with` (terminate(): SIGTERM to workers that may be flushing at their exit already).
 Prints `workers=<pid>,<pid>` and `main=<pid>`."""
+
 import multiprocessing
 import os
 import sys

@@ -11,6 +11,7 @@ that never answers), so that a span export and a log export are in flight at the
 The child records a span, a log record and the counter (2), imports the slow module, prints its pid and
 how long after the fork it was ready, and exits the usual way (atexit flush). The parent waits for it
 (bounded) and prints what happened. Prints lines `key=value`."""
+
 import logging
 import os
 import sys
@@ -70,6 +71,7 @@ def hold(name, lock):
         with lock:
             holding.append(name)
             release.wait(10)
+
     threading.Thread(target=run, name='hold-' + name, daemon=True).start()
 
 
@@ -107,6 +109,7 @@ if pid == 0:
         log.info('child log')
         counter.add(2)
         import slow_module
+
         ready = time.monotonic() - forked
         say('child_trace_id', '%032x' % span.get_span_context().trace_id)
     say('child_pid', os.getpid())
