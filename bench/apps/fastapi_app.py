@@ -7,14 +7,14 @@ import os
 from fastapi import FastAPI
 
 app = FastAPI()
-log = logging.getLogger("bench")
+log = logging.getLogger('bench')
 count = 0
 
 
-@app.get("/")
+@app.get('/')
 async def hello():
     global count
     count += 1
     if count % 100 == 0:
-        log.warning("served %d", count)
-    return {"hello": "world", "n": count, "pid": os.getpid()}
+        log.warning('served %d', count)
+    return {'hello': 'world', 'n': count, 'pid': os.getpid()}

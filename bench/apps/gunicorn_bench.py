@@ -6,14 +6,14 @@ import time
 
 
 def _say(line):
-    os.write(2, (line + "\n").encode())
+    os.write(2, (line + '\n').encode())
 
 
 def pre_fork(server, worker):
     # in the master, before os.fork(): the before/after-fork hooks of ours or the SDK's count as boot
-    _say("bench-prefork %d %.6f" % (worker.age, time.time()))
+    _say('bench-prefork %d %.6f' % (worker.age, time.time()))
 
 
 def post_fork(server, worker):
     # in the worker, once os.fork() returned (its after-fork hooks ran): the pid of the worker of that age
-    _say("bench-fork %d %d %.6f" % (worker.age, worker.pid, time.time()))
+    _say('bench-fork %d %d %.6f' % (worker.age, worker.pid, time.time()))
