@@ -12,64 +12,30 @@
 // every version in dist/preload/python; official: its folder per version, and summed over the same
 // versions); requests/s while exporting to a local OTLP receiver (test/preload/receiver.mjs),
 // a fixed number of requests per run (autocannon). Prints ratios and whether each goal holds.
+// Then the same app served by gunicorn with two uvicorn workers: per-worker boot time and the workers' CPU
+// per request (bench/lib/python-gunicorn.mjs).
 // Env: PYTHONS (minors to time, default "3.13,3.10"), ROUNDS (startup rounds, default 7),
-//      RPS_ROUNDS (default 2), RPS_REQUESTS (requests per run, default 4000), SKIP_RPS=1.
-import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+//      RPS_ROUNDS (default 2), RPS_REQUESTS (requests per run, default 4000), SKIP_RPS=1,
+//      GUNICORN=skip|only (the gunicorn part: left out, or alone), GUNICORN_* (bench/lib/python-gunicorn.mjs).
+import { spawn } from 'node:child_process';
+import { existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
-import { request } from 'node:http';
-import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { findInterpreters, MINORS } from '../scripts/build-preload-python.mjs';
+import { gunicornBench, GUNICORN_PINS } from './lib/python-gunicorn.mjs';
+import {
+  APP_DIR, cache, cached, cpTag, cpuMsOf, fmt, freePort, get, goal, median, modeEnv, ours, root, run, sha, startReceiver, venv,
+} from './lib/python-support.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const RPS_ROUNDS = Number(process.env.RPS_ROUNDS ?? 2);
 const RPS_REQUESTS = Number(process.env.RPS_REQUESTS ?? 4000);
+const GUNICORN = process.env.GUNICORN ?? 'run'; // 'skip' or 'only'
 const TIMED = (process.env.PYTHONS ?? '3.13,3.10').split(',').map((s) => s.trim()).filter(Boolean);
-const ours = join(root, 'dist/preload/python');
-const cache = join(root, '.cache', 'bench-python');
-const APP_DIR = join(root, 'bench/apps');
 // The app's own dependencies (what the test apps pin too: FastAPI before it depended on opentelemetry-api).
 const APP_PINS = ['fastapi==0.140.0', 'uvicorn==0.54.0', 'httpx==0.28.1'];
-const cpTag = (minor) => `cp${minor.replace('.', '')}`;
-const sha = (s) => createHash('sha256').update(s).digest('hex').slice(0, 12);
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : String(n));
-
-function run(cmd, args, what) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_CACHE_DIR: join(root, '.cache', 'pip') }, maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`${what}: ${cmd} ${args.join(' ')} exited ${r.status}\n${(r.stdout + r.stderr).slice(-3000)}`);
-  return r.stdout;
-}
-
-/** A directory built once per key: build(tmpDir) fills it, then it is renamed into place. */
-function cached(dir, build) {
-  if (existsSync(join(dir, '.done'))) return dir;
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  build(tmp);
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
-  mkdirSync(join(dir, '.done'));
-  return dir;
-}
-
-function appVenv(py) {
-  const dir = join(cache, `app-${cpTag(py.minor)}-${sha(APP_PINS.join(' ') + py.full)}`);
-  // A venv cannot be moved after creation (absolute paths): create it in place.
-  if (!existsSync(join(dir, '.done'))) {
-    rmSync(dir, { recursive: true, force: true });
-    run(py.python, ['-m', 'venv', dir], 'app venv');
-    run(join(dir, 'bin/python'), ['-m', 'pip', 'install', '--quiet', '--only-binary=:all:', ...APP_PINS], 'app venv');
-    mkdirSync(join(dir, '.done'));
-  }
-  return join(dir, 'bin/python');
-}
+const appVenv = (py) => venv(py, 'app', APP_PINS);
 
 /** The official layout for one version, pinned to the versions our manifest carries. */
 function officialDir(py) {
@@ -94,58 +60,6 @@ function tree(dir) {
   return { bytes, files };
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
-  });
-}
-
-function get(port) {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', timeout: 1000 }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
-    req.on('error', () => resolve(0));
-    req.on('timeout', () => { req.destroy(); resolve(0); });
-    req.end();
-  });
-}
-
-function startReceiver() {
-  const child = spawn(process.execPath, [join(root, 'test/preload/receiver.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (d) => { out += d; });
-  /** Stops it; resolves with its last report ({ requests, errors, … }: export requests it received). */
-  const close = () => new Promise((resolve) => {
-    child.once('exit', () => resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}')));
-    child.kill('SIGTERM');
-  });
-  return new Promise((resolve) => child.stdout.once('data', (d) => resolve({ child, close, url: `http://127.0.0.1:${JSON.parse(String(d).split('\n')[0]).port}` })));
-}
-
-function modeEnv(mode, receiverUrl, officialPath) {
-  const env = {
-    ...process.env, OTEL_SERVICE_NAME: 'bench-python', OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-    OTEL_TRACES_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp', OTEL_PROPAGATORS: 'tracecontext,baggage',
-    OTEL_RESOURCE_ATTRIBUTES: 'k8s.namespace.name=bench,k8s.pod.name=bench-0,k8s.container.name=app',
-    // The official route exports logs only with this switch; on for both, so both do the same work.
-    OTEL_PYTHON_LOGGING_AUTO_INSTRUMENTATION_ENABLED: 'true',
-    PYTHONDONTWRITEBYTECODE: '1',
-  };
-  delete env.PYTHONPATH;
-  if (mode === 'ours') env.PYTHONPATH = ours;
-  if (mode === 'official') env.PYTHONPATH = `${join(officialPath, 'opentelemetry/instrumentation/auto_instrumentation')}:${officialPath}`;
-  return env;
-}
-
-const TICK_MS = 1000 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
-/** CPU time (user + system, all threads) the process has used so far: on a loaded machine the wall
- * time to the first request grows with the load, the CPU time it took does not. */
-function cpuMsOf(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime, stime (fields 14, 15)
-}
-
 /** Spawns uvicorn, polls GET / until 200: ms from spawn, CPU ms, RSS (KiB → MB) at that moment. */
 async function startApp(python, env) {
   const port = await freePort();
@@ -158,7 +72,7 @@ async function startApp(python, env) {
   child.once('exit', () => { exited = true; });
   for (let i = 0; i < 3000; i++) {
     if (exited) throw new Error(`app exited: ${err.slice(-2000)}`);
-    if ((await get(port)) === 200) {
+    if ((await get(port)).status === 200) {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? NaN);
       return { child, port, ms, cpuMs: cpuMsOf(child.pid), rssMB: kb / 1024, stderr: () => err };
@@ -212,7 +126,20 @@ async function rps(python, official) {
   return { rps: Object.fromEntries(modes.map((m) => [m, median(acc[m])])), exports };
 }
 
-const goal = (ok) => (ok ? 'goal met' : 'GOAL MISSED');
+/** The single-process uvicorn figures for one minor: startup, RSS, requests/s. */
+async function uvicornParts(minor, python, receiverUrl, off) {
+  const s = await startup(python, receiverUrl, off);
+  for (const m of Object.keys(s)) console.log(`startup  ${minor} ${m.padEnd(9)} ${fmt(s[m].ms).padStart(5)} ms (CPU ${fmt(s[m].cpuMs).padStart(4)} ms)  RSS ${fmt(s[m].rssMB, 1)} MB`);
+  const addMs = (m) => s[m].ms - s.none.ms; const addCpu = (m) => s[m].cpuMs - s.none.cpuMs; const addRss = (m) => s[m].rssMB - s.none.rssMB;
+  const msRatio = addMs('ours') / addMs('official'); const cpuRatio = addCpu('ours') / addCpu('official'); const rssRatio = addRss('ours') / addRss('official');
+  console.log(`         ${minor} added startup: ours ${fmt(addMs('ours'))} ms, official ${fmt(addMs('official'))} ms, ratio ${fmt(msRatio, 2)} (${goal(msRatio <= 1 / 3)}: <= 0.33)`);
+  console.log(`         ${minor} added CPU to the first request: ours ${fmt(addCpu('ours'))} ms, official ${fmt(addCpu('official'))} ms, ratio ${fmt(cpuRatio, 2)} (not load-dependent)`);
+  console.log(`         ${minor} added RSS: ours ${fmt(addRss('ours'), 1)} MB, official ${fmt(addRss('official'), 1)} MB, ratio ${fmt(rssRatio, 2)} (${goal(rssRatio <= 0.5)}: <= 0.5)`);
+  if (process.env.SKIP_RPS === '1') return;
+  const { rps: r, exports } = await rps(python, off);
+  console.log(`req/s    ${minor} none ${fmt(r.none)}, ours ${fmt(r.ours)}, official ${fmt(r.official)}; ours/official ${fmt(r.ours / r.official, 2)} (${goal(r.ours >= r.official)}: >= 1), ours/none ${fmt(r.ours / r.none, 2)}`);
+  console.log(`         ${minor} OTLP export requests received per run: ${Object.entries(exports).map(([m, v]) => `${m} ${v.join('/')}`).join(', ')}`);
+}
 
 async function main() {
   if (!existsSync(join(ours, 'sitecustomize.py'))) run(process.execPath, [join(root, 'scripts/build-preload.mjs'), '--quiet'], 'build:preload');
@@ -237,19 +164,9 @@ async function main() {
     for (const minor of TIMED) {
       const py = pythons.get(minor);
       if (py === undefined) { console.log(`python ${minor}: no interpreter or no lib/${cpTag(minor)}.zip, skipped`); continue; }
-      const python = appVenv(py);
       const off = official.get(minor);
-      const s = await startup(python, receiver.url, off);
-      for (const m of Object.keys(s)) console.log(`startup  ${minor} ${m.padEnd(9)} ${fmt(s[m].ms).padStart(5)} ms (CPU ${fmt(s[m].cpuMs).padStart(4)} ms)  RSS ${fmt(s[m].rssMB, 1)} MB`);
-      const addMs = (m) => s[m].ms - s.none.ms; const addCpu = (m) => s[m].cpuMs - s.none.cpuMs; const addRss = (m) => s[m].rssMB - s.none.rssMB;
-      const msRatio = addMs('ours') / addMs('official'); const cpuRatio = addCpu('ours') / addCpu('official'); const rssRatio = addRss('ours') / addRss('official');
-      console.log(`         ${minor} added startup: ours ${fmt(addMs('ours'))} ms, official ${fmt(addMs('official'))} ms, ratio ${fmt(msRatio, 2)} (${goal(msRatio <= 1 / 3)}: <= 0.33)`);
-      console.log(`         ${minor} added CPU to the first request: ours ${fmt(addCpu('ours'))} ms, official ${fmt(addCpu('official'))} ms, ratio ${fmt(cpuRatio, 2)} (not load-dependent)`);
-      console.log(`         ${minor} added RSS: ours ${fmt(addRss('ours'), 1)} MB, official ${fmt(addRss('official'), 1)} MB, ratio ${fmt(rssRatio, 2)} (${goal(rssRatio <= 0.5)}: <= 0.5)`);
-      if (process.env.SKIP_RPS === '1') continue;
-      const { rps: r, exports } = await rps(python, off);
-      console.log(`req/s    ${minor} none ${fmt(r.none)}, ours ${fmt(r.ours)}, official ${fmt(r.official)}; ours/official ${fmt(r.ours / r.official, 2)} (${goal(r.ours >= r.official)}: >= 1), ours/none ${fmt(r.ours / r.none, 2)}`);
-      console.log(`         ${minor} OTLP export requests received per run: ${Object.entries(exports).map(([m, v]) => `${m} ${v.join('/')}`).join(', ')}`);
+      if (GUNICORN !== 'only') await uvicornParts(minor, appVenv(py), receiver.url, off);
+      if (GUNICORN !== 'skip') await gunicornBench(minor, venv(py, 'gunicorn', [...APP_PINS, ...GUNICORN_PINS]), receiver.url, off);
     }
   } finally {
     await receiver.close();

@@ -4,16 +4,16 @@
 // project's preload image and a Node.js app image built with buildah and imported into containerd,
 // and an OTLP receiver on the host end of the pods' bridge.
 import t from 'tap';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { PatchStrategy, setHeaderOptions, type V1Container, type V1Pod } from '@kubernetes/client-node';
 import { INJECT_LABEL, STATUS_ANNOTATION, BYPASS_ANNOTATION, createNamespace, eventually, isInjected } from '../e2e/kube.js';
 import { logLines, startController } from '../e2e/controller-support.js';
 import { kubectlBin } from '../support/tools.js';
 import type { SpanRecord } from '../preload/receiver.mjs';
+import { containerExits, killTimes } from './exits.js';
 import { PRELOAD_IMAGE, PY_APP_IMAGE } from './images.js';
+import { preforkDeployment } from './prefork.js';
 import { NODE_NAME, hostSnapshot } from './node.js';
 import { ON, OFF, startSuite } from './suite.js';
 import { APP_PORT, appDeployment, deleteAndWaitGone, deployAndWait, get, podsOf } from './workloads.js';
@@ -199,7 +199,7 @@ await t.test('deleting the pod: what the app recorded reaches the receiver befor
   const containerId = (p: typeof injected): string => (p.status?.containerStatuses?.find((c) => c.name === 'app')?.containerID ?? '').replace(/^containerd:\/\//, '');
   const stop = async (pod: typeof injected): Promise<{ t0: number; exitMs?: number; goneMs: number }> => {
     const t0 = Date.now();
-    const exit = containerExits([containerId(pod)], t0, (grace + 20) * 1000);
+    const exit = containerExits(node, [containerId(pod)], t0, (grace + 20) * 1000);
     const goneMs = await deleteAndWaitGone(core, pod);
     return { t0, exitMs: (await exit)[0], goneMs };
   };
@@ -213,62 +213,18 @@ await t.test('deleting the pod: what the app recorded reaches the receiver befor
   tt.ok(arrivedAt - inj.t0 < (inj.exitMs ?? 0), `it arrived ${secs(arrivedAt - inj.t0)} after the delete, before the container exited (${secs(inj.exitMs ?? NaN)})`);
   tt.ok(Math.abs((inj.exitMs ?? 0) - (pln.exitMs ?? Infinity)) < 1000, `delete -> exit within 1 s of the uninstrumented app (${secs(inj.exitMs ?? NaN)} vs ${secs(pln.exitMs ?? NaN)})`);
   // and what the app itself controls: the kubelet's SIGTERM (its log line) to the exit
-  const kills = await killTimes([containerId(injected), containerId(plain)]);
+  const kills = await killTimes(node, [containerId(injected), containerId(plain)]);
   const [injectedStopMs, plainStopMs] = [inj, pln].map((r, i) => r.t0 + (r.exitMs ?? NaN) - (kills[i] ?? NaN));
   timings['kubelet SIGTERM -> container exit, injected / uninstrumented'] = `${secs(injectedStopMs ?? NaN)} / ${secs(plainStopMs ?? NaN)}`;
   tt.ok(Math.abs((injectedStopMs ?? 0) - (plainStopMs ?? Infinity)) < 1000, `SIGTERM -> exit within 1 s of the uninstrumented app (${secs(injectedStopMs ?? NaN)} vs ${secs(plainStopMs ?? NaN)})`);
   tt.ok((injectedStopMs ?? 0) >= (grace - 1) * 1000, 'PID 1 without a SIGTERM handler lingers until the SIGKILL, injected or not');
 });
 
-/** Epoch ms at which the kubelet logged "Killing container with a grace period" for each container id. */
-async function killTimes(ids: string[]): Promise<Array<number | undefined>> {
-  const log = await readFile(join(node.dir, 'kubelet.log'), 'utf8');
-  return ids.map((id) => {
-    const line = log.split('\n').find((l) => l.includes('Killing container with a grace period') && l.includes(id));
-    const m = /^[IWE](\d\d)(\d\d) (\d\d:\d\d:\d\d\.\d+)/.exec(line ?? '');
-    if (m === null) return undefined;
-    return Date.parse(`${new Date().getUTCFullYear()}-${m[1]}-${m[2]}T${m[3]}Z`);
-  });
-}
-
-/**
- * ms from `t0` until each container's init process exited, from containerd's own `/tasks/exit` events
- * (`exited_at`, stamped by the shim when it reaps the process): exact, where polling `ctr tasks ls` under
- * load added up to a second of its own.
- */
-async function containerExits(ids: string[], t0: number, timeoutMs: number): Promise<Array<number | undefined>> {
-  const out: Array<number | undefined> = ids.map(() => undefined);
-  const events = spawn('ctr', ['--address', node.containerdSock, 'events'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  let buffer = '';
-  const done = new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
-    events.stdout.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
-      for (const line of lines) {
-        const m = /\s\/tasks\/exit (\{.*\})\s*$/.exec(line);
-        if (m?.[1] === undefined) continue;
-        const e = JSON.parse(m[1]) as { container_id?: string; id?: string; exited_at?: string };
-        const i = ids.indexOf(e.container_id ?? '');
-        if (i < 0 || e.id !== e.container_id) continue; // an exec'd process, not the container's own
-        const at = Date.parse(e.exited_at ?? '');
-        out[i] = (Number.isNaN(at) ? Date.now() : at) - t0;
-      }
-      if (out.every((x) => x !== undefined)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    events.on('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-  await done;
-  events.kill();
-  return out;
-}
+await t.test('a pre-fork Python server (gunicorn, two UvicornWorker workers) runs injected: Ready, both workers export under their own identity, SIGTERM on delete flushes them', async (tt) => {
+  const t0 = Date.now();
+  Object.assign(timings, await preforkDeployment(tt, { node, core, apps, receiver }));
+  timings['pre-fork case'] = secs(Date.now() - t0);
+});
 
 await t.test('the webhook stopped: pods are created and run uninstrumented, with no status annotation; the controller finds them and, once the webhook is back, rolls the Deployment: its new pod runs injected', async (tt) => {
   await webhook.stop();

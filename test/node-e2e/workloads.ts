@@ -11,6 +11,8 @@ export interface AppOptions {
   graceSeconds?: number;
   /** the app image: the Node.js app (default) or PY_APP_IMAGE; both serve /healthz and /work on PORT */
   image?: string;
+  /** the container's command (default: the image's) */
+  command?: string[];
 }
 
 /** A Deployment of the app, compliant with Pod Security `restricted`; the user is the image's (65532). */
@@ -33,6 +35,7 @@ export function appDeployment(name: string, opts: AppOptions = {}): V1Deployment
               name: 'app',
               image: opts.image ?? APP_IMAGE,
               imagePullPolicy: 'Never',
+              ...(opts.command === undefined ? {} : { command: opts.command }),
               env: Object.entries({ PORT: String(APP_PORT), ...opts.env }).map(([k, v]) => ({ name: k, value: v })),
               ports: [{ containerPort: APP_PORT }],
               readinessProbe: { httpGet: { path: '/healthz', port: APP_PORT }, periodSeconds: 1, failureThreshold: 30 },

@@ -164,8 +164,9 @@ function state_api(state) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await startReceiver({ port: Number(process.argv[2] ?? 0) });
   console.log(JSON.stringify({ port: r.port }));
-  const report = () => console.log(JSON.stringify({ spans: r.spans.length, metrics: r.metrics.length, logs: r.logs.length, requests: r.requests.length, errors: r.errors.length }));
+  let spansBefore = 0; // spans dropped from memory by the interval below, still counted in spansTotal
+  const report = () => console.log(JSON.stringify({ spans: r.spans.length, spansTotal: spansBefore + r.spans.length, metrics: r.metrics.length, logs: r.logs.length, requests: r.requests.length, errors: r.errors.length }));
   process.on('SIGTERM', () => { report(); process.exit(0); });
   process.on('SIGINT', () => { report(); process.exit(0); });
-  setInterval(() => { r.spans.length = 0; r.logs.length = 0; r.metrics.length = 0; }, 5000).unref();
+  setInterval(() => { spansBefore += r.spans.length; r.spans.length = 0; r.logs.length = 0; r.metrics.length = 0; }, 5000).unref();
 }
