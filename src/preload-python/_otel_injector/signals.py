@@ -74,6 +74,14 @@ def watch_uwsgi():
 
 
 def _uwsgi_atexit():
+    """uWSGI's worker exit: the ending signals are blocked first, for the rest of the exit. A worker often
+    gets two (the master's SIGINT, and the SIGTERM an init such as dumb-init or tini -g sends the whole
+    process group): uWSGI's C handler calls exit() again from inside the first exit's handlers, which ended
+    the worker in the middle of its flush and skipped the app's own atexit (a worker's telemetry was lost)."""
+    try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGQUIT, signal.SIGHUP})
+    except (AttributeError, OSError, ValueError):
+        pass
     previous = _state.get('uwsgi_previous')
     try:
         if callable(previous):
