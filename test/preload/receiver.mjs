@@ -73,9 +73,13 @@ function decode(path, contentType, body) {
   return TYPES[path].toObject(TYPES[path].decode(body), TO_OBJECT);
 }
 
-/** Starts the receiver on 127.0.0.1 (or `host`: an address of a network the test created). `status` lets a test make it answer errors. */
+/**
+ * Starts the receiver on 127.0.0.1 (or `host`: an address of a network the test created). `status` lets a test make it answer errors;
+ * `holdFirst: n` keeps the first n requests of each path unanswered (recorded, never answered: a collector that hangs) until close().
+ */
 export function startReceiver(options = {}) {
   const state = { spans: [], logs: [], metrics: [], requests: [], errors: [], status: options.status ?? 200 };
+  const seen = new Map();
   const waiters = new Set();
   const notify = () => { for (const w of [...waiters]) w(); };
   const server = createServer((req, res) => {
@@ -96,8 +100,12 @@ export function startReceiver(options = {}) {
       } catch (err) {
         state.errors.push(String(err));
       }
-      res.writeHead(state.status, { 'content-type': contentType.includes('json') ? 'application/json' : 'application/x-protobuf' });
-      res.end(contentType.includes('json') ? '{}' : '');
+      const nth = (seen.get(path) ?? 0) + 1;
+      seen.set(path, nth);
+      if (nth > (options.holdFirst ?? 0)) {
+        res.writeHead(state.status, { 'content-type': contentType.includes('json') ? 'application/json' : 'application/x-protobuf' });
+        res.end(contentType.includes('json') ? '{}' : '');
+      }
       notify();
     });
   });

@@ -72,16 +72,20 @@ def _start(cfg):
 
 
 def _setup(cfg, manifest, app_dists, native):
-    from . import instrument, logbridge, providers, resource, signals
+    from . import fork, hooks, instrument, logbridge, otlp_export, providers, resource, signals
     sdk_version = ((manifest.get('dists') or {}).get('opentelemetry-sdk') or {}).get('version', '')
     providers.setup(cfg, resource.attributes(cfg, sdk_version))
     timeout = cfg['shutdown_timeout_s']
     signals.install(lambda: providers.flush(timeout))
+    signals.watch_process_pools(hooks.on_import)
     if providers.state['logger'] is not None:
         logbridge.install(providers.state['logger'])
         providers.state['on_real_logger'].append(logbridge.replace_provider)
     providers.state['on_step_aside'] += [instrument.uninstrument_all, logbridge.uninstall, signals.uninstall]
     instrument.install(manifest, app_dists, cfg['disabled'])
+    fork.on_child(hooks.after_fork)
+    fork.on_child(otlp_export.after_fork)
+    fork.on_child(instrument.after_fork)
     if providers.state['meter'] is not None and 'system-metrics' not in cfg['disabled']:
         # psutil from native/<tag> or the app's own; skipped without. Started by the first periodic
         # collection (in the reader's thread), not here: importing the instrumentation machinery

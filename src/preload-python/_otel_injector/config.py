@@ -106,7 +106,7 @@ def parse(env):
     return {
         'exporters': exporters,
         'disabled': disabled_instrumentations(env),
-        'shutdown_timeout_s': _ms(env, 'OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS', 3000.0) / 1000.0,
+        'shutdown_timeout_s': _ms(env, 'OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS', 1000.0) / 1000.0,
         'metric_interval_ms': _ms(env, 'OTEL_METRIC_EXPORT_INTERVAL', 60000.0),
         'metric_temporality': (env.get('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE') or 'cumulative').strip().lower(),
         'service_name': (env.get('OTEL_SERVICE_NAME') or '').strip(),

@@ -96,6 +96,12 @@ def on_import(name, callback):
             sys.meta_path.insert(0, _finder)
 
 
+def after_fork():
+    """In a forked child: the lock, in case another thread of the parent held it at the fork."""
+    global _lock
+    _lock = threading.RLock()
+
+
 def clear():
     """Drops every pending hook (step-aside)."""
     with _lock:

@@ -186,6 +186,8 @@ SYSTEM_METRICS = {
 def system_metrics(manifest, native=None):
     """Starts the system-metrics instrumentation (process.* and system.* from psutil); False when psutil
     is not importable on this platform (no native build for it)."""
+    if state.get('system_metrics') is not None:
+        return True  # started in this process or, before a fork, in its parent (after_fork)
     info = (manifest.get('instrumentations') or {}).get('system_metrics') or \
         (manifest.get('instrumentations') or {}).get('system-metrics')
     if info is None:
@@ -199,8 +201,21 @@ def system_metrics(manifest, native=None):
     instrumentor = _load(info['entry_point'])(config=dict(SYSTEM_METRICS))
     instrumentor.instrument(skip_dep_check=True)
     state['instrumented'].append(instrumentor)
+    state['system_metrics'] = instrumentor
     _memory_utilization()
     return True
+
+
+def after_fork():
+    """In a forked child: process.* metrics describe this process, not the parent it was forked from
+    (the instrumentation and ours each keep a psutil.Process made in the parent)."""
+    instrumentor = state.get('system_metrics')
+    if instrumentor is None or 'psutil' not in sys.modules:
+        return
+    import psutil
+    if getattr(instrumentor, '_proc', None) is not None:
+        instrumentor._proc = psutil.Process()
+    _process['psutil'] = psutil.Process()
 
 
 # cgroup v2, then v1: the container's memory limit ("max", or a v1 "no limit" of ~2**63, means none)
@@ -224,6 +239,9 @@ def memory_limit(paths=_CGROUP_LIMITS, total=None):
     return total
 
 
+_process = {'psutil': None}  # this process, for process.memory.utilization (replaced in a forked child)
+
+
 def _memory_utilization():
     """process.memory.utilization (the system-metrics instrumentation has none): the process's RSS as a
     fraction of memory_limit(), so in a pod with a limit it reads against that limit."""
@@ -231,11 +249,11 @@ def _memory_utilization():
         import psutil
         from opentelemetry import metrics
         from opentelemetry.metrics import Observation
-        process = psutil.Process()
+        _process['psutil'] = psutil.Process()
         limit = memory_limit()
 
         def observe(_options):
-            return [Observation(process.memory_info().rss / float(limit))]
+            return [Observation(_process['psutil'].memory_info().rss / float(limit))]
 
         metrics.get_meter('otel-injector.process').create_observable_gauge(
             'process.memory.utilization', callbacks=[observe], unit='1',

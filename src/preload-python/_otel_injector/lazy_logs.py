@@ -6,6 +6,8 @@ import threading
 
 from opentelemetry._logs import LoggerProvider, NoOpLogger
 
+from . import fork
+
 
 class LazyLoggerProvider(LoggerProvider):
     """build() -> the SDK's LoggerProvider; on_real(provider) is called once it exists."""
@@ -19,7 +21,7 @@ class LazyLoggerProvider(LoggerProvider):
     def materialize(self):
         if self._real is not None or self._closed:
             return self._real
-        with self._lock:
+        with fork.guard(), self._lock:
             if self._real is None and not self._closed:
                 real = self._build()
                 self._real = real
@@ -31,6 +33,11 @@ class LazyLoggerProvider(LoggerProvider):
         if real is None:
             return NoOpLogger(name, version=version, schema_url=schema_url)
         return real.get_logger(name, version=version, schema_url=schema_url, attributes=attributes)
+
+    def after_fork(self):
+        """In a forked child: a lock another thread of the parent held is not held here (the SDK's
+        provider, if built, has its own after-fork reset, sdk_classes)."""
+        self._lock = threading.RLock()
 
     def force_flush(self, timeout_millis=30000):
         real = self._real

@@ -11,11 +11,12 @@ schedule), MAX_PENDING buffered measurements (inline, in the recording thread), 
 signal, step-aside) that has something to export, or any attribute of the SDK provider an app asks
 the global provider for. Then it replaces us in the API's global slot: get_meter_provider() returns
 the SDK's MeterProvider as before."""
-import os
 import threading
 
 from opentelemetry.metrics._internal import _ProxyMeter, _ProxyMeterProvider
 from opentelemetry.metrics._internal import instrument as _api
+
+from . import fork
 
 MAX_PENDING = 4096  # measurements buffered before the SDK is loaded inline to take them
 
@@ -92,29 +93,68 @@ def _buffering(instrument):
 
 
 class _Meter(_ProxyMeter):
+    """The API's proxy meter, whose instruments stay proxies also once the SDK exists (the API's hands out
+    the SDK's own then): after a fork every instrument an instrumentation holds can be pointed at the
+    child's new SDK (after_fork)."""
     _attributes = None  # the scope attributes asked for (the API's proxy meter drops them)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._binding = threading.RLock()  # the real meter is not swapped while an instrument is made
+
     def on_set_meter_provider(self, meter_provider):
+        if meter_provider is None:
+            with self._binding:
+                self._real_meter = None
+                for instrument in list(self._instruments):
+                    instrument._real_instrument = None
+            return
         if self._attributes is None:
             real = meter_provider.get_meter(self._name, self._version, self._schema_url)
         else:
             real = meter_provider.get_meter(self._name, self._version, self._schema_url, self._attributes)
-        with self._lock:
-            self._real_meter = real
-            for instrument in self._instruments:
+        with self._binding:
+            with self._lock:
+                self._real_meter = real
+                for instrument in self._instruments:
+                    instrument.on_meter_set(real)
+
+    def _proxy(self, create, *args, **kwargs):
+        with self._binding:
+            real, self._real_meter = self._real_meter, None
+            try:
+                instrument = create(self, *args, **kwargs)  # a proxy, registered in self._instruments
+            finally:
+                self._real_meter = real
+            if real is not None:
                 instrument.on_meter_set(real)
+        return _buffering(instrument)
 
     def create_counter(self, *args, **kwargs):
-        return _buffering(super().create_counter(*args, **kwargs))
+        return self._proxy(_ProxyMeter.create_counter, *args, **kwargs)
 
     def create_up_down_counter(self, *args, **kwargs):
-        return _buffering(super().create_up_down_counter(*args, **kwargs))
+        return self._proxy(_ProxyMeter.create_up_down_counter, *args, **kwargs)
 
     def create_histogram(self, *args, **kwargs):
-        return _buffering(super().create_histogram(*args, **kwargs))
+        return self._proxy(_ProxyMeter.create_histogram, *args, **kwargs)
 
     def create_gauge(self, *args, **kwargs):
-        return _buffering(super().create_gauge(*args, **kwargs))
+        return self._proxy(_ProxyMeter.create_gauge, *args, **kwargs)
+
+    def create_observable_counter(self, *args, **kwargs):
+        return self._proxy(_ProxyMeter.create_observable_counter, *args, **kwargs)
+
+    def create_observable_up_down_counter(self, *args, **kwargs):
+        return self._proxy(_ProxyMeter.create_observable_up_down_counter, *args, **kwargs)
+
+    def create_observable_gauge(self, *args, **kwargs):
+        return self._proxy(_ProxyMeter.create_observable_gauge, *args, **kwargs)
+
+    def after_fork(self):
+        self._lock = threading.Lock()
+        self._binding = threading.RLock()
+        self.on_set_meter_provider(None)
 
 
 class LazyMeterProvider(_ProxyMeterProvider):
@@ -131,29 +171,37 @@ class LazyMeterProvider(_ProxyMeterProvider):
         _pending['provider'] = self
 
     def get_meter(self, name, version=None, schema_url=None, attributes=None, *args, **kwargs):
+        """Always our proxy meter (bound to the SDK's at once when it exists)."""
+        meter = _Meter(name, version=version, schema_url=schema_url)
+        meter._attributes = attributes
         with self._lock:
+            self._meters.append(meter)
             real = self._real_meter_provider
-            if real is None:
-                meter = _Meter(name, version=version, schema_url=schema_url)
-                meter._attributes = attributes
-                self._meters.append(meter)
-                return meter
-        if attributes is not None:
-            return real.get_meter(name, version, schema_url, attributes)
-        return real.get_meter(name, version, schema_url)
+        if real is not None:
+            meter.on_set_meter_provider(real)
+        return meter
 
     # ---- when -----------------------------------------------------------------------------------
     def start_timer(self):
-        """The first export interval; again in a forked child (threads do not survive a fork)."""
+        """The first export interval (again in a forked child: after_fork)."""
         self._start_timer()
-        if hasattr(os, 'register_at_fork'):
-            os.register_at_fork(after_in_child=self._after_fork)
 
-    def _after_fork(self):
-        # a lock held by another thread of the parent at the fork would stay held in the child
+    def after_fork(self):
+        """In a forked child (fork.on_child): metrics start over as in a new process. The parent's SDK
+        provider, its reader and every point it accumulated stay behind (exported by the parent only);
+        every proxy instrument is unbound and buffers until the child's own SDK is built, at the child's
+        first export interval. Locks another thread of the parent held are replaced."""
         global _lock
         _lock = threading.Lock()
+        self._lock = threading.Lock()
         self._materialize_lock = threading.RLock()
+        _pending['items'], _pending['open'] = [], not self._closed
+        self._real_meter_provider = None
+        for meter in list(self._meters):
+            try:
+                meter.after_fork()
+            except Exception:
+                pass
         self._start_timer()
 
     def _start_timer(self):
@@ -187,8 +235,8 @@ class LazyMeterProvider(_ProxyMeterProvider):
     # ---- the SDK --------------------------------------------------------------------------------
     def materialize(self, collect_now=False):
         """Builds the SDK's provider once, hands it our meters, replays the buffer. Returns it (None
-        once closed)."""
-        with self._materialize_lock:
+        once closed). Under fork.guard(): the SDK's import is never split by a fork."""
+        with fork.guard(), self._materialize_lock:
             if self._real_meter_provider is not None or self._closed:
                 return self._real_meter_provider
             real, reader = self._build(self._for_flush())

@@ -4,7 +4,7 @@ export failures. No `protobuf`, no `requests`."""
 import threading
 import time
 
-from . import messages, otlp_encode
+from . import fork, messages, otlp_encode
 
 # urllib.request, ssl and gzip are imported at the first export (in the exporter's thread), not at
 # process start.
@@ -20,6 +20,35 @@ _shutdown = {'deadline': None}
 _in_flight = set()
 _in_flight_changed = threading.Condition()
 _local = threading.local()
+
+
+def after_fork():
+    """In a forked child: the parent's requests in flight are not ours to wait for (their threads did
+    not survive the fork), no shutdown is under way, and the condition's lock is a new one."""
+    global _in_flight_changed
+    _in_flight.clear()
+    _in_flight_changed = threading.Condition()
+    _shutdown['deadline'] = None
+
+
+def _imports(https, gzip):
+    """The first export's imports (urllib, http.client, ssl, gzip), under fork.guard() so that a fork
+    never happens in the middle of one (the child would find that module's import lock held forever)."""
+    if _imported.get((https, gzip)):
+        return
+    with fork.guard():
+        import http.client  # noqa: F401
+        import socket  # noqa: F401
+        import urllib.error  # noqa: F401
+        import urllib.request  # noqa: F401
+        if https:
+            import ssl  # noqa: F401
+        if gzip:
+            import gzip as _gzip  # noqa: F401
+    _imported[(https, gzip)] = True
+
+
+_imported = {}
 
 
 def shutdown_deadline(deadline):
@@ -163,6 +192,7 @@ class Sender:
         return data
 
     def send(self, tree, timeout_s=None):
+        _imports(self.cfg['endpoint'].startswith('https://'), self.cfg['compression'] == 'gzip')
         import urllib.error
         import urllib.request
         try:

@@ -3,59 +3,27 @@ and the bounded flush."""
 import threading
 import time
 
-from . import messages, otlp_export
+from . import fork, messages, otlp_export, sdk_classes
 
 state = {'tracer': None, 'meter': None, 'logger': None, 'gate_open': True, 'stepped_aside': False,
          'on_step_aside': [], 'on_real_logger': [], 'shutdown_thread': None, 'shutdown_timeout_s': 3.0,
          'meter_lazy': None, 'logger_lazy': None}
 
 
-def _gated_classes():
-    from opentelemetry import trace
-
-    class GatedTracer(trace.Tracer):
-        """Our SDK's tracer while we export; after the app installed its own provider, a pass-through
-        that records nothing and keeps the incoming context (so the app's spans keep their parents)."""
-
-        def __init__(self, inner):
-            self._inner = inner
-
-        def start_span(self, name, context=None, *args, **kwargs):
-            if state['gate_open']:
-                return self._inner.start_span(name, context, *args, **kwargs)
-            return trace.NonRecordingSpan(trace.get_current_span(context).get_span_context())
-
-        def start_as_current_span(self, name, context=None, *args, **kwargs):
-            if state['gate_open']:
-                return self._inner.start_as_current_span(name, context, *args, **kwargs)
-            span = trace.NonRecordingSpan(trace.get_current_span(context).get_span_context())
-            return trace.use_span(span, end_on_exit=False)
-
-        def __getattr__(self, attr):
-            return getattr(self._inner, attr)
-
-    from opentelemetry.sdk.trace import TracerProvider
-
-    class GatedTracerProvider(TracerProvider):
-        """The SDK's TracerProvider (apps that check isinstance or add a span processor to the global
-        provider keep working) whose tracers are gated."""
-
-        def get_tracer(self, *args, **kwargs):
-            return GatedTracer(super().get_tracer(*args, **kwargs))
-
-    return GatedTracerProvider
-
-
 def setup(cfg, resource_attrs):
     """Creates and registers the providers for the signals in cfg['exporters']."""
     from opentelemetry.sdk.resources import Resource
-    state['shutdown_timeout_s'] = cfg.get('shutdown_timeout_s', 3.0)
+    state['shutdown_timeout_s'] = cfg.get('shutdown_timeout_s', 1.0)
+    fork.install()  # before any provider or processor: in a child, ours is the first after-fork hook
+    resource_attrs = fork.identity(resource_attrs)
     resource = Resource(resource_attrs)
+    fork.track_resource(resource, resource_attrs)
     exporters = cfg['exporters']
     if 'traces' in exporters:
         from opentelemetry import trace
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
-        sdk = _gated_classes()(resource=resource, shutdown_on_exit=False)
+        provider_class = sdk_classes.tracer_provider_class(lambda: state['gate_open'])
+        sdk = provider_class(resource=resource, shutdown_on_exit=False)
         sdk.add_span_processor(BatchSpanProcessor(otlp_export.span_exporter(exporters['traces'])))
         state['tracer'] = sdk
         trace.set_tracer_provider(sdk)
@@ -64,6 +32,7 @@ def setup(cfg, resource_attrs):
     if 'logs' in exporters:
         _setup_logs(cfg, resource)
     _watch_app_providers()
+    fork.on_child(_after_fork)
     import atexit
     atexit.register(_join_step_aside)
 
@@ -75,31 +44,33 @@ def _setup_metrics(cfg, resource):
     exporter_cfg, temporality, interval_ms = cfg['exporters']['metrics'], cfg['metric_temporality'], cfg['metric_interval_ms']
 
     def build(for_flush):
-        from opentelemetry.sdk.metrics import MeterProvider
-        from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
         # built for a flush (exit, signal, step-aside): no reader thread (CPython 3.12 cannot start
         # one at exit), the flush collects
-        reader = PeriodicExportingMetricReader(
+        reader = sdk_classes.metric_reader_class()(
             otlp_export.metric_exporter(exporter_cfg, temporality),
             export_interval_millis=float('inf') if for_flush else interval_ms)
         state['reader'] = reader
         callback = state.get('before_first_collect')
         if callback is not None and not for_flush:
             _wrap_first_collect(reader, callback)
-        return MeterProvider(resource=resource, metric_readers=[reader], shutdown_on_exit=False), reader
+        provider = sdk_classes.meter_provider_class()(resource=resource, metric_readers=[reader], shutdown_on_exit=False)
+        return provider, reader
 
     def on_real(real):
+        # The lazy provider stays in the API's global slot: every meter and instrument it hands out is
+        # its proxy, so that a forked child can start its metrics over (lazy_metrics.after_fork).
         state['meter'] = real
-        if not state['stepped_aside']:
-            from opentelemetry.metrics import _internal
-            if _internal._METER_PROVIDER is lazy:  # the SDK's provider takes our place in the slot
-                _internal._METER_PROVIDER = real
+
+    def on_child():
+        state['meter'] = lazy
+        state.pop('reader', None)
 
     def for_flush():
         return bool(state.get('flushing') or state['stepped_aside'])
 
     interval_s = interval_ms / 1000.0 if 0 < interval_ms < float('inf') else None
     lazy = lazy_metrics.LazyMeterProvider(build, on_real, for_flush, interval_s)
+    fork.on_child(lambda: (lazy.after_fork(), on_child()))
     state['meter'] = lazy
     state['meter_lazy'] = lazy
     metrics.set_meter_provider(lazy)
@@ -113,9 +84,8 @@ def _setup_logs(cfg, resource):
     exporter_cfg = cfg['exporters']['logs']
 
     def build():
-        from opentelemetry.sdk._logs import LoggerProvider
         from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
-        sdk = LoggerProvider(resource=resource, shutdown_on_exit=False)
+        sdk = sdk_classes.logger_provider_class()(resource=resource, shutdown_on_exit=False)
         sdk.add_log_record_processor(BatchLogRecordProcessor(otlp_export.log_exporter(exporter_cfg)))
         return sdk
 
@@ -129,9 +99,16 @@ def _setup_logs(cfg, resource):
                 _internal._LOGGER_PROVIDER = real
 
     lazy = lazy_logs.LazyLoggerProvider(build, on_real)
+    fork.on_child(lazy.after_fork)
     state['logger'] = lazy
     state['logger_lazy'] = lazy
     _logs.set_logger_provider(lazy)
+
+
+def _after_fork():
+    """A child is not flushing because its parent was; its flush thread is its own."""
+    state['flushing'] = False
+    state['flush_thread'] = None
 
 
 def _join_step_aside():
@@ -162,7 +139,8 @@ def _wrap_first_collect(reader, callback):
         reader.collect = original
         if not state.get('flushing') and not state['stepped_aside']:
             try:
-                callback()
+                with fork.guard():  # its imports (psutil, the instrumentation) are never split by a fork
+                    callback()
             except Exception as e:
                 messages.say('process/system metrics not started: %s: %s' % (type(e).__name__, e),
                              once_key='system-metrics')

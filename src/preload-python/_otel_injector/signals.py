@@ -4,30 +4,52 @@ SIGTERM (default disposition): flush, restore the previous disposition, re-raise
 process dies by SIGTERM as it would have. SIGINT (Python's default_int_handler): flush, then hand over
 to the previous handler (KeyboardInterrupt as usual). A server that installs its own handler (uvicorn,
 gunicorn) saves ours and, when it re-raises after its graceful stop, ours flushes then.
-A disposition the image set to SIG_IGN, or a handler already installed, is left alone."""
+A disposition the image set to SIG_IGN, or a handler already installed, is left alone.
+
+A child of multiprocessing (Process, Pool) started by 'fork' or 'forkserver' ends with os._exit() right
+after its work: no atexit, no signal. multiprocessing runs its finalizers just before (util._exit_function
+in Process._bootstrap), and drops those of the parent first; so every such child registers the flush as a
+finalizer of its own, from multiprocessing's after-fork callbacks. Celery's pool (billiard) is the same
+code under another name."""
 import atexit
 import os
 import signal
 import threading
 
-_state = {'flush': None, 'installed': {}}
+_state = {'flush': None, 'installed': {}, 'busy': False, 'deferred': None}
+# the signal module's own functions: ours stand in for them (stand_in_for_default) and call these
+_set, _get = signal.signal, signal.getsignal
 
 
 def _flush():
+    """The bounded flush, never twice at once: a signal that arrives while this thread is flushing (the
+    exit flush runs inline on CPython 3.12, holding a processor's lock: a second flush in the handler
+    would wait for it forever) is handled once that flush is done."""
     flush = _state['flush']
-    if flush is not None:
-        try:
-            flush()
-        except Exception:
-            pass
+    if flush is None or _state['busy']:
+        return False
+    _state['busy'] = True
+    try:
+        flush()
+    except Exception:
+        pass
+    finally:
+        _state['busy'] = False
+    deferred, _state['deferred'] = _state['deferred'], None
+    if deferred is not None:
+        _handler(deferred, None)
+    return True
 
 
 def _handler(signum, frame):
+    if _state['busy']:
+        _state['deferred'] = signum  # interrupting our own flush: after it (_flush)
+        return
     previous = _state['installed'].get(signum)
     _flush()
     if signum == signal.SIGTERM or previous in (signal.SIG_DFL, None):
         try:
-            signal.signal(signum, previous if previous is not None else signal.SIG_DFL)
+            _set(signum, previous if previous is not None else signal.SIG_DFL)
         except (ValueError, OSError, TypeError):
             pass
         if previous in (signal.SIG_DFL, None):
@@ -45,15 +67,71 @@ def install(flush):
         return
     for signum in (signal.SIGTERM, signal.SIGINT):
         try:
-            current = signal.getsignal(signum)
+            current = _get(signum)
         except (ValueError, OSError):
             continue
         if current in (signal.SIG_DFL, signal.default_int_handler):
             _state['installed'][signum] = current
             try:
-                signal.signal(signum, _handler)
+                _set(signum, _handler)
             except (ValueError, OSError):
                 _state['installed'].pop(signum, None)
+    signal.signal, signal.getsignal = _signal, _getsignal
+
+
+def _signal(signum, handler):
+    """signal.signal, except that SIG_DFL for SIGTERM or SIGINT installs ours in its place: the process
+    still dies by that signal, after the flush. Servers reset the default before they re-raise the
+    signal after their graceful stop (uvicorn's, also under gunicorn's UvicornWorker, which sets SIG_DFL
+    in every worker): without this, a worker's spans, metrics and logs died with it. What the caller
+    sees is unchanged: the previous disposition is returned as it was set, ours is never shown."""
+    if _state['flush'] is not None and handler is signal.SIG_DFL and signum in (signal.SIGTERM, signal.SIGINT):
+        previous = _set(signum, _handler)
+        shown = _state['installed'].get(signum, previous) if previous is _handler else previous
+        _state['installed'][signum] = signal.SIG_DFL
+        return shown
+    previous = _set(signum, handler)
+    if previous is _handler:
+        return _state['installed'].pop(signum, previous)
+    return previous
+
+
+def _getsignal(signum):
+    """signal.getsignal, showing the disposition ours stands in for instead of ours."""
+    current = _get(signum)
+    if current is _handler:
+        return _state['installed'].get(signum, current)
+    return current
+
+
+class _Token:
+    """What multiprocessing's after-fork registry keeps (a weak reference) for our callback."""
+
+
+_TOKEN = _Token()
+POOL_MODULES = ('multiprocessing.util', 'billiard.util')
+
+
+def watch_process_pools(on_import):
+    """on_import(module name, callback): the post-import hook (hooks.on_import)."""
+    for name in POOL_MODULES:
+        on_import(name, _register_after_fork)
+
+
+def _register_after_fork(util):
+    try:
+        util.register_after_fork(_TOKEN, lambda _token: _finalizer(util))
+    except Exception:
+        pass
+
+
+def _finalizer(util):
+    """In a multiprocessing child, after its parent's finalizers were dropped: our flush runs with the
+    last of the child's own (exitpriority below the app's usual 0 and up)."""
+    try:
+        util.Finalize(None, _flush, exitpriority=-100)
+    except Exception:
+        pass
 
 
 def uninstall():
@@ -61,8 +139,10 @@ def uninstall():
     _state['flush'] = None
     for signum, previous in list(_state['installed'].items()):
         try:
-            if signal.getsignal(signum) is _handler:
-                signal.signal(signum, previous)
+            if _get(signum) is _handler:
+                _set(signum, previous)
         except (ValueError, OSError):
             pass
     _state['installed'].clear()
+    if signal.signal is _signal:
+        signal.signal, signal.getsignal = _set, _get

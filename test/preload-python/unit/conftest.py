@@ -120,7 +120,7 @@ def app_env(endpoint=None, **extra):
     env['PYTHONPATH'] = PAYLOAD
     env['PYTHONDONTWRITEBYTECODE'] = '1'
     env['PYTHONUNBUFFERED'] = '1'
-    # the flush at exit/signal is bounded (default 3 s); on a loaded test machine an export can take
+    # the flush at exit/signal is bounded (default 1 s); on a loaded test machine an export can take
     # longer, and these tests check what is exported, not the bound (test_unreachable_collector... does)
     env['OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS'] = '15000'
     if endpoint is not None:

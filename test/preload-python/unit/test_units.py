@@ -14,7 +14,7 @@ def test_defaults():
     assert cfg['exporters']['traces']['endpoint'] == 'http://localhost:4318/v1/traces'
     assert cfg['exporters']['logs']['protocol'] == 'http/protobuf'
     assert cfg['exporters']['metrics']['timeout_s'] == 10.0
-    assert cfg['shutdown_timeout_s'] == 3.0 and cfg['metric_interval_ms'] == 60000.0
+    assert cfg['shutdown_timeout_s'] == 1.0 and cfg['metric_interval_ms'] == 60000.0
 
 
 def test_sdk_disabled():

@@ -1,0 +1,146 @@
+"""One process, one source: what a forked child (gunicorn, uWSGI and Celery workers, multiprocessing's
+'fork' and 'forkserver' children, an app's own os.fork) gets from us, and each process's identity.
+
+A child starts with a copy of the parent's memory as it was at the fork, with only the forking thread:
+every lock another thread of the parent held then (an export in flight, the metrics reader collecting,
+one of our lazy imports) stays held forever in the child. So at the fork:
+- before it, the forking thread waits (bounded) until no lazy import of ours is under way (`guard()`):
+  a module lock the import system holds for one of our threads never ends up held in a child;
+- right after it, in the child, our hook runs first (registered before any provider or processor of the
+  SDK): fresh locks for every object of ours, this process's pid and `service.instance.id` written into
+  the one Resource every provider shares, then the child callbacks of the modules (metrics start over
+  fresh, the exporter forgets the parent's requests in flight, the post-import hooks get a new lock).
+  The SDK's own after-fork resource update of our providers (a ThreadPoolExecutor running resource
+  detectors: it waited forever on concurrent.futures' module lock when that module was imported after
+  our start) is replaced by `relock` (locks only, no thread, no wait).
+
+Identity: the container's first instrumented Python process keeps the `service.instance.id` the webhook
+gave (OTEL_RESOURCE_ATTRIBUTES); every process descending from one (forked, or started with the
+inherited environment: multiprocessing's spawn, uvicorn --workers, a subprocess) gets
+`<that value>.<pid>`, so two workers of one container never share an SDK identity (the specification
+wants service.instance.id unique per SDK instance) and their metric series never merge."""
+import os
+import threading
+
+ROOT_VAR = 'OTEL_INJECTOR_PYTHON_ROOT_PID'
+GUARD_WAIT_S = 1.0  # the longest a fork waits for one of our lazy imports to finish
+
+_LOCK = type(threading.Lock())
+_RLOCKS = tuple({type(threading.RLock()), threading._RLock})
+
+_state = {'resource': None, 'attributes': None, 'base_instance_id': None, 'callbacks': [],
+          'installed': False, 'guard': threading.RLock(), 'held': False}
+
+
+# ---- identity ----------------------------------------------------------------------------------------
+def identity(attributes, environ=None):
+    """At start: the resource attributes of this process (service.instance.id made unique for a process
+    that descends from an instrumented one); marks the environment when this process is the first."""
+    env = os.environ if environ is None else environ
+    base = attributes.get('service.instance.id')
+    _state['base_instance_id'] = base
+    root = (env.get(ROOT_VAR) or '').strip()
+    pid = os.getpid()
+    if root and root != str(pid):
+        return _for_pid(attributes, pid)
+    try:
+        env[ROOT_VAR] = str(pid)
+    except Exception:
+        pass
+    return dict(attributes)
+
+
+def _for_pid(attributes, pid):
+    out = dict(attributes)
+    out['process.pid'] = pid
+    base = _state['base_instance_id']
+    if base:
+        out['service.instance.id'] = '%s.%d' % (base, pid)
+    return out
+
+
+def track_resource(resource, attributes):
+    """The Resource every provider of ours shares: rewritten in place in a forked child."""
+    _state['resource'], _state['attributes'] = resource, dict(attributes)
+
+
+def _rewrite_resource():
+    resource, attributes = _state['resource'], _state['attributes']
+    if resource is None:
+        return
+    child = _for_pid(attributes, os.getpid())
+    fresh = type(resource)(child, getattr(resource, 'schema_url', None) or None)
+    # every tracer, span, meter and log record refers to this one object: all of them now say who we are
+    resource._attributes = fresh._attributes
+    _state['attributes'] = child
+
+
+# ---- locks -------------------------------------------------------------------------------------------
+def fresh_lock(lock):
+    """A new unheld lock of the same kind (Lock or RLock); anything else as it is."""
+    if isinstance(lock, _LOCK):
+        return threading.Lock()
+    if isinstance(lock, _RLOCKS):
+        return threading.RLock()
+    return lock
+
+
+def relock(obj):
+    """Every Lock/RLock attribute of obj replaced by a new one (an after-fork reset that cannot wait on
+    anything, whatever the SDK version's attributes are); None is left alone."""
+    if obj is None or not hasattr(obj, '__dict__'):
+        return
+    for name, value in list(vars(obj).items()):
+        fresh = fresh_lock(value)
+        if fresh is not value:
+            setattr(obj, name, fresh)
+
+
+def guard():
+    """Held by our code while it imports lazily (the metrics and logs SDKs, the exporter's urllib): a
+    fork waits for it, so no import of ours is split by a fork."""
+    return _state['guard']
+
+
+# ---- the hooks ---------------------------------------------------------------------------------------
+def on_child(callback):
+    """callback() runs in every forked child, after the identity is rewritten, in registration order."""
+    _state['callbacks'].append(callback)
+
+
+def install():
+    """Registers our fork hooks; called before any provider exists so that ours run first in a child."""
+    if _state['installed'] or not hasattr(os, 'register_at_fork'):
+        return
+    _state['installed'] = True
+    os.register_at_fork(before=_before, after_in_parent=_after_in_parent, after_in_child=_after_in_child)
+
+
+def _before():
+    try:
+        _state['held'] = _state['guard'].acquire(timeout=GUARD_WAIT_S)
+    except Exception:
+        _state['held'] = False
+
+
+def _after_in_parent():
+    if _state['held']:
+        _state['held'] = False
+        try:
+            _state['guard'].release()
+        except Exception:
+            pass
+
+
+def _after_in_child():
+    _state['guard'] = threading.RLock()
+    _state['held'] = False
+    try:
+        _rewrite_resource()
+    except Exception:
+        pass
+    for callback in list(_state['callbacks']):
+        try:
+            callback()
+        except Exception:
+            pass

@@ -1,0 +1,80 @@
+"""The SDK classes we build our providers from: the SDK's own (apps that check isinstance or add a
+processor or reader to the global provider keep working), changed in two ways.
+
+- Gated tracers: after the app installed its own provider, ours record nothing and pass the incoming
+  context through (so the app's spans keep their parents).
+- Fork: the SDK's after-fork handler of each provider re-runs resource detection in the child, through a
+  ThreadPoolExecutor (it hung gunicorn's workers forever, fork.py says why). Ours only gives the provider
+  fresh locks: fork.py rewrites the one shared Resource in place. A metric reader of ours starts no
+  thread in a child: metrics start over there with a new SDK (lazy_metrics), the parent's reader and its
+  accumulated points stay behind."""
+from . import fork
+
+
+def tracer_provider_class(gate_open):
+    """gate_open() -> False once the app's own SDK took over."""
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+
+    class GatedTracer(trace.Tracer):
+        """Our SDK's tracer while we export; afterwards a pass-through that records nothing."""
+
+        def __init__(self, inner):
+            self._inner = inner
+
+        def start_span(self, name, context=None, *args, **kwargs):
+            if gate_open():
+                return self._inner.start_span(name, context, *args, **kwargs)
+            return trace.NonRecordingSpan(trace.get_current_span(context).get_span_context())
+
+        def start_as_current_span(self, name, context=None, *args, **kwargs):
+            if gate_open():
+                return self._inner.start_as_current_span(name, context, *args, **kwargs)
+            span = trace.NonRecordingSpan(trace.get_current_span(context).get_span_context())
+            return trace.use_span(span, end_on_exit=False)
+
+        def __getattr__(self, attr):
+            return getattr(self._inner, attr)
+
+    class GatedTracerProvider(TracerProvider):
+        def get_tracer(self, *args, **kwargs):
+            return GatedTracer(super().get_tracer(*args, **kwargs))
+
+        def _handle_fork(self):
+            fork.relock(self)
+            fork.relock(getattr(self, '_active_span_processor', None))
+
+    return GatedTracerProvider
+
+
+def meter_provider_class():
+    from opentelemetry.sdk.metrics import MeterProvider
+
+    class ForkSafeMeterProvider(MeterProvider):
+        def _handle_fork(self):
+            fork.relock(self)
+            if '_all_metric_readers_lock' in vars(MeterProvider):  # class-wide, as the SDK resets it
+                MeterProvider._all_metric_readers_lock = fork.fresh_lock(MeterProvider._all_metric_readers_lock)
+
+    return ForkSafeMeterProvider
+
+
+def metric_reader_class():
+    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+
+    class ParentOnlyReader(PeriodicExportingMetricReader):
+        def _at_fork_reinit(self):
+            pass  # the child builds its own SDK; this reader's points are the parent's
+
+    return ParentOnlyReader
+
+
+def logger_provider_class():
+    from opentelemetry.sdk._logs import LoggerProvider
+
+    class ForkSafeLoggerProvider(LoggerProvider):
+        def _handle_fork(self):
+            fork.relock(self)
+            fork.relock(getattr(self, '_multi_log_record_processor', None))
+
+    return ForkSafeLoggerProvider
