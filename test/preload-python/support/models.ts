@@ -23,7 +23,7 @@ export function modelsRequirements(minor: string, gunicorn: Gunicorn): string[] 
     return requirements('models-py39.txt');
   }
   const base = requirements('models-py310plus.txt');
-  return gunicorn === '27' ? base : [...base.filter((l) => !l.startsWith('gunicorn==')), 'gunicorn==23.0.0', 'packaging==26.4'];
+  return gunicorn === '27' ? base : [...base.filter((l) => !l.startsWith('gunicorn==')), 'gunicorn==23.0.0'];
 }
 
 /** The models venv (cached); `uwsgi` adds uWSGI built from its sdist. */
@@ -176,6 +176,8 @@ export function checkWorkers(t: Test, st: ReceiverState, o: { service: string; r
   t.notOk(workers.includes(rootPid), 'the master answered nothing itself');
   const ids = identities(st, service);
   const base = instanceBase(service);
+  const of = (pid: number) => (x: Resourced): boolean => pidOf(x) === pid && x.resource['service.name'] === service;
+  t.comment(`exported per process (master ${rootPid}): ${JSON.stringify([...ids.keys()].map((pid) => ({ pid, spans: st.spans.filter(of(pid)).length, logs: st.logs.filter(of(pid)).length, metrics: new Set(st.metrics.filter(of(pid)).map((m) => m.name)).size })))}`);
   for (const pid of workers) {
     t.same([...(ids.get(pid) ?? [])], [`${base}.${pid}`], `worker ${pid}: telemetry with process.pid ${pid} and service.instance.id ${base}.${pid}`);
   }
