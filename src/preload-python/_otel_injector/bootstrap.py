@@ -86,6 +86,7 @@ def _setup(cfg, manifest, app_dists, native):
     fork.on_child(hooks.after_fork)
     fork.on_child(otlp_export.after_fork)
     fork.on_child(instrument.after_fork)
+    fork.on_child(signals.watch_uwsgi)
     if providers.state['meter'] is not None and 'system-metrics' not in cfg['disabled']:
         # psutil from native/<tag> or the app's own; skipped without. Started by the first periodic
         # collection (in the reader's thread), not here: importing the instrumentation machinery

@@ -20,6 +20,7 @@ inherited environment: multiprocessing's spawn, uvicorn --workers, a subprocess)
 `<that value>.<pid>`, so two workers of one container never share an SDK identity (the specification
 wants service.instance.id unique per SDK instance) and their metric series never merge."""
 import os
+import signal
 import threading
 
 ROOT_VAR = 'OTEL_INJECTOR_PYTHON_ROOT_PID'
@@ -29,7 +30,8 @@ _LOCK = type(threading.Lock())
 _RLOCKS = tuple({type(threading.RLock()), threading._RLock})
 
 _state = {'resource': None, 'attributes': None, 'base_instance_id': None, 'callbacks': [],
-          'installed': False, 'guard': threading.RLock(), 'held': False}
+          'installed': False, 'guard': threading.RLock(), 'held': False, 'pid': os.getpid(),
+          'noticing': threading.Lock()}
 
 
 # ---- identity ----------------------------------------------------------------------------------------
@@ -102,6 +104,46 @@ def guard():
     return _state['guard']
 
 
+class quiet_threads:
+    """`with fork.quiet_threads():` the threads started inside block every asynchronous signal (a new
+    thread inherits its creator's signal mask), so the kernel delivers a process-directed signal to a
+    thread of the app. Python runs its handlers in the main thread whoever receives the signal, but
+    uWSGI's handlers are C code that ends the process on the thread they land on: an exit on one of our
+    threads left the worker's main thread serving forever."""
+
+    def __enter__(self):
+        try:
+            self._old = signal.pthread_sigmask(signal.SIG_BLOCK, _async_signals())
+        except (AttributeError, OSError, ValueError):
+            self._old = None
+        return self
+
+    def __exit__(self, *exc):
+        if self._old is not None:
+            try:
+                signal.pthread_sigmask(signal.SIG_SETMASK, self._old)
+            except (OSError, ValueError):
+                pass
+        return False
+
+
+_SYNCHRONOUS = ('SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGTRAP', 'SIGSYS', 'SIGABRT', 'SIGKILL', 'SIGSTOP')
+
+
+def _async_signals():
+    signals = _state.get('async_signals')
+    if signals is None:
+        skip = {getattr(signal, name) for name in _SYNCHRONOUS if hasattr(signal, name)}
+        signals = _state['async_signals'] = set(signal.valid_signals()) - skip
+    return signals
+
+
+def hooks_ran():
+    """False in a child whose reset ran from notice(): Python's fork hooks, the SDK's among them, did not
+    run in it (uWSGI)."""
+    return _state.get('hooked', True)
+
+
 # ---- the hooks ---------------------------------------------------------------------------------------
 def on_child(callback):
     """callback() runs in every forked child, after the identity is rewritten, in registration order."""
@@ -113,7 +155,24 @@ def install():
     if _state['installed'] or not hasattr(os, 'register_at_fork'):
         return
     _state['installed'] = True
+    _state['pid'] = os.getpid()
     os.register_at_fork(before=_before, after_in_parent=_after_in_parent, after_in_child=_after_in_child)
+
+
+def notice():
+    """Runs the child's reset now if this process was forked without Python's fork hooks: uWSGI forks its
+    workers in C and runs them only with --py-call-osafterfork. Called where a process first touches us
+    after a fork (a span, a log record, a measurement, an export, a flush); one getpid() otherwise."""
+    if os.getpid() == _state['pid']:
+        return
+    lock = _state['noticing']
+    if not lock.acquire(timeout=GUARD_WAIT_S):
+        return
+    try:
+        if os.getpid() != _state['pid']:
+            _after_in_child(hooked=False)
+    finally:
+        lock.release()
 
 
 def _before():
@@ -132,7 +191,10 @@ def _after_in_parent():
             pass
 
 
-def _after_in_child():
+def _after_in_child(hooked=True):
+    _state['hooked'] = hooked
+    _state['pid'] = os.getpid()
+    _state['noticing'] = threading.Lock()
     _state['guard'] = threading.RLock()
     _state['held'] = False
     try:

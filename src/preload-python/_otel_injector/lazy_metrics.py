@@ -9,8 +9,9 @@ instruments: nothing recorded is lost. The SDK's MeterProvider is built ("materi
 of: the first export interval (a timer; that collection is done right away, so exports keep their
 schedule), MAX_PENDING buffered measurements (inline, in the recording thread), a flush (exit,
 signal, step-aside) that has something to export, or any attribute of the SDK provider an app asks
-the global provider for. Then it replaces us in the API's global slot: get_meter_provider() returns
-the SDK's MeterProvider as before."""
+the global provider for. We stay in the API's global slot, forwarding to the SDK's provider, and every
+meter and instrument we hand out stays our proxy: in a forked child they are detached from the parent's
+SDK and start over (after_fork)."""
 import threading
 
 from opentelemetry.metrics._internal import _ProxyMeter, _ProxyMeterProvider
@@ -18,6 +19,7 @@ from opentelemetry.metrics._internal import instrument as _api
 
 from . import fork
 
+_notice = fork.notice
 MAX_PENDING = 4096  # measurements buffered before the SDK is loaded inline to take them
 
 _pending = {'items': [], 'open': True, 'provider': None}
@@ -54,6 +56,7 @@ def _current_context():
 
 class _Counter(_api._ProxyCounter):
     def add(self, amount, attributes=None, context=None):
+        _notice()
         if self._real_instrument is None and _put(self, 'add', amount, attributes, context):
             return
         _api._ProxyCounter.add(self, amount, attributes, context)
@@ -61,6 +64,7 @@ class _Counter(_api._ProxyCounter):
 
 class _UpDownCounter(_api._ProxyUpDownCounter):
     def add(self, amount, attributes=None, context=None):
+        _notice()
         if self._real_instrument is None and _put(self, 'add', amount, attributes, context):
             return
         _api._ProxyUpDownCounter.add(self, amount, attributes, context)
@@ -68,6 +72,7 @@ class _UpDownCounter(_api._ProxyUpDownCounter):
 
 class _Histogram(_api._ProxyHistogram):
     def record(self, amount, attributes=None, context=None):
+        _notice()
         if self._real_instrument is None and _put(self, 'record', amount, attributes, context):
             return
         _api._ProxyHistogram.record(self, amount, attributes, context)
@@ -78,6 +83,7 @@ _BUFFERING = {_api._ProxyCounter: _Counter, _api._ProxyUpDownCounter: _UpDownCou
 if hasattr(_api, '_ProxyGauge'):
     class _Gauge(_api._ProxyGauge):
         def set(self, amount, attributes=None, context=None):
+            _notice()
             if self._real_instrument is None and _put(self, 'set', amount, attributes, context):
                 return
             _api._ProxyGauge.set(self, amount, attributes, context)
@@ -211,7 +217,8 @@ class LazyMeterProvider(_ProxyMeterProvider):
         timer.daemon = True
         timer.name = 'otel-injector-metrics-start'
         self._timer = timer
-        timer.start()
+        with fork.quiet_threads():
+            timer.start()
 
     def _on_timer(self):
         try:
@@ -239,7 +246,8 @@ class LazyMeterProvider(_ProxyMeterProvider):
         with fork.guard(), self._materialize_lock:
             if self._real_meter_provider is not None or self._closed:
                 return self._real_meter_provider
-            real, reader = self._build(self._for_flush())
+            with fork.quiet_threads():  # the reader's thread
+                real, reader = self._build(self._for_flush())
             self.on_set_meter_provider(real)  # every proxy instrument gets its real one
             with _lock:
                 items, _pending['items'], _pending['open'] = _pending['items'], [], False

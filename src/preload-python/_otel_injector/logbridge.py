@@ -6,6 +6,8 @@ import logging
 import threading
 import traceback
 
+from . import fork
+
 _state = {'provider': None, 'original': None}
 _local = threading.local()
 _SKIP = ('opentelemetry', '_otel_injector')
@@ -47,6 +49,7 @@ def _emit(record):
     provider = _state['provider']
     if provider is None or record.name.startswith(_SKIP):
         return
+    fork.notice()
     if not record.args and not isinstance(record.msg, str):
         body = record.msg if isinstance(record.msg, (bool, int, float, bytes, list, tuple, dict)) else str(record.msg)
     else:

@@ -7,7 +7,7 @@ from . import fork, messages, otlp_export, sdk_classes
 
 state = {'tracer': None, 'meter': None, 'logger': None, 'gate_open': True, 'stepped_aside': False,
          'on_step_aside': [], 'on_real_logger': [], 'shutdown_thread': None, 'shutdown_timeout_s': 3.0,
-         'meter_lazy': None, 'logger_lazy': None}
+         'meter_lazy': None, 'logger_lazy': None, 'processors': []}
 
 
 def setup(cfg, resource_attrs):
@@ -24,7 +24,10 @@ def setup(cfg, resource_attrs):
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
         provider_class = sdk_classes.tracer_provider_class(lambda: state['gate_open'])
         sdk = provider_class(resource=resource, shutdown_on_exit=False)
-        sdk.add_span_processor(BatchSpanProcessor(otlp_export.span_exporter(exporters['traces'])))
+        with fork.quiet_threads():
+            processor = BatchSpanProcessor(otlp_export.span_exporter(exporters['traces']))
+        state['processors'].append(processor)
+        sdk.add_span_processor(processor)
         state['tracer'] = sdk
         trace.set_tracer_provider(sdk)
     if 'metrics' in exporters:
@@ -86,7 +89,10 @@ def _setup_logs(cfg, resource):
     def build():
         from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
         sdk = sdk_classes.logger_provider_class()(resource=resource, shutdown_on_exit=False)
-        sdk.add_log_record_processor(BatchLogRecordProcessor(otlp_export.log_exporter(exporter_cfg)))
+        with fork.quiet_threads():
+            processor = BatchLogRecordProcessor(otlp_export.log_exporter(exporter_cfg))
+        state['processors'].append(processor)
+        sdk.add_log_record_processor(processor)
         return sdk
 
     def on_real(real):
@@ -106,9 +112,19 @@ def _setup_logs(cfg, resource):
 
 
 def _after_fork():
-    """A child is not flushing because its parent was; its flush thread is its own."""
+    """A child is not flushing because its parent was; its flush thread is its own. Where Python's fork
+    hooks did not run (uWSGI), the batch processors' threads are started here, before the first record
+    would start them from an app thread (fork.quiet_threads)."""
     state['flushing'] = False
     state['flush_thread'] = None
+    if fork.hooks_ran():
+        return
+    import os
+    for processor in state['processors']:
+        batch = getattr(processor, '_batch_processor', None)
+        if batch is not None and getattr(batch, '_pid', None) != os.getpid():
+            with fork.quiet_threads():
+                batch._at_fork_reinit()
 
 
 def _join_step_aside():
@@ -154,6 +170,7 @@ def flush(timeout_s):
     the processor's lock for its whole urllib timeout), and every export that starts from now on gets
     at most the time left (otlp_export.shutdown_deadline). Past the deadline the caller goes on (the
     signal is re-raised, the interpreter exits) and the thread is abandoned."""
+    fork.notice()
     deadline = time.monotonic() + timeout_s
     state['flushing'] = True
     otlp_export.shutdown_deadline(deadline)
@@ -161,7 +178,8 @@ def flush(timeout_s):
     if t is None or not t.is_alive():  # a second call (SIGINT, then atexit) waits for the first
         t = threading.Thread(target=_flush_all, args=(deadline,), name='otel-injector-flush', daemon=True)
         try:
-            t.start()
+            with fork.quiet_threads():
+                t.start()
         except RuntimeError:
             # CPython 3.12 refuses new threads once finalization began ("can't create new thread at
             # interpreter shutdown"), which is when atexit runs: flush inline. Every export that
@@ -263,5 +281,6 @@ def step_aside(reason):
                 pass
 
     t = threading.Thread(target=shutdown, name='otel-injector-step-aside', daemon=True)
-    t.start()
+    with fork.quiet_threads():
+        t.start()
     state['shutdown_thread'] = t

@@ -23,11 +23,13 @@ def tracer_provider_class(gate_open):
             self._inner = inner
 
         def start_span(self, name, context=None, *args, **kwargs):
+            fork.notice()
             if gate_open():
                 return self._inner.start_span(name, context, *args, **kwargs)
             return trace.NonRecordingSpan(trace.get_current_span(context).get_span_context())
 
         def start_as_current_span(self, name, context=None, *args, **kwargs):
+            fork.notice()
             if gate_open():
                 return self._inner.start_as_current_span(name, context, *args, **kwargs)
             span = trace.NonRecordingSpan(trace.get_current_span(context).get_span_context())

@@ -16,7 +16,7 @@ import os
 import signal
 import threading
 
-_state = {'flush': None, 'installed': {}, 'busy': False, 'deferred': None}
+_state = {'flush': None, 'installed': {}, 'busy': False, 'deferred': None, 'exit_flushed': False}
 # the signal module's own functions: ours stand in for them (stand_in_for_default) and call these
 _set, _get = signal.signal, signal.getsignal
 
@@ -41,6 +41,35 @@ def _flush():
     return True
 
 
+def _at_exit():
+    if not _state['exit_flushed']:  # uWSGI's own exit hook ran it already (watch_uwsgi)
+        _state['exit_flushed'] = True
+        _flush()
+
+
+def watch_uwsgi():
+    """In a uWSGI worker (noticed at its first span, log record or measurement: uWSGI forks in C without
+    Python's fork hooks): the exit flush runs from `uwsgi.atexit`, which uWSGI calls before it finalizes
+    the interpreter, so the flush gets its thread and its bound (Python's atexit comes later, inside the
+    finalization, from uWSGI's signal handler: too late on CPython 3.12). The app's own uwsgi.atexit runs
+    first."""
+    import sys
+    uwsgi = sys.modules.get('uwsgi')
+    if uwsgi is None or getattr(uwsgi, 'atexit', None) is _uwsgi_atexit:
+        return
+    _state['uwsgi_previous'] = getattr(uwsgi, 'atexit', None)
+    uwsgi.atexit = _uwsgi_atexit
+
+
+def _uwsgi_atexit():
+    previous = _state.get('uwsgi_previous')
+    try:
+        if callable(previous):
+            previous()
+    finally:
+        _at_exit()
+
+
 def _handler(signum, frame):
     if _state['busy']:
         _state['deferred'] = signum  # interrupting our own flush: after it (_flush)
@@ -62,7 +91,7 @@ def _handler(signum, frame):
 def install(flush):
     """flush(): a bounded force-flush of every provider."""
     _state['flush'] = flush
-    atexit.register(_flush)
+    atexit.register(_at_exit)
     if threading.current_thread() is not threading.main_thread():
         return
     for signum in (signal.SIGTERM, signal.SIGINT):
