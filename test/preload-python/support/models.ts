@@ -105,7 +105,7 @@ export async function startPrefork(cmd: string, args: readonly string[], o: { en
   const client = new Client(url);
   const re = new RegExp(o.booted.source, 'g');
   const bootedPids = (): number[] => [...(proc.stdout() + proc.stderr()).matchAll(re)].map((m) => Number(m[1]));
-  const timeoutMs = o.timeoutMs ?? 45000;
+  const timeoutMs = o.timeoutMs ?? 30000;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (!proc.running()) throw new Error(`${o.what}: exited before serving:\n${tail(proc.stderr())}`);
