@@ -52,9 +52,11 @@ const dedupeOtel = {
   setup(b) {
     b.onResolve({ filter: /^@opentelemetry\// }, async (args) => {
       if (args.pluginData === 'dedupe') return undefined;
+      // A deep import of a package's CommonJS build (`…/build/src/x.js`, what Node and the tests load) is
+      // bundled from its ESM build, the copy `mainFields` picks for the package itself: one copy.
       // The newest @opentelemetry/api 1.x (installed under an alias: the SDK packages' peer range lags
       // behind): an app's own API copy attaches to the global only if it is not newer than ours.
-      const path = args.path === '@opentelemetry/api' ? 'otel-api-newest' : args.path;
+      const path = args.path === '@opentelemetry/api' ? 'otel-api-newest' : args.path.replace(/^(@opentelemetry\/[^/]+)\/build\/src\//, '$1/build/esm/');
       if (path === args.path && args.resolveDir === root) return undefined;
       const r = await b.resolve(path, { resolveDir: root, kind: args.kind, pluginData: 'dedupe' });
       return r.errors.length > 0 ? undefined : r;

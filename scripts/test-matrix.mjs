@@ -21,8 +21,8 @@ const TAP = join(ROOT, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs');
 
 // Preload: files that start apps run on every line; the in-process unit tests of the preload's own
 // modules and the one-release check (old-node, which fetches its own binary) run once.
-const PRELOAD_EVERY_LINE = ['esm', 'failopen', 'layout', 'logs', 'metrics', 'traces'].map((f) => `test/preload/${f}.test.ts`);
-const PRELOAD_ONCE = ['config', 'old-node'].map((f) => `test/preload/${f}.test.ts`);
+const PRELOAD_EVERY_LINE = ['esm', 'exit', 'failopen', 'layout', 'logs', 'metrics', 'traces'].map((f) => `test/preload/${f}.test.ts`);
+const PRELOAD_ONCE = ['config', 'exitflush', 'old-node'].map((f) => `test/preload/${f}.test.ts`);
 const WEBHOOK_FILES = ['test/server/app.test.ts', 'test/server/process.test.ts'];
 
 function plan(kind, lines) {

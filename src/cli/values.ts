@@ -23,6 +23,7 @@ export const CHART_DEFAULTS: Obj = {
     runtimes: ['node', 'python'],
     otlpEndpoint: 'http://signoz-otel-collector.signoz.svc.cluster.local:4318',
     extraEnv: {},
+    overrideEnv: {},
     skipOwnerKinds: [],
     useWellKnownLabels: false,
   },
@@ -93,6 +94,7 @@ export function injectEnvOf(values: Obj, appVersion: string): Record<string, str
     INJECT_INIT_MEMORY_LIMIT: text(at(values, 'preload.resources.limits.memory')),
     INJECT_INIT_RUN_AS_USER: text(at(values, 'preload.runAsUser')),
     INJECT_EXTRA_ENV: goJson(at(values, 'inject.extraEnv')),
+    INJECT_OVERRIDE_ENV: goJson(at(values, 'inject.overrideEnv')),
     INJECT_USE_WELL_KNOWN_LABELS: text(at(values, 'inject.useWellKnownLabels')),
     INJECT_SKIP_OWNER_KINDS: list(at(values, 'inject.skipOwnerKinds')).map(text).join(','),
   };

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { RUNTIME_NAMES, splitNames } from '../runtimes/index.js';
+import { RUNTIME_NAMES, RUNTIME_VARIABLES, splitNames } from '../runtimes/index.js';
 import { parseController, type ControllerConfig } from './controller.js';
 import { parseQuantity } from './quantity.js';
 import { EnvReader, type Env } from './read.js';
@@ -46,6 +46,11 @@ export interface InjectConfig {
   readonly initResources: { readonly requests: ResourceList; readonly limits: ResourceList };
   readonly initRunAsUser: number;
   readonly extraEnv: Readonly<Record<string, string>>;
+  /**
+   * Variables set on every instrumented container even where the container sets them (INJECT_OVERRIDE_ENV):
+   * the one place where the injector overrides the user, opt-in (empty by default).
+   */
+  readonly overrideEnv: Readonly<Record<string, string>>;
   readonly useWellKnownLabels: boolean;
   readonly skipOwnerKinds: readonly string[];
   /** Runtimes switched on in every selected container (names from src/runtimes, in registry order). */
@@ -142,6 +147,20 @@ function parseExtraEnv(read: EnvReader): Readonly<Record<string, string>> {
   return Object.freeze(extra);
 }
 
+/** Variables the injection manages itself: forcing them would undo or corrupt what it adds. */
+const NOT_OVERRIDABLE = new Set([...RUNTIME_VARIABLES, 'OTEL_RESOURCE_ATTRIBUTES']);
+
+function parseOverrideEnv(read: EnvReader): Readonly<Record<string, string>> {
+  const forced = read.stringMap('INJECT_OVERRIDE_ENV');
+  for (const key of Object.keys(forced)) {
+    if (!ENV_NAME.test(key)) throw new ConfigError('INJECT_OVERRIDE_ENV', `"${key}" is not a valid env var name`);
+    if (NOT_OVERRIDABLE.has(key)) {
+      throw new ConfigError('INJECT_OVERRIDE_ENV', `"${key}" is extended by the injection itself and cannot be forced`);
+    }
+  }
+  return Object.freeze(forced);
+}
+
 function absolutePath(read: EnvReader, name: string, fallback: string): string {
   const value = read.string(name, fallback).replace(/\/+$/, '');
   if (!value.startsWith('/') || value.includes(':') || value.split('/').includes('..')) {
@@ -183,6 +202,7 @@ function parseInject(read: EnvReader, version: string): InjectConfig {
     initResources: parseInitResources(read),
     initRunAsUser: runAsUser,
     extraEnv: parseExtraEnv(read),
+    overrideEnv: parseOverrideEnv(read),
     useWellKnownLabels: read.bool('INJECT_USE_WELL_KNOWN_LABELS', false),
     skipOwnerKinds: Object.freeze(read.list('INJECT_SKIP_OWNER_KINDS')),
     runtimes: runtimes(read),

@@ -21,9 +21,13 @@ export const ANNOTATION = Object.freeze({
 /** Prefix of the status of an instrumented pod; the runtimes follow: `injected: node,python`. */
 export const STATUS_INJECTED = 'injected';
 
-/** The status annotation's value for a pod instrumented for these runtimes. */
-export function injectedStatus(runtimes: readonly string[]): string {
-  return `${STATUS_INJECTED}: ${runtimes.join(',')}`;
+/**
+ * The status annotation's value for a pod instrumented for these runtimes; `forced` are the names of the
+ * variables set over whatever the containers had (INJECT_OVERRIDE_ENV): `injected: python; env forced: A,B`.
+ */
+export function injectedStatus(runtimes: readonly string[], forced: readonly string[] = []): string {
+  const status = `${STATUS_INJECTED}: ${runtimes.join(',')}`;
+  return forced.length === 0 ? status : `${status}; env forced: ${forced.join(',')}`;
 }
 
 export const LABEL = Object.freeze({

@@ -103,8 +103,22 @@ function withResourceAttributes(facts: PodFacts, container: Container, env: EnvV
 }
 
 /**
+ * The configured overrides (INJECT_OVERRIDE_ENV), last: every entry of that name gets the forced literal (a
+ * valueFrom is dropped), in place, so entries after it that reference $(NAME) see the forced value too; a
+ * name the container does not set is added.
+ */
+export function withOverrides(env: readonly EnvVar[], overrides: Readonly<Record<string, string>>): EnvVar[] {
+  let result = [...env];
+  for (const [name, value] of Object.entries(overrides)) {
+    const forced = { name, value: escapeLiteral(value) };
+    result = lastIndexOf(result, name) < 0 ? [...result, forced] : result.map((entry) => (entry.name === name ? forced : entry));
+  }
+  return result;
+}
+
+/**
  * Instruments one container in place (the caller works on a clone): the common OTEL_* env, each runtime's
- * variable, the read-only mount of the payload volume.
+ * variable, the configured overrides, the read-only mount of the payload volume.
  */
 export function injectContainer(
   container: Container,
@@ -117,6 +131,6 @@ export function injectContainer(
   let env = [...original, ...standardEnv(facts, container, config, original)];
   env = withResourceAttributes(facts, container, env);
   for (const runtime of runtimes) env = extendVariable(env, runtime.variable, runtime.entry(config), runtime.extension);
-  container.env = env;
+  container.env = withOverrides(env, config.overrideEnv);
   container.volumeMounts = [...(container.volumeMounts ?? []), { name: volumeName, mountPath: config.mountPath, readOnly: true }];
 }

@@ -53,7 +53,7 @@ function injectInto(pod: Pod, original: Pod, facts: PodFacts, context: InjectCon
   }
   const volumeName = volume ?? addPreloadVolume(pod.spec, config);
   for (const [container, plan] of todo) injectContainer(container, facts, volumeName, plan.runtimes, config);
-  setAnnotation(pod, ANNOTATION.status, injectedStatus(runtimeNames(plans)));
+  setAnnotation(pod, ANNOTATION.status, injectedStatus(runtimeNames(plans), Object.keys(config.overrideEnv)));
   setAnnotation(pod, ANNOTATION.preload, config.preloadImage);
   if (skips !== '') setAnnotation(pod, ANNOTATION.skippedContainers, skips);
   return { pod, decision: 'injected', reason: skips === '' ? 'all selected containers' : skips };

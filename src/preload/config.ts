@@ -102,7 +102,7 @@ export function parseConfig(env: Env): PreloadConfig {
     propagators: env.OTEL_PROPAGATORS !== undefined ? list(env.OTEL_PROPAGATORS) : ['tracecontext', 'baggage'],
     logLevel: env.OTEL_LOG_LEVEL,
     metricIntervalMs: positiveInt(env.OTEL_METRIC_EXPORT_INTERVAL, 60000),
-    shutdownTimeoutMs: positiveInt(env.OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS, 3000),
+    shutdownTimeoutMs: positiveInt(env.OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS, 1000),
     hostMetrics: bool(env.OTEL_INJECTOR_HOST_METRICS, true),
     esmHooks: tri(env.OTEL_INJECTOR_ESM_HOOKS),
     problems,

@@ -8,8 +8,10 @@ import type { Warn } from './warn.js';
 import { selectInstrumentations, loadInstrumentations } from './select.js';
 import { ESM_MODE_DETAIL, hookedModules, registerEsmHooks, syncHooksAvailable, type EsmMode } from './esm.js';
 import { buildResource, detectorNames } from './resource.js';
-import { startProviders, shutdownProviders, type Providers } from './providers.js';
+import { flushProviders, startProviders, shutdownProviders, type Providers } from './providers.js';
 import { installSignalFlush, type SignalProcess } from './shutdown.js';
+import { flushAtExit, ShutdownBound } from './exitflush.js';
+import { installCrashRecording, type CrashProcess } from './crash.js';
 import { startDiskMetrics } from './diskio.js';
 import { entryIsEsm } from './entry.js';
 import { activateOnRequire, activateOnResolve, byPackage, pendingActivations, splitEagerLazy, type ModuleMap } from './lazy.js';
@@ -20,7 +22,7 @@ import { SDK_MODULES, watchForOwnSdk } from './stepaside.js';
 export interface StartContext {
   readonly env: Env;
   readonly dir: string;
-  readonly proc: SignalProcess;
+  readonly proc: SignalProcess & CrashProcess;
   readonly warn: Warn;
   readonly argv: readonly string[];
   /** process.execArgv: `-e`/`-p` there means argv[1], if any, is the eval script's first argument, not a file */
@@ -106,6 +108,40 @@ function lazyActivation(lazy: readonly string[], map: ModuleMap, mode: EsmMode, 
   if (mode === 'sync') activateOnResolve(pending);
 }
 
+/**
+ * However the process ends, what was recorded is flushed, each ending delayed by at most `ms`.
+ * SIGTERM/SIGINT and the end of the event loop flush asynchronously and keep the providers running
+ * (shutdown.ts); `exit` (process.exit() anywhere, a crash) flushes synchronously what is still held
+ * (exitflush.ts): in what is left of the same bound while an asynchronous flush is under way (an app
+ * exiting in its own SIGTERM handler), in a bound of its own after one completed (an app exiting at
+ * the end of its drain: the requests it finished meanwhile). Returns a switch that turns the exit
+ * flush and the crash recording off (the preload stepping aside for the app's own SDK).
+ */
+function installEndings(proc: SignalProcess & CrashProcess, providers: Providers, ms: number): () => void {
+  let bound = new ShutdownBound(ms);
+  let completed = false;
+  let off = false;
+  const crash = installCrashRecording(proc, providers.loggerProvider?.getLogger('otel-injector'));
+  installSignalFlush(proc, async () => {
+    crash.endOpenSpans();
+    const done = await flushProviders(providers, bound.begin());
+    if (done) {
+      completed = true;
+      bound = new ShutdownBound(ms);
+    }
+    return done;
+  });
+  proc.on('exit', () => {
+    if (off) return;
+    crash.endOpenSpans();
+    flushAtExit(providers.exitSignals, bound, completed);
+  });
+  return () => {
+    off = true;
+    crash.disable();
+  };
+}
+
 export function startPreload(ctx: StartContext, config: PreloadConfig): void {
   installDiag(config.logLevel, ctx.warn);
   const selection = selectInstrumentations(config.enabledInstrumentations, config.disabledInstrumentations);
@@ -117,14 +153,20 @@ export function startPreload(ctx: StartContext, config: PreloadConfig): void {
   diag.debug(`otel-injector: ESM hooks: ${mode} (${ESM_MODE_DETAIL[mode]}), Node.js ${process.versions.node}; ` +
     `instrumentations at start: ${loaded.instrumentations.length}, on first use: ${split.lazy.length}`);
   const detectors = detectorNames(config.resourceDetectors);
-  const providers = startProviders(config, buildResource(detectors.names));
+  const resource = buildResource(detectors.names);
+  // Settle the asynchronous detectors now, not at the first export: a flush at exit cannot wait for them.
+  resource.waitForAsyncAttributes?.().then(() => undefined, () => undefined);
+  const providers = startProviders(config, resource);
   const active = loaded.instrumentations;
   registerInstrumentations({ instrumentations: active, ...providers });
   lazyActivation(split.lazy, map, mode, { active, providers, warn: ctx.warn });
   startMetrics(config, providers);
-  const shutdown = (): Promise<boolean> => shutdownProviders(providers, config.shutdownTimeoutMs);
-  installSignalFlush(ctx.proc, shutdown);
-  watchForOwnSdk({ instrumentations: active, shutdown, warn: ctx.warn }, mode === 'sync' || mode === 'async');
+  const exitFlushOff = installEndings(ctx.proc, providers, config.shutdownTimeoutMs);
+  const stepAside = (): Promise<boolean> => {
+    exitFlushOff();
+    return shutdownProviders(providers, config.shutdownTimeoutMs);
+  };
+  watchForOwnSdk({ instrumentations: active, shutdown: stepAside, warn: ctx.warn }, mode === 'sync' || mode === 'async');
   const lines = notices(config, [...selection.unknown, ...detectors.unknown], loaded.failures);
   if (lines.length > 0) ctx.warn(lines.join('; '));
 }

@@ -12,6 +12,9 @@ export const RUNTIMES: readonly Runtime[] = Object.freeze([node, python]);
 
 export const RUNTIME_NAMES: readonly string[] = Object.freeze(RUNTIMES.map((runtime) => runtime.name));
 
+/** The variables the runtimes extend (NODE_OPTIONS, PYTHONPATH): the injection itself, never forced to a value. */
+export const RUNTIME_VARIABLES: readonly string[] = Object.freeze(RUNTIMES.map((runtime) => runtime.variable));
+
 /** The runtimes with these names, in registry order (unknown names are ignored). */
 export function runtimesNamed(names: Iterable<string>): Runtime[] {
   const wanted = new Set(names);

@@ -71,6 +71,7 @@ void t.test('src/config parses the rendered env: self-managed defaults', async (
   t.same(cfg.inject.skipOwnerKinds, []);
   t.same(cfg.inject.runtimes, ['node', 'python'], 'both runtimes by default');
   t.same(cfg.inject.extraEnv, {});
+  t.same(cfg.inject.overrideEnv, {}, 'nothing is forced by default');
   t.equal(cfg.telemetry.otlpEndpoint, 'http://signoz-otel-collector.signoz.svc.cluster.local:4318', 'self-telemetry goes to the same collector by default');
 });
 
@@ -78,7 +79,7 @@ void t.test('src/config parses the rendered env: files modes and tuned values', 
   for (const mode of ['cert-manager', 'secret'] as const) {
     const m = await render(4, {
       certificates: { mode, secret: { name: 'my-tls', caBundle: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' } },
-      inject: { runtimes: ['python'], extraEnv: { ENABLE_TRACING: 'true' }, skipOwnerKinds: ['Job', 'CronJob'], useWellKnownLabels: true, otlpEndpoint: 'https://otlp.example:4318' },
+      inject: { runtimes: ['python'], extraEnv: { ENABLE_TRACING: 'true' }, overrideEnv: { ENABLE_OTEL_METRICS: 'false' }, skipOwnerKinds: ['Job', 'CronJob'], useWellKnownLabels: true, otlpEndpoint: 'https://otlp.example:4318' },
       preload: { runAsUser: 1234, volumeSizeLimit: '32Mi', command: ['/busybox/cp', '-R', '/p/.', '/otel-injector/'] },
       logLevel: 'warn',
       maxBodyBytes: 1048576,
@@ -89,6 +90,7 @@ void t.test('src/config parses the rendered env: files modes and tuned values', 
     t.match(cfg.certs.certFile, /\/tls\.crt$/);
     t.match(cfg.certs.keyFile, /\/tls\.key$/);
     t.same(cfg.inject.extraEnv, { ENABLE_TRACING: 'true' });
+    t.same(cfg.inject.overrideEnv, { ENABLE_OTEL_METRICS: 'false' }, 'inject.overrideEnv reaches the webhook');
     t.same(cfg.inject.skipOwnerKinds, ['Job', 'CronJob']);
     t.same(cfg.inject.runtimes, ['python']);
     t.equal(cfg.inject.useWellKnownLabels, true);

@@ -23,6 +23,8 @@ const REJECTED: [string, Obj, string][] = [
   ['failurePolicy outside the enum', { webhook: { failurePolicy: 'Sometimes' } }, 'failurePolicy'],
   ['certificate mode outside the enum', { certificates: { mode: 'vault' } }, 'mode'],
   ['extra env value not a string', { inject: { extraEnv: { ENABLE_TRACING: true } } }, 'ENABLE_TRACING'],
+  ['forced env value not a string', { inject: { overrideEnv: { ENABLE_TRACING: false } } }, 'ENABLE_TRACING'],
+  ['forcing the runtime variable', { inject: { overrideEnv: { PYTHONPATH: '/x' } } }, 'PYTHONPATH'],
   ['skipOwnerKinds not a list', { inject: { skipOwnerKinds: 'Job' } }, 'skipOwnerKinds'],
   ['unknown runtime', { inject: { runtimes: ['node', 'ruby'] } }, 'runtimes'],
   ['no runtime', { inject: { runtimes: [] } }, 'runtimes'],

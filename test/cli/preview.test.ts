@@ -101,6 +101,18 @@ void t.test('configuration from the environment and from chart values; --fail-on
   t.equal(bad.stderr, 'otel-injector: invalid configuration (environment): INJECT_VOLUME_SIZE_LIMIT: "lots" is not a Kubernetes quantity\n');
 });
 
+void t.test('forced env (inject.overrideEnv) shows in the diff and in the status annotation', async (t) => {
+  const ran = await cli(['preview', '-f', fixture('orders-api.yaml'), '--values', fixture('values-migration.yaml')]);
+  t.equal(ran.code, 0, ran.stderr);
+  t.match(ran.stdout, /otel-injector\.io\/status: injected: node,python; env forced: ENABLE_TRACING/, 'the status the pod would carry');
+  t.match(ran.stdout, /ENABLE_TRACING/, 'the variable appears in the diff');
+  const json = await cli(['preview', '-f', fixture('orders-api.yaml'), '--values', fixture('values-migration.yaml'), '-o', 'json']);
+  const doc = JSON.parse(json.stdout) as Obj;
+  const item = (doc.items?.[0] ?? doc) as Obj;
+  const env = (item.spec.template.spec.containers[0].env as Obj[]).filter((e) => e.name === 'ENABLE_TRACING');
+  t.same(env, [{ name: 'ENABLE_TRACING', value: 'false' }], 'one entry, the forced value');
+});
+
 void t.test('standard input', async (t) => {
   const text = await readFile(fixture('workloads.yaml'), 'utf8');
   const ran = await cli(['preview', '-f', '-', '-o', 'yaml'], { stdin: text });

@@ -18,6 +18,8 @@ t.test('parseConfig: webhook env, defaults and bad values', async (t) => {
   t.same(c.propagators, ['tracecontext', 'baggage']);
   t.same(c.resourceDetectors, ['env', 'host', 'os', 'process', 'container', 'serviceinstance'], 'local detectors only by default');
   t.equal(c.metricIntervalMs, 60000);
+  t.equal(c.shutdownTimeoutMs, 1000, 'what flushing may add to the end of the process: 1 s by default');
+  t.equal(parseConfig({ OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS: '2500' }).shutdownTimeoutMs, 2500);
   t.equal(parseConfig({ OTEL_SDK_DISABLED: 'TRUE' }).disabled, true);
   t.equal(parseConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).protocol, 'http/protobuf', 'grpc falls back');
   t.match(parseConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).notices[0], /grpc is not supported/);

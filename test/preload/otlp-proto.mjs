@@ -15,7 +15,8 @@ message ScopeSpans { InstrumentationScope scope = 1; repeated Span spans = 2; st
 message Status { string message = 2; int32 code = 3; }
 message Span { bytes trace_id = 1; bytes span_id = 2; string trace_state = 3; bytes parent_span_id = 4; string name = 5; int32 kind = 6;
   fixed64 start_time_unix_nano = 7; fixed64 end_time_unix_nano = 8; repeated KeyValue attributes = 9; uint32 dropped_attributes_count = 10;
-  Status status = 15; fixed32 flags = 16; }
+  repeated SpanEvent events = 11; Status status = 15; fixed32 flags = 16; }
+message SpanEvent { fixed64 time_unix_nano = 1; string name = 2; repeated KeyValue attributes = 3; uint32 dropped_attributes_count = 4; }
 message ExportLogsServiceRequest { repeated ResourceLogs resource_logs = 1; }
 message ResourceLogs { Resource resource = 1; repeated ScopeLogs scope_logs = 2; string schema_url = 3; }
 message ScopeLogs { InstrumentationScope scope = 1; repeated LogRecord log_records = 2; string schema_url = 3; }

@@ -42,12 +42,14 @@ function spansOf(req) {
   return (req.resourceSpans ?? []).flatMap((rs) => (rs.scopeSpans ?? []).flatMap((ss) => (ss.spans ?? []).map((s) => ({
     traceId: hex(s.traceId), spanId: hex(s.spanId), parentSpanId: hex(s.parentSpanId), name: s.name, kind: Number(s.kind ?? 0),
     attributes: attrs(s.attributes), resource: attrs(rs.resource?.attributes), scope: ss.scope?.name ?? '',
+    status: { code: Number(s.status?.code ?? 0), message: s.status?.message ?? '' },
+    events: (s.events ?? []).map((e) => ({ name: e.name, attributes: attrs(e.attributes) })),
   }))));
 }
 
 function logsOf(req) {
   return (req.resourceLogs ?? []).flatMap((rl) => (rl.scopeLogs ?? []).flatMap((sl) => (sl.logRecords ?? []).map((l) => ({
-    traceId: hex(l.traceId), spanId: hex(l.spanId), severityText: l.severityText ?? '', body: anyValue(l.body),
+    traceId: hex(l.traceId), spanId: hex(l.spanId), severityText: l.severityText ?? '', severityNumber: Number(l.severityNumber ?? 0), body: anyValue(l.body),
     attributes: attrs(l.attributes), resource: attrs(rl.resource?.attributes), scope: sl.scope?.name ?? '',
   }))));
 }
@@ -76,16 +78,25 @@ function decode(path, contentType, body) {
 /**
  * Starts the receiver on 127.0.0.1 (or `host`: an address of a network the test created). `status` lets a test make it answer errors;
  * `holdFirst: n` keeps the first n requests of each path unanswered (recorded, never answered: a collector that hangs) until close().
+ * `delayMs`: a slow collector, answering that much later; data whose client hung up before the answer counts as cut (`cut`) and
+ * is not kept (as a collector whose client went away). `silent`: a collector that reads every request and never answers.
  */
 export function startReceiver(options = {}) {
-  const state = { spans: [], logs: [], metrics: [], requests: [], errors: [], status: options.status ?? 200 };
+  const state = { spans: [], logs: [], metrics: [], requests: [], errors: [], cut: 0, status: options.status ?? 200 };
   const seen = new Map();
   const waiters = new Set();
   const notify = () => { for (const w of [...waiters]) w(); };
   const server = createServer((req, res) => {
     const chunks = [];
+    let gone = false;
+    res.once('close', () => { if (!res.writableFinished) gone = true; });
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
+      if (options.silent) return;
+      if (options.delayMs) setTimeout(() => (gone && !options.keepIfGone ? (state.cut++, notify()) : answer()), options.delayMs);
+      else answer();
+    });
+    const answer = () => {
       let body = Buffer.concat(chunks);
       const path = (req.url ?? '').split('?')[0];
       const contentType = String(req.headers['content-type'] ?? '');
@@ -107,15 +118,15 @@ export function startReceiver(options = {}) {
         res.end(contentType.includes('json') ? '{}' : '');
       }
       notify();
-    });
+    };
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     const host = options.host ?? '127.0.0.1';
     server.listen(options.port ?? 0, host, () => {
       const port = server.address().port;
-      resolve({
-        ...state_api(state),
+      // (the state's getters copied as getters: `cut` is a number, read when asked)
+      resolve(Object.defineProperties({
         port,
         url: `http://${host}:${port}`,
         waitFor(predicate, timeoutMs = 15000) {
@@ -134,7 +145,7 @@ export function startReceiver(options = {}) {
           server.closeAllConnections?.();
           return new Promise((r) => server.close(() => r()));
         },
-      });
+      }, Object.getOwnPropertyDescriptors(state_api(state))));
     });
   });
 }
@@ -146,6 +157,7 @@ function state_api(state) {
     get metrics() { return state.metrics; },
     get requests() { return state.requests; },
     get errors() { return state.errors; },
+    get cut() { return state.cut; },
   };
 }
 
