@@ -10,7 +10,8 @@ A child of multiprocessing (Process, Pool) started by 'fork' or 'forkserver' end
 after its work: no atexit, no signal. multiprocessing runs its finalizers just before (util._exit_function
 in Process._bootstrap), and drops those of the parent first; so every such child registers the flush as a
 finalizer of its own, from multiprocessing's after-fork callbacks. Celery's pool (billiard) is the same
-code under another name."""
+code under another name, except that its pool children end earlier, in billiard.pool.Worker._do_exit:
+the flush is put in front of that."""
 import atexit
 import os
 import signal
@@ -145,6 +146,24 @@ def watch_process_pools(on_import):
     """on_import(module name, callback): the post-import hook (hooks.on_import)."""
     for name in POOL_MODULES:
         on_import(name, _register_after_fork)
+    on_import('billiard.pool', _flush_before_billiard_exit)
+
+
+def _flush_before_billiard_exit(pool):
+    """Celery's prefork pool child (billiard.pool.Worker) ends in its own _do_exit with os._exit(), before
+    the process's finalizers (billiard's Process._bootstrap never gets to them): the flush runs first."""
+    worker = getattr(pool, 'Worker', None)
+    original = getattr(worker, '_do_exit', None)
+    if original is None or getattr(original, '_otel_injector', False):
+        return
+
+    def _do_exit(self, *args, **kwargs):
+        _flush()
+        return original(self, *args, **kwargs)
+
+    _do_exit._otel_injector = True
+    _do_exit.__wrapped__ = original
+    worker._do_exit = _do_exit
 
 
 def _register_after_fork(util):
