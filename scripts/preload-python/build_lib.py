@@ -53,6 +53,11 @@ KEEP_DIST_INFO = re.compile(r'^(METADATA|entry_points\.txt|top_level\.txt|LICEN[
 MODULE_OF_DIST = {'psycopg2-binary': 'psycopg2', 'psycopg-binary': 'psycopg', 'fastapi-slim': 'fastapi'}
 
 
+def _metadata_field(text, key):
+    """The value of a METADATA header field."""
+    return re.search(r'^%s: (.+)$' % key, text, re.M).group(1).strip()
+
+
 def normalize(name):
     return re.sub(r'[-_.]+', '-', name).lower()
 
@@ -99,6 +104,7 @@ def manifest(target):
     sys.path.insert(0, target)
     try:
         from importlib import metadata
+
         from packaging.requirements import Requirement
     finally:
         sys.path.remove(target)
@@ -183,13 +189,31 @@ def take_out_native(target):
                 else:
                     left.append(os.path.relpath(os.path.join(dirpath, f), target))
     if left:
-        raise SystemExit('build_lib: binary files would land in the zip (zipimport cannot load them): %s' % ', '.join(sorted(left)))
+        raise SystemExit(
+            'build_lib: binary files would land in the zip (zipimport cannot load them): %s' % ', '.join(sorted(left))
+        )
 
 
 def compile_sourceless(target, mount):
     """Legacy .pyc next to each .py (compileall -b), unchecked-hash, then the sources go."""
     ddir = '%s/python/lib/%s.zip' % (mount.rstrip('/'), tag())
-    run([sys.executable, '-m', 'compileall', '-q', '-b', '-f', '-j', '0', '--invalidation-mode', 'unchecked-hash', '-d', ddir, target])
+    run(
+        [
+            sys.executable,
+            '-m',
+            'compileall',
+            '-q',
+            '-b',
+            '-f',
+            '-j',
+            '0',
+            '--invalidation-mode',
+            'unchecked-hash',
+            '-d',
+            ddir,
+            target,
+        ]
+    )
     for dirpath, dirnames, filenames in os.walk(target):
         for f in filenames:
             if f.endswith('.py'):
@@ -216,7 +240,7 @@ def hide_dist_info(target):
 def deterministic_zip(src, dest):
     """Sorted entries, a directory entry for each directory (namespace packages), fixed time and modes."""
     entries = []
-    for dirpath, dirnames, filenames in os.walk(src):
+    for dirpath, _dirnames, filenames in os.walk(src):
         rel = os.path.relpath(dirpath, src).replace(os.sep, '/')
         if rel != '.':
             entries.append((rel + '/', None))
@@ -245,8 +269,20 @@ def build_lib(args):
     work = tempfile.mkdtemp(prefix='otel-pylib-')
     try:
         target = os.path.join(work, 'target')
-        run(pip('install', '--quiet', '--target', target, '--only-binary=:all:', '--no-compile', '--no-warn-script-location',
-                *hash_flag(args.requirements), '-r', args.requirements))
+        run(
+            pip(
+                'install',
+                '--quiet',
+                '--target',
+                target,
+                '--only-binary=:all:',
+                '--no-compile',
+                '--no-warn-script-location',
+                *hash_flag(args.requirements),
+                '-r',
+                args.requirements,
+            )
+        )
         info = manifest(target)
         native = normalize(NATIVE)
         if native in info['dists']:
@@ -260,15 +296,28 @@ def build_lib(args):
         with open(os.path.join(args.out, tag() + '.json'), 'w') as f:
             json.dump(info, f, indent=1, sort_keys=False)
             f.write('\n')
-        print(json.dumps({'python': info['python'], 'zip': zip_path, 'bytes': os.path.getsize(zip_path), 'files': files,
-                          'dists': len(info['dists'])}))
+        print(
+            json.dumps(
+                {
+                    'python': info['python'],
+                    'zip': zip_path,
+                    'bytes': os.path.getsize(zip_path),
+                    'files': files,
+                    'dists': len(info['dists']),
+                }
+            )
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
 # ---- native ------------------------------------------------------------------------------------
 def build_native(args):
-    entries = [e for e in requirement_entries(args.requirements) if normalize(re.split(r'[=<>!~ ;\[]', e, maxsplit=1)[0]) == NATIVE]
+    entries = [
+        e
+        for e in requirement_entries(args.requirements)
+        if normalize(re.split(r'[=<>!~ ;\[]', e, maxsplit=1)[0]) == NATIVE
+    ]
     if len(entries) != 1 or '==' not in entries[0]:
         raise SystemExit('build_lib: %s must pin %s exactly once (==)' % (args.requirements, NATIVE))
     work = tempfile.mkdtemp(prefix='otel-pynative-')
@@ -279,8 +328,27 @@ def build_native(args):
         out = {}
         for tag_name, platform in sorted(NATIVE_PLATFORMS.items()):
             wheels = os.path.join(work, tag_name)
-            run(pip('download', '--quiet', '--no-deps', '--only-binary=:all:', *hash_flag(req), '--platform', platform,
-                    '--implementation', 'cp', '--abi', 'abi3', '--python-version', '3.9', '-d', wheels, '-r', req))
+            run(
+                pip(
+                    'download',
+                    '--quiet',
+                    '--no-deps',
+                    '--only-binary=:all:',
+                    *hash_flag(req),
+                    '--platform',
+                    platform,
+                    '--implementation',
+                    'cp',
+                    '--abi',
+                    'abi3',
+                    '--python-version',
+                    '3.9',
+                    '-d',
+                    wheels,
+                    '-r',
+                    req,
+                )
+            )
             (wheel,) = [w for w in os.listdir(wheels) if w.endswith('.whl')]
             dest = os.path.join(args.out, tag_name)
             shutil.rmtree(dest, ignore_errors=True)
@@ -291,7 +359,12 @@ def build_native(args):
                     inner = member.split('/', 1)[1] if '/' in member else ''
                     if top.endswith('.dist-info') and not KEEP_DIST_INFO.match(inner):
                         continue
-                    if member.endswith('/') or '/tests/' in member or member.endswith(('.pyi', 'py.typed')) or OTHER_OS.search(member):
+                    if (
+                        member.endswith('/')
+                        or '/tests/' in member
+                        or member.endswith(('.pyi', 'py.typed'))
+                        or OTHER_OS.search(member)
+                    ):
                         continue
                     path = os.path.join(dest, *member.split('/'))
                     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -330,7 +403,9 @@ def share_identical(native):
                 os.remove(path)
                 os.symlink(os.path.relpath(twin, dirpath), path)
                 linked += 1
-        os.symlink(os.path.join('..', '..', SHARED_TAG, NATIVE, '__pycache__'), os.path.join(dest, NATIVE, '__pycache__'))
+        os.symlink(
+            os.path.join('..', '..', SHARED_TAG, NATIVE, '__pycache__'), os.path.join(dest, NATIVE, '__pycache__')
+        )
     return linked
 
 
@@ -338,8 +413,24 @@ def native_pyc(args):
     """Compiles the shared copy of psutil's modules (the other platforms link to it)."""
     native = os.path.join(args.out, 'native')
     mount = '%s/python' % args.mount.rstrip('/')
-    run([sys.executable, '-m', 'compileall', '-q', '-f', '-j', '0', '--invalidation-mode', 'unchecked-hash',
-         '-s', args.out, '-p', mount, os.path.join(native, SHARED_TAG)])
+    run(
+        [
+            sys.executable,
+            '-m',
+            'compileall',
+            '-q',
+            '-f',
+            '-j',
+            '0',
+            '--invalidation-mode',
+            'unchecked-hash',
+            '-s',
+            args.out,
+            '-p',
+            mount,
+            os.path.join(native, SHARED_TAG),
+        ]
+    )
     n = 0
     for dirpath, _, filenames in os.walk(native):
         for f in filenames:
@@ -354,8 +445,23 @@ def bootstrap_pyc(args):
     interpreter (unchecked-hash): the app's uid cannot write there, so without them every start would
     compile the bootstrap again."""
     mount = '%s/python' % args.mount.rstrip('/')
-    run([sys.executable, '-m', 'compileall', '-q', '-f', '--invalidation-mode', 'unchecked-hash', '-s', args.out, '-p', mount,
-         os.path.join(args.out, 'sitecustomize.py'), os.path.join(args.out, '_otel_injector')])
+    run(
+        [
+            sys.executable,
+            '-m',
+            'compileall',
+            '-q',
+            '-f',
+            '--invalidation-mode',
+            'unchecked-hash',
+            '-s',
+            args.out,
+            '-p',
+            mount,
+            os.path.join(args.out, 'sitecustomize.py'),
+            os.path.join(args.out, '_otel_injector'),
+        ]
+    )
     for dirpath, _, filenames in os.walk(args.out):
         if os.path.basename(dirpath) == '__pycache__':
             for f in filenames:
@@ -364,10 +470,19 @@ def bootstrap_pyc(args):
 
 # ---- verify -------------------------------------------------------------------------------------
 PROBE_MODULES = [
-    'opentelemetry.trace', 'opentelemetry.sdk.trace', 'opentelemetry.sdk.trace.export', 'opentelemetry.sdk.metrics',
-    'opentelemetry.sdk.metrics.export', 'opentelemetry.sdk._logs', 'opentelemetry.sdk.resources', 'opentelemetry.propagate',
-    'opentelemetry.instrumentation.asgi', 'opentelemetry.instrumentation.wsgi', 'opentelemetry.instrumentation.dbapi',
-    'wrapt', 'packaging.version',
+    'opentelemetry.trace',
+    'opentelemetry.sdk.trace',
+    'opentelemetry.sdk.trace.export',
+    'opentelemetry.sdk.metrics',
+    'opentelemetry.sdk.metrics.export',
+    'opentelemetry.sdk._logs',
+    'opentelemetry.sdk.resources',
+    'opentelemetry.propagate',
+    'opentelemetry.instrumentation.asgi',
+    'opentelemetry.instrumentation.wsgi',
+    'opentelemetry.instrumentation.dbapi',
+    'wrapt',
+    'packaging.version',
 ]
 
 
@@ -385,6 +500,7 @@ def verify(args):
     import importlib
     import zipimport
     from importlib import metadata
+
     args.out = os.path.abspath(args.out)
     zip_path = os.path.join(args.out, 'lib', tag() + '.zip')
     with open(os.path.join(args.out, 'lib', tag() + '.json')) as f:
@@ -395,6 +511,7 @@ def verify(args):
         # importlib.metadata does not see the zip's dists
         sys.path.insert(0, args.out)
         from _otel_injector import entry_points
+
         entry_points.install(info.get('entry_points'), info.get('dists'))
         del sys.path[0]
     with zipfile.ZipFile(zip_path) as z:
@@ -403,7 +520,9 @@ def verify(args):
         d, _, base = n.rpartition('/')
         zipimport.zipimporter(zip_path + '/' + d if d else zip_path).get_code(base[:-4])
     ours = {n.split('/')[0].replace('.pyc', '') for n in names}
-    probes = [(m, False) for m in PROBE_MODULES] + [(v['entry_point'].split(':')[0], True) for v in info['instrumentations'].values()]
+    probes = [(m, False) for m in PROBE_MODULES] + [
+        (v['entry_point'].split(':')[0], True) for v in info['instrumentations'].values()
+    ]
     imported = 0
     for name, may_lack_library in probes:
         try:
@@ -426,8 +545,7 @@ def verify(args):
             parts = n.split('/')
             if len(parts) == 3 and parts[0] == DIST_INFO and parts[2] == 'METADATA':
                 text = z.read(n).decode('utf-8')
-                field = lambda k: re.search(r'^%s: (.+)$' % k, text, re.M).group(1).strip()
-                versions[normalize(field('Name'))] = field('Version')
+                versions[normalize(_metadata_field(text, 'Name'))] = _metadata_field(text, 'Version')
     for name, d in info['dists'].items():
         if name not in info.get('native', {}) and versions.get(name) != d['version']:
             raise SystemExit('verify: %s/ has %s %s, manifest %s' % (DIST_INFO, name, versions.get(name), d['version']))
@@ -436,24 +554,38 @@ def verify(args):
     if os.path.isdir(native):
         sys.path.append(native)
         import psutil
+
         if not psutil.__file__.startswith(native + '/'):
             raise SystemExit('verify: psutil came from %s' % psutil.__file__)
         psutil.Process().memory_info()
-        stale = [m for m in list(sys.modules.values()) if getattr(m, '__name__', '').startswith('psutil')
-                 and getattr(m, '__file__', '').endswith('.py') and not os.path.exists(getattr(m.__spec__, 'cached', None) or '/nonexistent')]
+        stale = [
+            m
+            for m in list(sys.modules.values())
+            if getattr(m, '__name__', '').startswith('psutil')
+            and getattr(m, '__file__', '').endswith('.py')
+            and not os.path.exists(getattr(m.__spec__, 'cached', None) or '/nonexistent')
+        ]
         if stale:
-            raise SystemExit('verify: psutil modules without a .pyc for this interpreter: %s' % ', '.join(m.__name__ for m in stale))
+            raise SystemExit(
+                'verify: psutil modules without a .pyc for this interpreter: %s' % ', '.join(m.__name__ for m in stale)
+            )
         extra = ', psutil from native/' + native_tag() + ' (precompiled)'
     if os.path.exists(os.path.join(args.out, 'sitecustomize.py')):
         import importlib.util
+
         boot = [os.path.join(args.out, 'sitecustomize.py')] + [
-            os.path.join(args.out, '_otel_injector', f) for f in os.listdir(os.path.join(args.out, '_otel_injector')) if f.endswith('.py')]
+            os.path.join(args.out, '_otel_injector', f)
+            for f in os.listdir(os.path.join(args.out, '_otel_injector'))
+            if f.endswith('.py')
+        ]
         missing = [p for p in boot if not os.path.exists(importlib.util.cache_from_source(p))]
         if missing:
             raise SystemExit('verify: no .pyc of this interpreter for %s' % ', '.join(missing))
         extra += ', bootstrap precompiled'
-    print('%d .pyc load, %d/%d modules import without their libraries, %d dists in %s/, none seen by importlib.metadata%s'
-          % (len(names), imported, len(probes), len(versions), DIST_INFO, extra))
+    print(
+        '%d .pyc load, %d/%d modules import without their libraries, %d dists in %s/, none seen by importlib.metadata%s'
+        % (len(names), imported, len(probes), len(versions), DIST_INFO, extra)
+    )
 
 
 def main():
@@ -461,13 +593,21 @@ def main():
     parser.add_argument('what', choices=['lib', 'native', 'native-pyc', 'bootstrap-pyc', 'verify'])
     parser.add_argument('--requirements')
     parser.add_argument('--out', required=True)
-    parser.add_argument('--mount', default='/otel-injector', help='where the payload lands in the pod (paths in tracebacks)')
+    parser.add_argument(
+        '--mount', default='/otel-injector', help='where the payload lands in the pod (paths in tracebacks)'
+    )
     args = parser.parse_args()
     if sys.version_info < (3, 9):
         raise SystemExit('build_lib: needs CPython 3.9+, got %s' % sys.version.split()[0])
     if args.what in ('lib', 'native') and not args.requirements:
         parser.error('--requirements is needed')
-    {'lib': build_lib, 'native': build_native, 'native-pyc': native_pyc, 'bootstrap-pyc': bootstrap_pyc, 'verify': verify}[args.what](args)
+    {
+        'lib': build_lib,
+        'native': build_native,
+        'native-pyc': native_pyc,
+        'bootstrap-pyc': bootstrap_pyc,
+        'verify': verify,
+    }[args.what](args)
 
 
 if __name__ == '__main__':

@@ -8,6 +8,7 @@
 def _otel_injector_say(line):
     try:
         import sys
+
         sys.stderr.write('otel-injector: python: ' + line + '\n')
         sys.stderr.flush()
     except BaseException:
@@ -17,18 +18,24 @@ def _otel_injector_say(line):
 def _otel_injector_start():
     try:
         import sys
+
         if sys.version_info[0] != 3 or sys.version_info[1] < 9:
-            _otel_injector_say('not instrumented: Python %d.%d is older than the supported 3.9'
-                               % (sys.version_info[0], sys.version_info[1]))
+            _otel_injector_say(
+                'not instrumented: Python %d.%d is older than the supported 3.9'
+                % (sys.version_info[0], sys.version_info[1])
+            )
             return
         import os
+
         if (os.environ.get('OTEL_SDK_DISABLED') or '').strip().lower() == 'true':
             return  # nothing at all, not even our package is imported
         import _otel_injector.bootstrap
+
         _otel_injector.bootstrap.start()
     except BaseException:
         try:
             import sys
+
             e = sys.exc_info()[1]
             _otel_injector_say('not instrumented: start failed: %s: %s' % (type(e).__name__, e))
         except BaseException:
@@ -40,6 +47,7 @@ def _otel_injector_chain():
     try:
         import os
         import sys
+
         here = os.path.dirname(os.path.abspath(__file__))
         rest = []
         seen = False
@@ -58,6 +66,7 @@ def _otel_injector_chain():
         if sys.version_info[0] >= 3 and sys.version_info[1] >= 4:
             import importlib.machinery
             import importlib.util
+
             spec = importlib.machinery.PathFinder.find_spec('sitecustomize', rest)
             if spec is None or spec.loader is None:
                 return
@@ -71,6 +80,7 @@ def _otel_injector_chain():
                 raise
         else:
             import imp
+
             try:
                 found = imp.find_module('sitecustomize', rest)
             except ImportError:
@@ -86,6 +96,7 @@ def _otel_injector_chain():
         try:
             import sys
             import traceback
+
             e = sys.exc_info()[1]
             if isinstance(e, ImportError):
                 _otel_injector_say("the image's own sitecustomize failed: %s" % (e,))

@@ -1,5 +1,6 @@
 """The start sequence (docs/python.md): decide, check, append our paths, set up, hook.
 Everything here runs inside sitecustomize's catch-all; a StepAside ends it with one line."""
+
 import os
 import sys
 
@@ -17,9 +18,11 @@ def _manifest(lib):
     path = os.path.join(lib, _tag() + '.json')
     zip_path = os.path.join(lib, _tag() + '.zip')
     if not (os.path.isfile(path) and os.path.isfile(zip_path)):
-        raise config.StepAside('Python %d.%d is not supported (supported: %d.%d to %d.%d)'
-                               % (sys.version_info[:2] + MIN + MAX))
+        raise config.StepAside(
+            'Python %d.%d is not supported (supported: %d.%d to %d.%d)' % (sys.version_info[:2] + MIN + MAX)
+        )
     import json
+
     with open(path) as f:
         return json.load(f), zip_path
 
@@ -47,6 +50,7 @@ def start(environ=None):
 
 def _start(cfg):
     from . import conflicts, platform_tags
+
     manifest, zip_path = _manifest(os.path.join(HERE, 'lib'))
     ours = set(_our_paths())
     app_paths = [p for p in sys.path if p not in ours]
@@ -67,12 +71,14 @@ def _start(cfg):
     # with zipfile: 6-7 ms on 3.10. native/<tag> (psutil) is appended when system metrics start.
     sys.path.append(zip_path + os.sep)
     from . import entry_points
+
     entry_points.install(manifest.get('entry_points'), manifest.get('dists'))
     _setup(cfg, manifest, app_dists, native)
 
 
 def _setup(cfg, manifest, app_dists, native):
     from . import fork, hooks, instrument, logbridge, otlp_export, providers, resource, signals
+
     sdk_version = ((manifest.get('dists') or {}).get('opentelemetry-sdk') or {}).get('version', '')
     providers.setup(cfg, resource.attributes(cfg, sdk_version))
     timeout = cfg['shutdown_timeout_s']

@@ -1,5 +1,6 @@
 """The standard OTEL_* variables (and ours), parsed once from an env mapping. No I/O, no imports of
 the SDK: the bootstrap decides with this whether to start at all."""
+
 from urllib.parse import unquote
 
 SIGNALS = ('traces', 'metrics', 'logs')
@@ -108,7 +109,9 @@ def parse(env):
         'disabled': disabled_instrumentations(env),
         'shutdown_timeout_s': _ms(env, 'OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS', 1000.0) / 1000.0,
         'metric_interval_ms': _ms(env, 'OTEL_METRIC_EXPORT_INTERVAL', 60000.0),
-        'metric_temporality': (env.get('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE') or 'cumulative').strip().lower(),
+        'metric_temporality': (env.get('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE') or 'cumulative')
+        .strip()
+        .lower(),
         'service_name': (env.get('OTEL_SERVICE_NAME') or '').strip(),
         'resource_attributes': parse_kv_list(env.get('OTEL_RESOURCE_ATTRIBUTES')),
     }

@@ -7,6 +7,7 @@ that our manifest also has conflicts when
   - one of our distributions requires it with a specifier its version does not satisfy.
 The app's copy wins on sys.path in both cases, so ours would run against it: we step aside instead.
 """
+
 import os
 import re
 
@@ -47,7 +48,7 @@ def installed(paths):
 
 def _name_version(dirname):
     """(name, version) of a NAME-VERSION.dist-info / .egg-info directory name, or None."""
-    stem = dirname[:-len('.dist-info')] if dirname.endswith('.dist-info') else dirname[:-len('.egg-info')]
+    stem = dirname[: -len('.dist-info')] if dirname.endswith('.dist-info') else dirname[: -len('.egg-info')]
     parts = stem.split('-')
     if len(parts) == 2 and parts[0] and parts[1][:1].isdigit():
         return parts[0], parts[1]  # what the pattern gives for a name with one '-'
@@ -61,7 +62,8 @@ _VERSION = (
     r'(?:[-_.]?(?P<pre_l>a|b|c|rc|alpha|beta|pre|preview)[-_.]?(?P<pre_n>\d*))?'
     r'(?:(?:-(?P<post_n1>\d+))|(?:[-_.]?(?P<post_l>post|rev|r)[-_.]?(?P<post_n2>\d*)))?'
     r'(?:[-_.]?(?P<dev_l>dev)[-_.]?(?P<dev_n>\d*))?'
-    r'(?:\+(?P<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?\s*$')
+    r'(?:\+(?P<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?\s*$'
+)
 _PRE = {'a': 0, 'alpha': 0, 'b': 1, 'beta': 1, 'c': 2, 'rc': 2, 'pre': 2, 'preview': 2}
 _INF = float('inf')
 
@@ -98,9 +100,13 @@ def parse_version(text):
         pre_key = (_INF, 0)
     else:
         pre_key = pre
-    return (int(m.group('epoch') or 0), release, pre_key,
-            post if post is not None else -1,
-            dev if dev is not None else _INF)
+    return (
+        int(m.group('epoch') or 0),
+        release,
+        pre_key,
+        post if post is not None else -1,
+        dev if dev is not None else _INF,
+    )
 
 
 def _release(text):
@@ -148,7 +154,7 @@ def _prefix_match(version, target):
     have = _release(version)
     if want is None or have is None:
         return True
-    return _pad(have, len(want))[:len(want)] == tuple(want)
+    return _pad(have, len(want))[: len(want)] == tuple(want)
 
 
 def _clause(op, target, version, v):
@@ -190,8 +196,12 @@ PATCH_TOLERANT = ('opentelemetry-api',)
 
 def _same_minor(a, b):
     ra, rb = _release(a), _release(b)
-    return ra is not None and rb is not None and _pad(ra, 2)[:2] == _pad(rb, 2)[:2] and \
-        parse_version(a)[2:] == parse_version(b)[2:]
+    return (
+        ra is not None
+        and rb is not None
+        and _pad(ra, 2)[:2] == _pad(rb, 2)[:2]
+        and parse_version(a)[2:] == parse_version(b)[2:]
+    )
 
 
 def find_conflict(app, manifest_dists):
@@ -205,7 +215,9 @@ def find_conflict(app, manifest_dists):
         if name in PATCH_TOLERANT and _same_minor(app_version, ours['version']):
             continue
         if name.startswith('opentelemetry-') and _cmp_safe(app_version, ours['version']) != 0:
-            spec = '==' + ('.'.join(ours['version'].split('.')[:2]) + '.*' if name in PATCH_TOLERANT else ours['version'])
+            spec = '==' + (
+                '.'.join(ours['version'].split('.')[:2]) + '.*' if name in PATCH_TOLERANT else ours['version']
+            )
             return (name, app_version, spec, ours['version'])
         for other in sorted(manifest_dists):
             spec = (manifest_dists[other].get('requires') or {}).get(name)

@@ -4,6 +4,7 @@ app's whole environment (tens of ms on a large virtualenv). A lookup the manifes
 propagator the app installed itself, error-handler plugins) falls back to the real scan, and every
 other name of the module (version, Distribution, ...) is the real importlib.metadata one, imported
 only when first used."""
+
 import sys
 import types
 
@@ -24,6 +25,7 @@ class EntryPoint:
 
     def load(self):
         import importlib
+
         obj = importlib.import_module(self.module)
         for part in (self.attr or '').split('.'):
             if part:
@@ -65,6 +67,7 @@ def _backend():
 
 def _normalize(name):
     import re
+
     return re.sub(r'[-_.]+', '-', name).lower()
 
 
@@ -72,8 +75,10 @@ def make_module(manifest_entry_points, manifest_dists=None):
     """A module object to put in sys.modules[MODULE] before anything of OpenTelemetry is imported."""
     mod = types.ModuleType(MODULE)
     mod.__doc__ = __doc__
-    known = {g: EntryPoints(EntryPoint(n, v, g) for n, v in sorted(eps.items()))
-             for g, eps in (manifest_entry_points or {}).items()}
+    known = {
+        g: EntryPoints(EntryPoint(n, v, g) for n, v in sorted(eps.items()))
+        for g, eps in (manifest_entry_points or {}).items()
+    }
     cache = {}
 
     def real_entry_points():
@@ -118,8 +123,16 @@ def make_module(manifest_entry_points, manifest_dists=None):
     # that importlib.metadata is imported when one is called, not when it is imported
     mod.version, mod.requires, mod.distributions = version, requires, distributions
     mod.__getattr__ = __getattr__
-    mod.__all__ = ['Distribution', 'EntryPoint', 'EntryPoints', 'PackageNotFoundError', 'distributions',
-                   'entry_points', 'requires', 'version']
+    mod.__all__ = [
+        'Distribution',
+        'EntryPoint',
+        'EntryPoints',
+        'PackageNotFoundError',
+        'distributions',
+        'entry_points',
+        'requires',
+        'version',
+    ]
     mod._otel_injector = True
     return mod
 

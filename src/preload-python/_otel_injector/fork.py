@@ -19,6 +19,7 @@ gave (OTEL_RESOURCE_ATTRIBUTES); every process descending from one (forked, or s
 inherited environment: multiprocessing's spawn, uvicorn --workers, a subprocess) gets
 `<that value>.<pid>`, so two workers of one container never share an SDK identity (the specification
 wants service.instance.id unique per SDK instance) and their metric series never merge."""
+
 import os
 import signal
 import threading
@@ -29,9 +30,17 @@ GUARD_WAIT_S = 1.0  # the longest a fork waits for one of our lazy imports to fi
 _LOCK = type(threading.Lock())
 _RLOCKS = tuple({type(threading.RLock()), threading._RLock})
 
-_state = {'resource': None, 'attributes': None, 'base_instance_id': None, 'callbacks': [],
-          'installed': False, 'guard': threading.RLock(), 'held': False, 'pid': os.getpid(),
-          'noticing': threading.Lock()}
+_state = {
+    'resource': None,
+    'attributes': None,
+    'base_instance_id': None,
+    'callbacks': [],
+    'installed': False,
+    'guard': threading.RLock(),
+    'held': False,
+    'pid': os.getpid(),
+    'noticing': threading.Lock(),
+}
 
 
 # ---- identity ----------------------------------------------------------------------------------------

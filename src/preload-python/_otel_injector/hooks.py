@@ -1,6 +1,7 @@
 """Post-import hooks: `on_import(module, callback)` runs callback(module) right after that module's
 code has finished executing (or at once when it is already imported), once. A meta path finder at
 the front of sys.meta_path asks the other finders for the spec and wraps its loader's exec_module."""
+
 import sys
 import threading
 

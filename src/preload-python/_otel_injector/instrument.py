@@ -1,5 +1,6 @@
 """Lazy instrumentation: each instrumentor is imported and applied right after its library's
 top-level module has been imported by the app (hooks.on_import), never before."""
+
 import importlib
 import sys
 
@@ -8,10 +9,22 @@ from . import conflicts, hooks, messages
 # instrumentation name (the entry point name, OTEL_PYTHON_DISABLED_INSTRUMENTATIONS) -> the module whose
 # import triggers it
 TRIGGERS = {
-    'fastapi': 'fastapi', 'starlette': 'starlette', 'flask': 'flask', 'django': 'django',
-    'httpx': 'httpx', 'requests': 'requests', 'urllib3': 'urllib3', 'aiohttp-client': 'aiohttp',
-    'sqlalchemy': 'sqlalchemy', 'psycopg': 'psycopg', 'psycopg2': 'psycopg2', 'asyncpg': 'asyncpg',
-    'redis': 'redis', 'pika': 'pika', 'aio-pika': 'aio_pika', 'celery': 'celery',
+    'fastapi': 'fastapi',
+    'starlette': 'starlette',
+    'flask': 'flask',
+    'django': 'django',
+    'httpx': 'httpx',
+    'requests': 'requests',
+    'urllib3': 'urllib3',
+    'aiohttp-client': 'aiohttp',
+    'sqlalchemy': 'sqlalchemy',
+    'psycopg': 'psycopg',
+    'psycopg2': 'psycopg2',
+    'asyncpg': 'asyncpg',
+    'redis': 'redis',
+    'pika': 'pika',
+    'aio-pika': 'aio_pika',
+    'celery': 'celery',
 }
 
 # Options we pass: FastAPI's per-message `http send` / `http receive` internal spans (two or more per
@@ -60,14 +73,18 @@ def apply(name, info):
     ok = versions_ok(info, state['app_dists'])
     if ok is False:
         what, spec = _unsupported(info, state['app_dists'])
-        messages.say('%s is outside what the %s instrumentation supports (%s): not instrumented' % (what, name, spec),
-                     once_key='unsupported-' + name)
+        messages.say(
+            '%s is outside what the %s instrumentation supports (%s): not instrumented' % (what, name, spec),
+            once_key='unsupported-' + name,
+        )
         return False
     if not state.get('dependencies_loaded'):
         state['dependencies_loaded'] = True
         try:
             import os
+
             from . import lazy_requirements
+
             payload_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
             lazy_requirements.load(payload_dir)
             lazy_requirements.load_semconv(payload_dir)
@@ -92,8 +109,11 @@ def _on_import(name, info):
             else:
                 apply(name, info)
         except Exception as e:
-            messages.say('instrumentation %s failed, the app runs without it: %s: %s' % (name, type(e).__name__, e),
-                         once_key='failed-' + name)
+            messages.say(
+                'instrumentation %s failed, the app runs without it: %s: %s' % (name, type(e).__name__, e),
+                once_key='failed-' + name,
+            )
+
     return callback
 
 
@@ -108,9 +128,12 @@ def _wrap_django_setup(django, info):
             django.setup = original
             apply('django', info)
         except Exception as e:
-            messages.say('instrumentation django failed, the app runs without it: %s: %s' % (type(e).__name__, e),
-                         once_key='failed-django')
+            messages.say(
+                'instrumentation django failed, the app runs without it: %s: %s' % (type(e).__name__, e),
+                once_key='failed-django',
+            )
         return result
+
     django.setup = setup
 
 
@@ -141,8 +164,10 @@ def uninstrument_all():
 # while it is None, so an app that then instruments itself (FastAPIInstrumentor.instrument_app, which
 # only replaces build_middleware_stack) would never get its middleware, and app.add_middleware() would
 # raise. The apps whose stack was not built yet get None back: built at their first request, as without us.
-_APP_SETS = (('_InstrumentedFastAPI', '_instrumented_fastapi_apps'),
-             ('_InstrumentedStarlette', '_instrumented_starlette_apps'))
+_APP_SETS = (
+    ('_InstrumentedFastAPI', '_instrumented_fastapi_apps'),
+    ('_InstrumentedStarlette', '_instrumented_starlette_apps'),
+)
 
 
 def _unbuilt_apps(instrumentor):
@@ -188,8 +213,9 @@ def system_metrics(manifest, native=None):
     is not importable on this platform (no native build for it)."""
     if state.get('system_metrics') is not None:
         return True  # started in this process or, before a fork, in its parent (after_fork)
-    info = (manifest.get('instrumentations') or {}).get('system_metrics') or \
-        (manifest.get('instrumentations') or {}).get('system-metrics')
+    info = (manifest.get('instrumentations') or {}).get('system_metrics') or (
+        manifest.get('instrumentations') or {}
+    ).get('system-metrics')
     if info is None:
         return False
     if native is not None and native not in sys.path:
@@ -213,6 +239,7 @@ def after_fork():
     if instrumentor is None or 'psutil' not in sys.modules:
         return
     import psutil
+
     if getattr(instrumentor, '_proc', None) is not None:
         instrumentor._proc = psutil.Process()
     _process['psutil'] = psutil.Process()
@@ -227,6 +254,7 @@ def memory_limit(paths=_CGROUP_LIMITS, total=None):
     machine's total, else the machine's total (what psutil.virtual_memory() reports)."""
     if total is None:
         import psutil
+
         total = psutil.virtual_memory().total
     for path in paths:
         try:
@@ -249,6 +277,7 @@ def _memory_utilization():
         import psutil
         from opentelemetry import metrics
         from opentelemetry.metrics import Observation
+
         _process['psutil'] = psutil.Process()
         limit = memory_limit()
 
@@ -256,7 +285,11 @@ def _memory_utilization():
             return [Observation(_process['psutil'].memory_info().rss / float(limit))]
 
         metrics.get_meter('otel-injector.process').create_observable_gauge(
-            'process.memory.utilization', callbacks=[observe], unit='1',
-            description='Resident memory of the process as a fraction of the memory it may use (the container limit, else the machine)')
+            'process.memory.utilization',
+            callbacks=[observe],
+            unit='1',
+            description='Resident memory of the process as a fraction of the memory it may use '
+            '(the container limit, else the machine)',
+        )
     except Exception:
         pass

@@ -2,6 +2,7 @@
 otherwise). The first get_logger (our logging bridge's first record, or an app using the logs API)
 builds the SDK's LoggerProvider, inline, and from then on it is the one in the API's global slot.
 Nothing is emitted before a logger exists, so nothing is lost."""
+
 import threading
 
 from opentelemetry._logs import LoggerProvider, NoOpLogger

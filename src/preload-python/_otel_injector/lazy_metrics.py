@@ -12,6 +12,7 @@ signal, step-aside) that has something to export, or any attribute of the SDK pr
 the global provider for. We stay in the API's global slot, forwarding to the SDK's provider, and every
 meter and instrument we hand out stays our proxy: in a forked child they are detached from the parent's
 SDK and start over (after_fork)."""
+
 import threading
 
 from opentelemetry.metrics._internal import _ProxyMeter, _ProxyMeterProvider
@@ -49,6 +50,7 @@ def _current_context():
     have read it at record time."""
     try:
         from opentelemetry.context import get_current
+
         return get_current()
     except Exception:
         return None
@@ -78,9 +80,9 @@ class _Histogram(_api._ProxyHistogram):
         _api._ProxyHistogram.record(self, amount, attributes, context)
 
 
-_BUFFERING = {_api._ProxyCounter: _Counter, _api._ProxyUpDownCounter: _UpDownCounter,
-              _api._ProxyHistogram: _Histogram}
+_BUFFERING = {_api._ProxyCounter: _Counter, _api._ProxyUpDownCounter: _UpDownCounter, _api._ProxyHistogram: _Histogram}
 if hasattr(_api, '_ProxyGauge'):
+
     class _Gauge(_api._ProxyGauge):
         def set(self, amount, attributes=None, context=None):
             _notice()
@@ -102,6 +104,7 @@ class _Meter(_ProxyMeter):
     """The API's proxy meter, whose instruments stay proxies also once the SDK exists (the API's hands out
     the SDK's own then): after a fork every instrument an instrumentation holds can be pointed at the
     child's new SDK (after_fork)."""
+
     _attributes = None  # the scope attributes asked for (the API's proxy meter drops them)
 
     def __init__(self, *args, **kwargs):
@@ -284,8 +287,16 @@ class LazyMeterProvider(_ProxyMeterProvider):
 
     def __getattr__(self, attr):
         # what the SDK's MeterProvider has and the proxy has not (an app that holds the global one)
-        if attr.startswith('__') or attr in ('_build', '_on_real', '_for_flush', '_materialize_lock',
-                                             '_closed', '_interval_s', '_timer', '_real_meter_provider'):
+        if attr.startswith('__') or attr in (
+            '_build',
+            '_on_real',
+            '_for_flush',
+            '_materialize_lock',
+            '_closed',
+            '_interval_s',
+            '_timer',
+            '_real_meter_provider',
+        ):
             raise AttributeError(attr)
         real = self.materialize()
         if real is None:

@@ -15,6 +15,7 @@ load_semconv() does the same for `opentelemetry.instrumentation._semconv` (impor
 instrumentor) and its `from packaging import version as package_version` (~2 ms on 3.10), used only by
 `_get_schema_url_for_signal_types` (the database instrumentations call it): `package_version` starts as
 a stand-in whose first attribute read imports `packaging.version` and puts the real module in its place."""
+
 import sys
 
 MODULE = 'opentelemetry.instrumentation.dependencies'
@@ -39,9 +40,11 @@ def _module_lock(name):
     metrics timer thread imports _semconv too)."""
     try:
         from importlib import _bootstrap
+
         return _bootstrap._ModuleLockManager(name)
     except Exception:
         import contextlib
+
         return contextlib.nullcontext()
 
 
@@ -56,6 +59,7 @@ def _load(name, target, payload_dir, make_builtins):
 
 def _load_locked(name, payload_dir, make_builtins):
     import importlib.util
+
     spec = importlib.util.find_spec(name)
     origin = getattr(spec, 'origin', None) or ''
     if spec is None or spec.loader is None or not origin.startswith(payload_dir):
@@ -87,6 +91,7 @@ def _builtins(namespace):
 
     def resolve():
         from packaging.requirements import InvalidRequirement, Requirement
+
         namespace['Requirement'], namespace['InvalidRequirement'] = Requirement, InvalidRequirement
         return Requirement
 
@@ -130,6 +135,7 @@ def _version_builtins(namespace):
     class _DeferredVersion:
         def __getattr__(self, attr):
             import packaging.version as real
+
             namespace['package_version'] = real
             return getattr(real, attr)
 

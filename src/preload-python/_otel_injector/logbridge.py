@@ -2,6 +2,7 @@
 (a handler on the root logger would switch off `logging.lastResort` and change the app's output);
 Logger.callHandlers is wrapped instead, so every record that passed the logger's level and filters is
 also emitted to our LoggerProvider, with the current span's trace and span ids."""
+
 import logging
 import threading
 import traceback
@@ -73,6 +74,7 @@ def _api():
     if not _API:
         from opentelemetry._logs import LogRecord, SeverityNumber
         from opentelemetry.context import get_current
+
         _API.append((LogRecord, SeverityNumber, get_current))
     return _API[0]
 
@@ -110,4 +112,3 @@ def uninstall():
     if _state['original'] is not None and logging.Logger.callHandlers is _call_handlers:
         logging.Logger.callHandlers = _state['original']
         _state['original'] = None
-

@@ -1,4 +1,5 @@
 """The one greppable stderr line per event: `otel-injector: python: ...`."""
+
 import sys
 
 PREFIX = 'otel-injector: python: '

@@ -4,6 +4,7 @@ opentelemetry-proto v1: collector/{trace,metrics,logs}/v1, common/v1, resource/v
 
 Proto3 rules kept: a scalar with its default value (0, '', b'', False) is not written, except fields
 that belong to a oneof or are `optional` (marked `presence`), which are written whenever set."""
+
 import base64
 import json
 import struct
@@ -14,70 +15,166 @@ import struct
 F = lambda n, kind, repeated=False, presence=False: (n, kind, repeated, presence)  # noqa: E731
 
 SCHEMA = {
-    'AnyValue': {'stringValue': F(1, 'string', presence=True), 'boolValue': F(2, 'bool', presence=True),
-                 'intValue': F(3, 'int64', presence=True), 'doubleValue': F(4, 'double', presence=True),
-                 'arrayValue': F(5, 'ArrayValue', presence=True), 'kvlistValue': F(6, 'KeyValueList', presence=True),
-                 'bytesValue': F(7, 'bytes', presence=True)},
+    'AnyValue': {
+        'stringValue': F(1, 'string', presence=True),
+        'boolValue': F(2, 'bool', presence=True),
+        'intValue': F(3, 'int64', presence=True),
+        'doubleValue': F(4, 'double', presence=True),
+        'arrayValue': F(5, 'ArrayValue', presence=True),
+        'kvlistValue': F(6, 'KeyValueList', presence=True),
+        'bytesValue': F(7, 'bytes', presence=True),
+    },
     'ArrayValue': {'values': F(1, 'AnyValue', True)},
     'KeyValueList': {'values': F(1, 'KeyValue', True)},
     'KeyValue': {'key': F(1, 'string'), 'value': F(2, 'AnyValue')},
-    'InstrumentationScope': {'name': F(1, 'string'), 'version': F(2, 'string'), 'attributes': F(3, 'KeyValue', True),
-                             'droppedAttributesCount': F(4, 'uint')},
+    'InstrumentationScope': {
+        'name': F(1, 'string'),
+        'version': F(2, 'string'),
+        'attributes': F(3, 'KeyValue', True),
+        'droppedAttributesCount': F(4, 'uint'),
+    },
     'Resource': {'attributes': F(1, 'KeyValue', True), 'droppedAttributesCount': F(2, 'uint')},
     # traces
     'ExportTraceServiceRequest': {'resourceSpans': F(1, 'ResourceSpans', True)},
-    'ResourceSpans': {'resource': F(1, 'Resource'), 'scopeSpans': F(2, 'ScopeSpans', True), 'schemaUrl': F(3, 'string')},
+    'ResourceSpans': {
+        'resource': F(1, 'Resource'),
+        'scopeSpans': F(2, 'ScopeSpans', True),
+        'schemaUrl': F(3, 'string'),
+    },
     'ScopeSpans': {'scope': F(1, 'InstrumentationScope'), 'spans': F(2, 'Span', True), 'schemaUrl': F(3, 'string')},
-    'Span': {'traceId': F(1, 'id'), 'spanId': F(2, 'id'), 'traceState': F(3, 'string'), 'parentSpanId': F(4, 'id'),
-             'name': F(5, 'string'), 'kind': F(6, 'enum'), 'startTimeUnixNano': F(7, 'fixed64'),
-             'endTimeUnixNano': F(8, 'fixed64'), 'attributes': F(9, 'KeyValue', True),
-             'droppedAttributesCount': F(10, 'uint'), 'events': F(11, 'Event', True), 'droppedEventsCount': F(12, 'uint'),
-             'links': F(13, 'Link', True), 'droppedLinksCount': F(14, 'uint'), 'status': F(15, 'Status'),
-             'flags': F(16, 'fixed32')},
-    'Event': {'timeUnixNano': F(1, 'fixed64'), 'name': F(2, 'string'), 'attributes': F(3, 'KeyValue', True),
-              'droppedAttributesCount': F(4, 'uint')},
-    'Link': {'traceId': F(1, 'id'), 'spanId': F(2, 'id'), 'traceState': F(3, 'string'), 'attributes': F(4, 'KeyValue', True),
-             'droppedAttributesCount': F(5, 'uint'), 'flags': F(6, 'fixed32')},
+    'Span': {
+        'traceId': F(1, 'id'),
+        'spanId': F(2, 'id'),
+        'traceState': F(3, 'string'),
+        'parentSpanId': F(4, 'id'),
+        'name': F(5, 'string'),
+        'kind': F(6, 'enum'),
+        'startTimeUnixNano': F(7, 'fixed64'),
+        'endTimeUnixNano': F(8, 'fixed64'),
+        'attributes': F(9, 'KeyValue', True),
+        'droppedAttributesCount': F(10, 'uint'),
+        'events': F(11, 'Event', True),
+        'droppedEventsCount': F(12, 'uint'),
+        'links': F(13, 'Link', True),
+        'droppedLinksCount': F(14, 'uint'),
+        'status': F(15, 'Status'),
+        'flags': F(16, 'fixed32'),
+    },
+    'Event': {
+        'timeUnixNano': F(1, 'fixed64'),
+        'name': F(2, 'string'),
+        'attributes': F(3, 'KeyValue', True),
+        'droppedAttributesCount': F(4, 'uint'),
+    },
+    'Link': {
+        'traceId': F(1, 'id'),
+        'spanId': F(2, 'id'),
+        'traceState': F(3, 'string'),
+        'attributes': F(4, 'KeyValue', True),
+        'droppedAttributesCount': F(5, 'uint'),
+        'flags': F(6, 'fixed32'),
+    },
     'Status': {'message': F(2, 'string'), 'code': F(3, 'enum')},
     # metrics
     'ExportMetricsServiceRequest': {'resourceMetrics': F(1, 'ResourceMetrics', True)},
-    'ResourceMetrics': {'resource': F(1, 'Resource'), 'scopeMetrics': F(2, 'ScopeMetrics', True), 'schemaUrl': F(3, 'string')},
-    'ScopeMetrics': {'scope': F(1, 'InstrumentationScope'), 'metrics': F(2, 'Metric', True), 'schemaUrl': F(3, 'string')},
-    'Metric': {'name': F(1, 'string'), 'description': F(2, 'string'), 'unit': F(3, 'string'),
-               'gauge': F(5, 'Gauge', presence=True), 'sum': F(7, 'Sum', presence=True),
-               'histogram': F(9, 'Histogram', presence=True),
-               'exponentialHistogram': F(10, 'ExponentialHistogram', presence=True)},
+    'ResourceMetrics': {
+        'resource': F(1, 'Resource'),
+        'scopeMetrics': F(2, 'ScopeMetrics', True),
+        'schemaUrl': F(3, 'string'),
+    },
+    'ScopeMetrics': {
+        'scope': F(1, 'InstrumentationScope'),
+        'metrics': F(2, 'Metric', True),
+        'schemaUrl': F(3, 'string'),
+    },
+    'Metric': {
+        'name': F(1, 'string'),
+        'description': F(2, 'string'),
+        'unit': F(3, 'string'),
+        'gauge': F(5, 'Gauge', presence=True),
+        'sum': F(7, 'Sum', presence=True),
+        'histogram': F(9, 'Histogram', presence=True),
+        'exponentialHistogram': F(10, 'ExponentialHistogram', presence=True),
+    },
     'Gauge': {'dataPoints': F(1, 'NumberDataPoint', True)},
-    'Sum': {'dataPoints': F(1, 'NumberDataPoint', True), 'aggregationTemporality': F(2, 'enum'), 'isMonotonic': F(3, 'bool')},
+    'Sum': {
+        'dataPoints': F(1, 'NumberDataPoint', True),
+        'aggregationTemporality': F(2, 'enum'),
+        'isMonotonic': F(3, 'bool'),
+    },
     'Histogram': {'dataPoints': F(1, 'HistogramDataPoint', True), 'aggregationTemporality': F(2, 'enum')},
-    'ExponentialHistogram': {'dataPoints': F(1, 'ExponentialHistogramDataPoint', True),
-                             'aggregationTemporality': F(2, 'enum')},
-    'NumberDataPoint': {'startTimeUnixNano': F(2, 'fixed64'), 'timeUnixNano': F(3, 'fixed64'),
-                        'asDouble': F(4, 'double', presence=True), 'exemplars': F(5, 'Exemplar', True),
-                        'asInt': F(6, 'sfixed64', presence=True), 'attributes': F(7, 'KeyValue', True), 'flags': F(8, 'uint')},
-    'HistogramDataPoint': {'startTimeUnixNano': F(2, 'fixed64'), 'timeUnixNano': F(3, 'fixed64'), 'count': F(4, 'fixed64'),
-                           'sum': F(5, 'double', presence=True), 'bucketCounts': F(6, 'fixed64', True),
-                           'explicitBounds': F(7, 'double', True), 'exemplars': F(8, 'Exemplar', True),
-                           'attributes': F(9, 'KeyValue', True), 'flags': F(10, 'uint'),
-                           'min': F(11, 'double', presence=True), 'max': F(12, 'double', presence=True)},
-    'ExponentialHistogramDataPoint': {'attributes': F(1, 'KeyValue', True), 'startTimeUnixNano': F(2, 'fixed64'),
-                                      'timeUnixNano': F(3, 'fixed64'), 'count': F(4, 'fixed64'),
-                                      'sum': F(5, 'double', presence=True), 'scale': F(6, 'sint'),
-                                      'zeroCount': F(7, 'fixed64'), 'positive': F(8, 'Buckets'), 'negative': F(9, 'Buckets'),
-                                      'flags': F(10, 'uint'), 'exemplars': F(11, 'Exemplar', True),
-                                      'min': F(12, 'double', presence=True), 'max': F(13, 'double', presence=True),
-                                      'zeroThreshold': F(14, 'double')},
+    'ExponentialHistogram': {
+        'dataPoints': F(1, 'ExponentialHistogramDataPoint', True),
+        'aggregationTemporality': F(2, 'enum'),
+    },
+    'NumberDataPoint': {
+        'startTimeUnixNano': F(2, 'fixed64'),
+        'timeUnixNano': F(3, 'fixed64'),
+        'asDouble': F(4, 'double', presence=True),
+        'exemplars': F(5, 'Exemplar', True),
+        'asInt': F(6, 'sfixed64', presence=True),
+        'attributes': F(7, 'KeyValue', True),
+        'flags': F(8, 'uint'),
+    },
+    'HistogramDataPoint': {
+        'startTimeUnixNano': F(2, 'fixed64'),
+        'timeUnixNano': F(3, 'fixed64'),
+        'count': F(4, 'fixed64'),
+        'sum': F(5, 'double', presence=True),
+        'bucketCounts': F(6, 'fixed64', True),
+        'explicitBounds': F(7, 'double', True),
+        'exemplars': F(8, 'Exemplar', True),
+        'attributes': F(9, 'KeyValue', True),
+        'flags': F(10, 'uint'),
+        'min': F(11, 'double', presence=True),
+        'max': F(12, 'double', presence=True),
+    },
+    'ExponentialHistogramDataPoint': {
+        'attributes': F(1, 'KeyValue', True),
+        'startTimeUnixNano': F(2, 'fixed64'),
+        'timeUnixNano': F(3, 'fixed64'),
+        'count': F(4, 'fixed64'),
+        'sum': F(5, 'double', presence=True),
+        'scale': F(6, 'sint'),
+        'zeroCount': F(7, 'fixed64'),
+        'positive': F(8, 'Buckets'),
+        'negative': F(9, 'Buckets'),
+        'flags': F(10, 'uint'),
+        'exemplars': F(11, 'Exemplar', True),
+        'min': F(12, 'double', presence=True),
+        'max': F(13, 'double', presence=True),
+        'zeroThreshold': F(14, 'double'),
+    },
     'Buckets': {'offset': F(1, 'sint'), 'bucketCounts': F(2, 'uint', True)},
-    'Exemplar': {'timeUnixNano': F(2, 'fixed64'), 'asDouble': F(3, 'double', presence=True), 'spanId': F(4, 'id'),
-                 'traceId': F(5, 'id'), 'asInt': F(6, 'sfixed64', presence=True), 'filteredAttributes': F(7, 'KeyValue', True)},
+    'Exemplar': {
+        'timeUnixNano': F(2, 'fixed64'),
+        'asDouble': F(3, 'double', presence=True),
+        'spanId': F(4, 'id'),
+        'traceId': F(5, 'id'),
+        'asInt': F(6, 'sfixed64', presence=True),
+        'filteredAttributes': F(7, 'KeyValue', True),
+    },
     # logs
     'ExportLogsServiceRequest': {'resourceLogs': F(1, 'ResourceLogs', True)},
     'ResourceLogs': {'resource': F(1, 'Resource'), 'scopeLogs': F(2, 'ScopeLogs', True), 'schemaUrl': F(3, 'string')},
-    'ScopeLogs': {'scope': F(1, 'InstrumentationScope'), 'logRecords': F(2, 'LogRecord', True), 'schemaUrl': F(3, 'string')},
-    'LogRecord': {'timeUnixNano': F(1, 'fixed64'), 'severityNumber': F(2, 'enum'), 'severityText': F(3, 'string'),
-                  'body': F(5, 'AnyValue'), 'attributes': F(6, 'KeyValue', True), 'droppedAttributesCount': F(7, 'uint'),
-                  'flags': F(8, 'fixed32'), 'traceId': F(9, 'id'), 'spanId': F(10, 'id'),
-                  'observedTimeUnixNano': F(11, 'fixed64'), 'eventName': F(12, 'string')},
+    'ScopeLogs': {
+        'scope': F(1, 'InstrumentationScope'),
+        'logRecords': F(2, 'LogRecord', True),
+        'schemaUrl': F(3, 'string'),
+    },
+    'LogRecord': {
+        'timeUnixNano': F(1, 'fixed64'),
+        'severityNumber': F(2, 'enum'),
+        'severityText': F(3, 'string'),
+        'body': F(5, 'AnyValue'),
+        'attributes': F(6, 'KeyValue', True),
+        'droppedAttributesCount': F(7, 'uint'),
+        'flags': F(8, 'fixed32'),
+        'traceId': F(9, 'id'),
+        'spanId': F(10, 'id'),
+        'observedTimeUnixNano': F(11, 'fixed64'),
+        'eventName': F(12, 'string'),
+    },
 }
 
 _VARINT = ('uint', 'int64', 'sint', 'bool', 'enum')
@@ -242,7 +339,11 @@ def resource_tree(resource):
 def scope_tree(scope):
     if scope is None:
         return {}
-    return {'name': scope.name, 'version': scope.version or '', 'attributes': attributes(getattr(scope, 'attributes', None))}
+    return {
+        'name': scope.name,
+        'version': scope.version or '',
+        'attributes': attributes(getattr(scope, 'attributes', None)),
+    }
 
 
 def _dropped(obj, name):
@@ -266,8 +367,15 @@ def span_tree(span):
         'endTimeUnixNano': span.end_time or 0,
         'attributes': attributes(span.attributes),
         'droppedAttributesCount': _dropped(span, 'dropped_attributes'),
-        'events': [{'timeUnixNano': e.timestamp, 'name': e.name, 'attributes': attributes(e.attributes),
-                    'droppedAttributesCount': _dropped(e, 'dropped_attributes')} for e in span.events],
+        'events': [
+            {
+                'timeUnixNano': e.timestamp,
+                'name': e.name,
+                'attributes': attributes(e.attributes),
+                'droppedAttributesCount': _dropped(e, 'dropped_attributes'),
+            }
+            for e in span.events
+        ],
         'droppedEventsCount': _dropped(span, 'dropped_events'),
         'links': [_link_tree(link) for link in span.links],
         'droppedLinksCount': _dropped(span, 'dropped_links'),
@@ -281,10 +389,14 @@ def span_tree(span):
 
 def _link_tree(link):
     ctx = link.context
-    return {'traceId': _id(ctx.trace_id, 16), 'spanId': _id(ctx.span_id, 8),
-            'traceState': ctx.trace_state.to_header() if ctx.trace_state else '',
-            'attributes': attributes(link.attributes), 'droppedAttributesCount': _dropped(link, 'dropped_attributes'),
-            'flags': int(ctx.trace_flags) | 0x100 | (0x200 if ctx.is_remote else 0)}
+    return {
+        'traceId': _id(ctx.trace_id, 16),
+        'spanId': _id(ctx.span_id, 8),
+        'traceState': ctx.trace_state.to_header() if ctx.trace_state else '',
+        'attributes': attributes(link.attributes),
+        'droppedAttributesCount': _dropped(link, 'dropped_attributes'),
+        'flags': int(ctx.trace_flags) | 0x100 | (0x200 if ctx.is_remote else 0),
+    }
 
 
 def _group(items, resource_of, scope_of):
@@ -310,18 +422,30 @@ def _group(items, resource_of, scope_of):
 def traces_request(spans):
     resource_spans = []
     for resource, scopes in _group(spans, lambda s: s.resource, lambda s: s.instrumentation_scope):
-        resource_spans.append({
-            'resource': resource_tree(resource),
-            'schemaUrl': resource.schema_url or '',
-            'scopeSpans': [{'scope': scope_tree(scope), 'schemaUrl': (scope.schema_url or '') if scope else '',
-                            'spans': [span_tree(s) for s in items]} for scope, items in scopes],
-        })
+        resource_spans.append(
+            {
+                'resource': resource_tree(resource),
+                'schemaUrl': resource.schema_url or '',
+                'scopeSpans': [
+                    {
+                        'scope': scope_tree(scope),
+                        'schemaUrl': (scope.schema_url or '') if scope else '',
+                        'spans': [span_tree(s) for s in items],
+                    }
+                    for scope, items in scopes
+                ],
+            }
+        )
     return {'resourceSpans': resource_spans}
 
 
 def _number_point(p):
-    tree = {'attributes': attributes(p.attributes), 'startTimeUnixNano': p.start_time_unix_nano or 0,
-            'timeUnixNano': p.time_unix_nano, 'exemplars': _exemplars(p)}
+    tree = {
+        'attributes': attributes(p.attributes),
+        'startTimeUnixNano': p.start_time_unix_nano or 0,
+        'timeUnixNano': p.time_unix_nano,
+        'exemplars': _exemplars(p),
+    }
     if isinstance(p.value, int) and not isinstance(p.value, bool):
         tree['asInt'] = p.value
     else:
@@ -345,19 +469,36 @@ def _exemplars(p):
 
 
 def _histogram_point(p):
-    return {'attributes': attributes(p.attributes), 'startTimeUnixNano': p.start_time_unix_nano or 0,
-            'timeUnixNano': p.time_unix_nano, 'count': p.count, 'sum': float(p.sum),
-            'bucketCounts': list(p.bucket_counts), 'explicitBounds': [float(b) for b in p.explicit_bounds],
-            'min': float(p.min), 'max': float(p.max), 'exemplars': _exemplars(p)}
+    return {
+        'attributes': attributes(p.attributes),
+        'startTimeUnixNano': p.start_time_unix_nano or 0,
+        'timeUnixNano': p.time_unix_nano,
+        'count': p.count,
+        'sum': float(p.sum),
+        'bucketCounts': list(p.bucket_counts),
+        'explicitBounds': [float(b) for b in p.explicit_bounds],
+        'min': float(p.min),
+        'max': float(p.max),
+        'exemplars': _exemplars(p),
+    }
 
 
 def _exp_histogram_point(p):
-    return {'attributes': attributes(p.attributes), 'startTimeUnixNano': p.start_time_unix_nano or 0,
-            'timeUnixNano': p.time_unix_nano, 'count': p.count, 'sum': float(p.sum), 'scale': p.scale,
-            'zeroCount': p.zero_count,
-            'positive': {'offset': p.positive.offset, 'bucketCounts': list(p.positive.bucket_counts)},
-            'negative': {'offset': p.negative.offset, 'bucketCounts': list(p.negative.bucket_counts)},
-            'flags': p.flags, 'min': float(p.min), 'max': float(p.max), 'exemplars': _exemplars(p)}
+    return {
+        'attributes': attributes(p.attributes),
+        'startTimeUnixNano': p.start_time_unix_nano or 0,
+        'timeUnixNano': p.time_unix_nano,
+        'count': p.count,
+        'sum': float(p.sum),
+        'scale': p.scale,
+        'zeroCount': p.zero_count,
+        'positive': {'offset': p.positive.offset, 'bucketCounts': list(p.positive.bucket_counts)},
+        'negative': {'offset': p.negative.offset, 'bucketCounts': list(p.negative.bucket_counts)},
+        'flags': p.flags,
+        'min': float(p.min),
+        'max': float(p.max),
+        'exemplars': _exemplars(p),
+    }
 
 
 def metric_tree(metric):
@@ -365,16 +506,23 @@ def metric_tree(metric):
     kind = type(data).__name__
     tree = {'name': metric.name, 'description': metric.description or '', 'unit': metric.unit or ''}
     if kind == 'Sum':
-        tree['sum'] = {'dataPoints': [_number_point(p) for p in data.data_points],
-                       'aggregationTemporality': int(data.aggregation_temporality.value), 'isMonotonic': bool(data.is_monotonic)}
+        tree['sum'] = {
+            'dataPoints': [_number_point(p) for p in data.data_points],
+            'aggregationTemporality': int(data.aggregation_temporality.value),
+            'isMonotonic': bool(data.is_monotonic),
+        }
     elif kind == 'Gauge':
         tree['gauge'] = {'dataPoints': [_number_point(p) for p in data.data_points]}
     elif kind == 'Histogram':
-        tree['histogram'] = {'dataPoints': [_histogram_point(p) for p in data.data_points],
-                             'aggregationTemporality': int(data.aggregation_temporality.value)}
+        tree['histogram'] = {
+            'dataPoints': [_histogram_point(p) for p in data.data_points],
+            'aggregationTemporality': int(data.aggregation_temporality.value),
+        }
     elif kind == 'ExponentialHistogram':
-        tree['exponentialHistogram'] = {'dataPoints': [_exp_histogram_point(p) for p in data.data_points],
-                                        'aggregationTemporality': int(data.aggregation_temporality.value)}
+        tree['exponentialHistogram'] = {
+            'dataPoints': [_exp_histogram_point(p) for p in data.data_points],
+            'aggregationTemporality': int(data.aggregation_temporality.value),
+        }
     else:
         return None
     return tree
@@ -387,9 +535,17 @@ def metrics_request(metrics_data):
         for sm in rm.scope_metrics:
             metrics = [t for t in (metric_tree(m) for m in sm.metrics) if t is not None]
             if metrics:
-                scope_metrics.append({'scope': scope_tree(sm.scope), 'schemaUrl': sm.schema_url or '', 'metrics': metrics})
+                scope_metrics.append(
+                    {'scope': scope_tree(sm.scope), 'schemaUrl': sm.schema_url or '', 'metrics': metrics}
+                )
         if scope_metrics:
-            out.append({'resource': resource_tree(rm.resource), 'schemaUrl': rm.schema_url or '', 'scopeMetrics': scope_metrics})
+            out.append(
+                {
+                    'resource': resource_tree(rm.resource),
+                    'schemaUrl': rm.schema_url or '',
+                    'scopeMetrics': scope_metrics,
+                }
+            )
     return {'resourceMetrics': out}
 
 
@@ -425,10 +581,18 @@ def _log_resource(item):
 def logs_request(items):
     resource_logs = []
     for resource, scopes in _group(items, _log_resource, lambda i: getattr(i, 'instrumentation_scope', None)):
-        resource_logs.append({
-            'resource': resource_tree(resource) if resource is not None else {},
-            'schemaUrl': (resource.schema_url or '') if resource is not None else '',
-            'scopeLogs': [{'scope': scope_tree(scope), 'schemaUrl': (scope.schema_url or '') if scope else '',
-                           'logRecords': [log_tree(i) for i in its]} for scope, its in scopes],
-        })
+        resource_logs.append(
+            {
+                'resource': resource_tree(resource) if resource is not None else {},
+                'schemaUrl': (resource.schema_url or '') if resource is not None else '',
+                'scopeLogs': [
+                    {
+                        'scope': scope_tree(scope),
+                        'schemaUrl': (scope.schema_url or '') if scope else '',
+                        'logRecords': [log_tree(i) for i in its],
+                    }
+                    for scope, its in scopes
+                ],
+            }
+        )
     return {'resourceLogs': resource_logs}

@@ -1,6 +1,7 @@
 """Our OTLP/HTTP exporters (traces, metrics, logs): otlp_encode + urllib. One bounded attempt per
 batch (no retry loop that could hold a flush or the exit), at most one stderr line per process about
 export failures. No `protobuf`, no `requests`."""
+
 import threading
 import time
 
@@ -10,8 +11,11 @@ from . import fork, messages, otlp_encode
 # process start.
 
 USER_AGENT = 'otel-injector-python'
-_REQUEST_TYPE = {'traces': 'ExportTraceServiceRequest', 'metrics': 'ExportMetricsServiceRequest',
-                 'logs': 'ExportLogsServiceRequest'}
+_REQUEST_TYPE = {
+    'traces': 'ExportTraceServiceRequest',
+    'metrics': 'ExportMetricsServiceRequest',
+    'logs': 'ExportLogsServiceRequest',
+}
 
 
 _shutdown = {'deadline': None}
@@ -41,6 +45,7 @@ def _imports(https, gzip):
         import socket  # noqa: F401
         import urllib.error  # noqa: F401
         import urllib.request  # noqa: F401
+
         if https:
             import ssl  # noqa: F401
         if gzip:
@@ -70,6 +75,7 @@ def settle_in_flight(deadline):
     urllib timeout otherwise, and holds its processor's lock (which force_flush waits for) all along.
     Returns how many requests were cut."""
     import socket
+
     with _in_flight_changed:
         while _in_flight:
             left = deadline - time.monotonic()
@@ -90,6 +96,7 @@ def _create_connection(address, timeout=None, source_address=None, *args, **kwar
     """socket.create_connection for our HTTP(S) connections, with each socket registered on the
     current request before it connects (so that settle_in_flight can wake a connect or a read)."""
     import socket
+
     host, port = address
     error = None
     for family, kind, proto, _, sockaddr in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM):
@@ -170,16 +177,22 @@ class Sender:
 
     def _ssl_context(self):
         import ssl
+
         cfg = self.cfg
         if not cfg['endpoint'].startswith('https://'):
             return None
-        ctx = ssl.create_default_context(cafile=cfg['certificate']) if cfg['certificate'] else ssl.create_default_context()
+        ctx = (
+            ssl.create_default_context(cafile=cfg['certificate'])
+            if cfg['certificate']
+            else ssl.create_default_context()
+        )
         if cfg['client_certificate']:
             ctx.load_cert_chain(cfg['client_certificate'], cfg['client_key'])
         return ctx
 
     def _get_opener(self):
         import urllib.request
+
         if self._opener is None:
             self._opener = urllib.request.build_opener(*_handlers(self._ssl_context()))
         return self._opener
@@ -188,6 +201,7 @@ class Sender:
         data = otlp_encode.encode_json(self.message, tree) if self.json else otlp_encode.encode(self.message, tree)
         if self.cfg['compression'] == 'gzip':
             import gzip
+
             return gzip.compress(data, 6)
         return data
 
@@ -195,6 +209,7 @@ class Sender:
         _imports(self.cfg['endpoint'].startswith('https://'), self.cfg['compression'] == 'gzip')
         import urllib.error
         import urllib.request
+
         try:
             data = self.body(tree)
             headers = dict(self.cfg['headers'])
@@ -229,8 +244,11 @@ class Sender:
 
     def _fail(self, why):
         self.failures += 1
-        messages.say('export of %s to %s failed (%s); further export errors are not printed'
-                     % (self.signal, self.cfg['endpoint'], why), once_key='export-failure')
+        messages.say(
+            'export of %s to %s failed (%s); further export errors are not printed'
+            % (self.signal, self.cfg['endpoint'], why),
+            once_key='export-failure',
+        )
 
 
 def _suppress():
@@ -238,6 +256,7 @@ def _suppress():
     us, but an app may instrument it)."""
     try:
         from opentelemetry import context
+
         return context.attach(context.set_value(context._SUPPRESS_INSTRUMENTATION_KEY, True))
     except Exception:
         return None
@@ -247,6 +266,7 @@ def _unsuppress(token):
     if token is not None:
         try:
             from opentelemetry import context
+
             context.detach(token)
         except Exception:
             pass
@@ -276,12 +296,21 @@ def span_exporter(cfg):
 
 
 def metric_exporter(cfg, temporality='cumulative'):
-    from opentelemetry.sdk.metrics import Counter, Histogram, ObservableCounter, ObservableGauge, \
-        ObservableUpDownCounter, UpDownCounter
+    from opentelemetry.sdk.metrics import (
+        Counter,
+        Histogram,
+        ObservableCounter,
+        ObservableGauge,
+        ObservableUpDownCounter,
+        UpDownCounter,
+    )
     from opentelemetry.sdk.metrics.export import AggregationTemporality, MetricExporter, MetricExportResult
+
     delta, cumulative = AggregationTemporality.DELTA, AggregationTemporality.CUMULATIVE
-    preferred = {k: cumulative for k in (Counter, UpDownCounter, Histogram, ObservableCounter,
-                                         ObservableUpDownCounter, ObservableGauge)}
+    preferred = {
+        k: cumulative
+        for k in (Counter, UpDownCounter, Histogram, ObservableCounter, ObservableUpDownCounter, ObservableGauge)
+    }
     if temporality == 'delta':
         preferred.update({Counter: delta, Histogram: delta, ObservableCounter: delta})
     elif temporality == 'lowmemory':
@@ -310,9 +339,11 @@ def metric_exporter(cfg, temporality='cumulative'):
 
 def log_exporter(cfg):
     try:
-        from opentelemetry.sdk._logs.export import LogRecordExporter as Base, LogRecordExportResult as Result
+        from opentelemetry.sdk._logs.export import LogRecordExporter as Base
+        from opentelemetry.sdk._logs.export import LogRecordExportResult as Result
     except ImportError:  # older SDKs
-        from opentelemetry.sdk._logs.export import LogExporter as Base, LogExportResult as Result
+        from opentelemetry.sdk._logs.export import LogExporter as Base
+        from opentelemetry.sdk._logs.export import LogExportResult as Result
 
     class OTLPLogExporter(Base):
         def __init__(self):

@@ -1,4 +1,5 @@
 """Which native/<tag> directory fits this process: libc (glibc or musl) and CPU architecture."""
+
 import os
 import platform
 import sys

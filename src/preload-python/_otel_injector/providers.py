@@ -1,18 +1,31 @@
 """Tracer/meter/logger providers with our exporters, the gate that lets the app's own SDK take over,
 and the bounded flush."""
+
 import threading
 import time
 
 from . import fork, messages, otlp_export, sdk_classes
 
-state = {'tracer': None, 'meter': None, 'logger': None, 'gate_open': True, 'stepped_aside': False,
-         'on_step_aside': [], 'on_real_logger': [], 'shutdown_thread': None, 'shutdown_timeout_s': 3.0,
-         'meter_lazy': None, 'logger_lazy': None, 'processors': []}
+state = {
+    'tracer': None,
+    'meter': None,
+    'logger': None,
+    'gate_open': True,
+    'stepped_aside': False,
+    'on_step_aside': [],
+    'on_real_logger': [],
+    'shutdown_thread': None,
+    'shutdown_timeout_s': 3.0,
+    'meter_lazy': None,
+    'logger_lazy': None,
+    'processors': [],
+}
 
 
 def setup(cfg, resource_attrs):
     """Creates and registers the providers for the signals in cfg['exporters']."""
     from opentelemetry.sdk.resources import Resource
+
     state['shutdown_timeout_s'] = cfg.get('shutdown_timeout_s', 1.0)
     fork.install()  # before any provider or processor: in a child, ours is the first after-fork hook
     resource_attrs = fork.identity(resource_attrs)
@@ -22,6 +35,7 @@ def setup(cfg, resource_attrs):
     if 'traces' in exporters:
         from opentelemetry import trace
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
         provider_class = sdk_classes.tracer_provider_class(lambda: state['gate_open'])
         sdk = provider_class(resource=resource, shutdown_on_exit=False)
         with fork.quiet_threads():
@@ -37,26 +51,36 @@ def setup(cfg, resource_attrs):
     _watch_app_providers()
     fork.on_child(_after_fork)
     import atexit
+
     atexit.register(_join_step_aside)
 
 
 def _setup_metrics(cfg, resource):
     """The metrics SDK is imported when first needed (lazy_metrics), not here."""
     from opentelemetry import metrics
+
     from . import lazy_metrics
-    exporter_cfg, temporality, interval_ms = cfg['exporters']['metrics'], cfg['metric_temporality'], cfg['metric_interval_ms']
+
+    exporter_cfg, temporality, interval_ms = (
+        cfg['exporters']['metrics'],
+        cfg['metric_temporality'],
+        cfg['metric_interval_ms'],
+    )
 
     def build(for_flush):
         # built for a flush (exit, signal, step-aside): no reader thread (CPython 3.12 cannot start
         # one at exit), the flush collects
         reader = sdk_classes.metric_reader_class()(
             otlp_export.metric_exporter(exporter_cfg, temporality),
-            export_interval_millis=float('inf') if for_flush else interval_ms)
+            export_interval_millis=float('inf') if for_flush else interval_ms,
+        )
         state['reader'] = reader
         callback = state.get('before_first_collect')
         if callback is not None and not for_flush:
             _wrap_first_collect(reader, callback)
-        provider = sdk_classes.meter_provider_class()(resource=resource, metric_readers=[reader], shutdown_on_exit=False)
+        provider = sdk_classes.meter_provider_class()(
+            resource=resource, metric_readers=[reader], shutdown_on_exit=False
+        )
         return provider, reader
 
     def on_real(real):
@@ -83,11 +107,14 @@ def _setup_metrics(cfg, resource):
 def _setup_logs(cfg, resource):
     """The logs SDK is imported at the first get_logger (lazy_logs), not here."""
     from opentelemetry import _logs
+
     from . import lazy_logs
+
     exporter_cfg = cfg['exporters']['logs']
 
     def build():
         from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+
         sdk = sdk_classes.logger_provider_class()(resource=resource, shutdown_on_exit=False)
         with fork.quiet_threads():
             processor = BatchLogRecordProcessor(otlp_export.log_exporter(exporter_cfg))
@@ -101,6 +128,7 @@ def _setup_logs(cfg, resource):
             callback(real)
         if not state['stepped_aside']:
             from opentelemetry._logs import _internal
+
             if _internal._LOGGER_PROVIDER is lazy:
                 _internal._LOGGER_PROVIDER = real
 
@@ -120,6 +148,7 @@ def _after_fork():
     if fork.hooks_ran():
         return
     import os
+
     for processor in state['processors']:
         batch = getattr(processor, '_batch_processor', None)
         if batch is not None and getattr(batch, '_pid', None) != os.getpid():
@@ -158,9 +187,11 @@ def _wrap_first_collect(reader, callback):
                 with fork.guard():  # its imports (psutil, the instrumentation) are never split by a fork
                     callback()
             except Exception as e:
-                messages.say('process/system metrics not started: %s: %s' % (type(e).__name__, e),
-                             once_key='system-metrics')
+                messages.say(
+                    'process/system metrics not started: %s: %s' % (type(e).__name__, e), once_key='system-metrics'
+                )
         return original(*args, **kwargs)
+
     reader.collect = collect
 
 
@@ -227,6 +258,7 @@ def _is_ours(provider):
 
 def _watch_app_providers():
     import importlib
+
     for key, (module_name, setter, _, _) in _SLOTS.items():
         module = importlib.import_module(module_name)
         original = getattr(module, setter)
@@ -241,11 +273,11 @@ def _make_setter(key, original):
     def set_provider(provider):
         if not state['stepped_aside'] and not _is_ours(provider):
             try:
-                step_aside('the app sets its own OpenTelemetry %s; the app\'s SDK exports from now on'
-                           % _KIND[key])
+                step_aside("the app sets its own OpenTelemetry %s; the app's SDK exports from now on" % _KIND[key])
             except Exception:
                 pass
         return original(provider)
+
     set_provider.__wrapped__ = original
     set_provider.__doc__ = original.__doc__
     return set_provider
@@ -254,7 +286,9 @@ def _make_setter(key, original):
 def step_aside(reason):
     """Stops everything of ours at run time and frees the global provider slots."""
     import importlib
+
     from opentelemetry.util._once import Once
+
     state['stepped_aside'] = True
     state['gate_open'] = False
     for callback in state['on_step_aside']:

@@ -1,5 +1,6 @@
 """The Resource, built directly (no resource-detector entry points): OTEL_RESOURCE_ATTRIBUTES
 (percent-decoded), OTEL_SERVICE_NAME (wins), telemetry.sdk.*, process.* and process.runtime.*."""
+
 import os
 import sys
 

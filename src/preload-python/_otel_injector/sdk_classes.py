@@ -8,6 +8,7 @@ processor or reader to the global provider keep working), changed in two ways.
   fresh locks: fork.py rewrites the one shared Resource in place. A metric reader of ours starts no
   thread in a child: metrics start over there with a new SDK (lazy_metrics), the parent's reader and its
   accumulated points stay behind."""
+
 from . import fork
 
 

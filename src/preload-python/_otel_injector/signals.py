@@ -12,6 +12,7 @@ in Process._bootstrap), and drops those of the parent first; so every such child
 finalizer of its own, from multiprocessing's after-fork callbacks. Celery's pool (billiard) is the same
 code under another name, except that its pool children end earlier, in billiard.pool.Worker._do_exit:
 the flush is put in front of that."""
+
 import atexit
 import os
 import signal
@@ -55,6 +56,7 @@ def watch_uwsgi():
     finalization, from uWSGI's signal handler: too late on CPython 3.12). The app's own uwsgi.atexit runs
     first."""
     import sys
+
     uwsgi = sys.modules.get('uwsgi')
     if uwsgi is None or getattr(uwsgi, 'atexit', None) is _uwsgi_atexit:
         return
