@@ -4,6 +4,7 @@ the import order that made forked children hang), forks a child that handles 2 j
 waits for it (the child must start within 10 s or the parent says so and kills it), handles 1 more job and
 exits. Each job logs inside a span and counts through the OpenTelemetry API. Prints
 {"parent": pid, "child": pid, "child_status": waitpid status, "jobs": [pid of each job]} as JSON. Python 3.9 syntax."""
+
 import json
 import logging
 import os
@@ -13,14 +14,14 @@ import time
 
 from opentelemetry import metrics, trace
 
-logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
-log = logging.getLogger("models.forker")
-JOBS = metrics.get_meter("models.forker").create_counter("jobs.done")
+logging.basicConfig(level=logging.INFO, format='%(levelname)s %(name)s %(message)s')
+log = logging.getLogger('models.forker')
+JOBS = metrics.get_meter('models.forker').create_counter('jobs.done')
 
 
 def job(n):
-    with trace.get_tracer("models.forker").start_as_current_span("job %d" % n):
-        log.warning("job %d done by %d", n, os.getpid())
+    with trace.get_tracer('models.forker').start_as_current_span('job %d' % n):
+        log.warning('job %d done by %d', n, os.getpid())
         JOBS.add(1)
     return os.getpid()
 
@@ -47,13 +48,13 @@ def main():
     if status is None:
         os.kill(child, signal.SIGKILL)
         os.waitpid(child, 0)
-        print(json.dumps({"error": "the forked child did not finish within 10 s"}), flush=True)
+        print(json.dumps({'error': 'the forked child did not finish within 10 s'}), flush=True)
         sys.exit(3)
     with os.fdopen(read) as f:
-        pids += json.loads(f.read() or "[]")
+        pids += json.loads(f.read() or '[]')
     pids.append(job(5))
-    print(json.dumps({"parent": os.getpid(), "child": child, "child_status": status, "jobs": pids}), flush=True)
+    print(json.dumps({'parent': os.getpid(), 'child': child, 'child_status': status, 'jobs': pids}), flush=True)
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     main()

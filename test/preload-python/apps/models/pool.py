@@ -3,6 +3,7 @@ method argv[1] (fork, forkserver, spawn) handles 8 more; argv[2] says how the po
 manager, which calls terminate(): SIGTERM to the workers once map() returned) or "join" (close() then join():
 the workers return and exit). Each job logs inside a span of its own and counts through the OpenTelemetry API
 (provided by the injected payload). Prints {"parent": pid, "jobs": [pid of each job]} as JSON. Python 3.9 syntax."""
+
 import json
 import logging
 import multiprocessing
@@ -12,15 +13,15 @@ import time
 
 from opentelemetry import metrics, trace
 
-logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
-log = logging.getLogger("models.pool")
-JOBS = metrics.get_meter("models.pool").create_counter("jobs.done")
+logging.basicConfig(level=logging.INFO, format='%(levelname)s %(name)s %(message)s')
+log = logging.getLogger('models.pool')
+JOBS = metrics.get_meter('models.pool').create_counter('jobs.done')
 
 
 def job(n):
-    with trace.get_tracer("models.pool").start_as_current_span("job %d" % n):
+    with trace.get_tracer('models.pool').start_as_current_span('job %d' % n):
         time.sleep(0.05)
-        log.warning("job %d done by %d", n, os.getpid())
+        log.warning('job %d done by %d', n, os.getpid())
         JOBS.add(1)
     return os.getpid()
 
@@ -28,7 +29,7 @@ def job(n):
 def main(method, ending):
     pids = [job(n) for n in range(3)]
     ctx = multiprocessing.get_context(method)
-    if ending == "with":
+    if ending == 'with':
         with ctx.Pool(2) as pool:
             pids += pool.map(job, range(3, 11), chunksize=1)
     else:
@@ -36,8 +37,8 @@ def main(method, ending):
         pids += pool.map(job, range(3, 11), chunksize=1)
         pool.close()
         pool.join()
-    print(json.dumps({"parent": os.getpid(), "jobs": pids}), flush=True)
+    print(json.dumps({'parent': os.getpid(), 'jobs': pids}), flush=True)
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     main(sys.argv[1], sys.argv[2])

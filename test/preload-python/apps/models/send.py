@@ -1,5 +1,6 @@
 """The Celery client: sends argv[1] tasks, waits for every result (30 s each at most) and prints the pids that
 ran them as JSON, in task order."""
+
 import json
 import logging
 import sys
