@@ -4,7 +4,7 @@
 import { createServer, type Socket } from 'node:net';
 import type { Test } from 'tap';
 import { startReceiver } from './otlp.js';
-import { freePort } from './proc.js';
+import { freePort, sleep } from './proc.js';
 import type { Venv } from './python.js';
 import { MODELS, alive, checkExitTime, checkWorkers, modelsEnv, startPrefork, uninjectedEnv, type Prefork } from './models.js';
 import type { Env } from './app.js';
@@ -83,6 +83,8 @@ export async function gunicornCase(t: Test, venv: Venv, c: GConfig, redis: strin
   t.same(g.client.failed.filter((f) => !reset.includes(f)), [], 'every request answered');
   t.ok(pids.size >= 2, `both workers answered (${[...pids].join(', ')})`);
   if (c.maxRequests === undefined) t.equal(receiver.spans.length + receiver.logs.length, 0, 'nothing exported before SIGTERM (30 s batches, 60 s metrics)');
+  // A worker past --max-requests stops at its next tick: let the replacements boot (bounded) before SIGTERM.
+  for (let i = 0; c.maxRequests !== undefined && g.bootedPids().length <= 2 && i < 100; i++) await sleep(100);
   const exit = await g.proc.signal('SIGTERM', 30000);
   const booted = g.bootedPids();
   const stderr = g.proc.stderr();
