@@ -16,15 +16,21 @@ await ensurePayload();
 const minors = ['3.10', '3.13'];
 const venvs = await Promise.all(minors.map((m) => modelsVenv(m)));
 
-/** Runs `script` to its end (at most 60 s, then killed); its last stdout line is JSON. */
+/**
+ * Runs `script` to its end (at most 60 s); its last stdout line is JSON. Past 60 s every process of the run gets
+ * SIGABRT, so faulthandler (PYTHONFAULTHANDLER) prints where each thread of each process hangs, then all are killed.
+ */
 async function runScript(venv: Venv, args: string[], env: Env): Promise<{ code: number | null; json: Record<string, unknown>; stderr: string }> {
-  const p = run(venv.python, args, { env, cwd: MODELS });
-  const timer = setTimeout(() => { void p.stop(1000); }, 60000);
+  const p = run(venv.python, args, { env: { ...env, PYTHONFAULTHANDLER: '1' }, cwd: MODELS });
+  const timer = setTimeout(() => {
+    try { process.kill(-p.pid, 'SIGABRT'); } catch { /* gone */ }
+    setTimeout(() => { void p.stop(1000); }, 1000);
+  }, 60000);
   const r = await p.exited;
   clearTimeout(timer);
   let json: Record<string, unknown> = {};
   try { json = JSON.parse(p.stdout().trim().split('\n').at(-1) ?? '') as Record<string, unknown>; } catch { json = { unparsed: p.stdout() }; }
-  if (r.code === null) json.error = `${args.join(' ')} did not finish within 60 s (a child that hangs after the fork?):\n${tail(p.stderr())}`;
+  if (r.code === null || r.signal === 'SIGABRT') json.error = `${args.join(' ')} did not finish within 60 s (a child that hangs after the fork?):\n${tail(p.stderr(), 8000)}`;
   return { code: r.code, json, stderr: p.stderr() };
 }
 
