@@ -1,19 +1,21 @@
-// The controller: informers on every replica keep the picture of the opted-in namespaces' pods; only the
-// Lease holder computes the findings, reports them (Events, summary, gauge) and, in restart mode, restarts.
+// The controller: watches on every replica keep the picture of the opted-in namespaces' pods and the
+// findings index up to date, pod event by pod event; only the Lease holder reports the findings (Events,
+// summary, gauge; again only when they changed) and, in restart mode, restarts. The tick follows
+// rollouts and re-checks the restart limits; it never goes over the pods.
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
-import { RESTART } from './annotations.js';
-import { ownerOf } from './classify.js';
-import { findUninstrumented } from './findings.js';
+import { FindingsIndex } from './findings-index.js';
 import type { ControllerKube } from './kube.js';
 import { LeaderElector } from './leader.js';
 import type { WebhookProbe } from './probe.js';
 import { Reporter } from './report.js';
 import { Restarter } from './restarter.js';
-import type { Finding, Owner } from './types.js';
-import { workloadKey } from './types.js';
+import type { Finding } from './types.js';
 import { ClusterView } from './watch.js';
+
+/** Pod events within this many ms make one round. */
+const EVENT_BATCH_MS = 50;
 
 export interface ControllerDeps {
   readonly kube: ControllerKube;
@@ -26,6 +28,11 @@ export interface ControllerDeps {
 
 export class Controller {
   private readonly view: ClusterView;
+  private readonly index: FindingsIndex;
+  /** Index versions already reported / adopted in this leadership term (-1: not yet). */
+  private reported = -1;
+  private adopted = -1;
+  private batch: NodeJS.Timeout | undefined;
   private readonly elector: LeaderElector;
   private readonly reporter: Reporter;
   private readonly restarter: Restarter;
@@ -41,13 +48,17 @@ export class Controller {
     const c = config.controller;
     const mode = c.mode === 'restart' ? 'restart' : 'report';
     const logger = deps.logger;
-    this.view = new ClusterView(deps.kube, `${c.namespaceLabel.key}=${c.namespaceLabel.value}`, new Set(c.excludeNamespaces), () => this.kick(), logger);
+    this.index = new FindingsIndex(config.inject.preloadImage);
+    const onPod = (old: Parameters<FindingsIndex['apply']>[0], next: Parameters<FindingsIndex['apply']>[1]): void => this.index.apply(old, next);
+    this.view = new ClusterView(deps.kube, `${c.namespaceLabel.key}=${c.namespaceLabel.value}`, new Set(c.excludeNamespaces), onPod, () => this.soon(), logger);
     this.elector = new LeaderElector(deps.kube.lease, { namespace: config.certs.namespace, name: c.leaseName, identity: c.identity, durationSeconds: c.leaseDurationSeconds }, deps.clock, logger);
     this.reporter = new Reporter(mode, (event) => deps.kube.recordEvent(event, deps.clock.now()), logger);
     this.restarter = new Restarter(c, { kube: deps.kube, probe: deps.probe, clock: deps.clock, logger });
     this.elector.onChange((leading) => {
       if (leading) this.restarter.begin();
       else this.reporter.reset();
+      this.reported = -1;
+      this.adopted = -1;
       this.kick();
     });
   }
@@ -66,6 +77,7 @@ export class Controller {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
+    clearTimeout(this.batch);
     await this.running;
     await this.elector.release();
     await this.view.stop();
@@ -83,6 +95,20 @@ export class Controller {
   /** The leader's current findings (empty on the other replicas, so the gauge is not counted twice). */
   findings(): readonly Finding[] {
     return this.elector.isLeader() ? this.reporter.findings() : [];
+  }
+
+  /** Pods cached and what their watches asked the API for. */
+  stats(): ReturnType<ClusterView['stats']> {
+    return this.view.stats();
+  }
+
+  /** A pod changed: one round for the events of the next few ms. */
+  private soon(): void {
+    if (this.batch !== undefined || this.stopped) return;
+    this.batch = setTimeout(() => {
+      this.batch = undefined;
+      this.kick();
+    }, EVENT_BATCH_MS);
   }
 
   private kick(): void {
@@ -103,25 +129,18 @@ export class Controller {
   private async round(): Promise<void> {
     if (!this.view.synced() || !this.elector.isLeader()) return;
     try {
-      const pods = [...this.view.allPods()];
-      const findings = findUninstrumented({ pods, preloadImage: this.config.inject.preloadImage });
-      await this.reporter.update(findings);
+      const version = this.index.version;
+      const findings = this.index.findings();
+      if (version !== this.reported && (await this.reporter.update(findings))) this.reported = version;
       if (this.config.controller.mode !== 'restart') return;
-      await this.restarter.adopt(restartedOwners(pods));
+      const restarted = this.index.restartedVersion;
+      if (restarted !== this.adopted) {
+        await this.restarter.adopt(this.index.restartedOwners());
+        this.adopted = restarted;
+      }
       await this.restarter.step(findings);
     } catch (error) {
       this.deps.logger.warn({ err: (error as Error).message }, 'controller: round failed; retried');
     }
   }
-}
-
-/** Restartable owners of pods that carry our restart annotation (rollouts a previous leader may have started). */
-function restartedOwners(pods: Iterable<{ metadata?: { annotations?: Readonly<Record<string, string>> } }>): Owner[] {
-  const owners = new Map<string, Owner>();
-  for (const pod of pods) {
-    if (pod.metadata?.annotations?.[RESTART.restartedAt] === undefined) continue;
-    const owner = ownerOf(pod);
-    if (owner.restartable) owners.set(workloadKey(owner), owner);
-  }
-  return [...owners.values()];
 }

@@ -1,25 +1,26 @@
-// The controller's API access on @kubernetes/client-node: informers for namespaces and pods, get/patch of
-// the three workload kinds, Events, and the Lease. Errors become KubeApiError (Status message only).
+// The controller's API access on @kubernetes/client-node: list/watch sources for namespaces and pods
+// (listwatch-http.ts), get/patch of the three workload kinds, Events, and the Lease. Errors become
+// KubeApiError (Status message only).
 import {
   AdmissionregistrationV1Api,
   AppsV1Api,
   CoordinationV1Api,
   CoreV1Api,
-  makeInformer,
   PatchStrategy,
   setHeaderOptions,
   V1MicroTime,
   type KubeConfig,
   type V1Lease,
-  type V1Namespace,
-  type V1Pod,
 } from '@kubernetes/client-node';
 import { call, orUndefinedOn404 } from '../k8s/call.js';
 import { KubeApiError } from '../k8s/errors.js';
-import type { Informer, LeaseApi, LeaseRecord } from './ports.js';
-import type { NamespaceView, PodView, RestartableKind, WorkloadObject, WorkloadRef } from './types.js';
+import { KubeHttp } from './listwatch-http.js';
+import type { LeaseApi, LeaseRecord, ListWatchSource } from './ports.js';
+import type { RestartableKind, WorkloadObject, WorkloadRef } from './types.js';
 
 const FIELD_MANAGER = 'otel-injector-controller';
+/** Pods that are not finished: a Succeeded or Failed pod is never uninstrumented (classify.ts). */
+export const RUNNING_PODS = 'status.phase!=Succeeded,status.phase!=Failed';
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export interface EventRecord {
@@ -32,8 +33,13 @@ export interface EventRecord {
 }
 
 export interface ControllerKube {
-  namespaceInformer(labelSelector: string): Informer<NamespaceView>;
-  podInformer(namespace: string): Informer<PodView>;
+  /** The namespaces carrying the opt-in label. */
+  namespaceSource(labelSelector: string): ListWatchSource;
+  /**
+   * The pods of one namespace that may still run: metadata only (PartialObjectMetadata: no spec, no status),
+   * finished pods (Succeeded, Failed) left out by a field selector; a pod that finishes is a DELETED event.
+   */
+  podSource(namespace: string): ListWatchSource;
   getWorkload(ref: WorkloadRef): Promise<WorkloadObject | undefined>;
   patchWorkload(ref: WorkloadRef, body: object): Promise<WorkloadObject>;
   recordEvent(event: EventRecord, now: Date): Promise<void>;
@@ -103,6 +109,7 @@ export function createControllerKube(kubeConfig: KubeConfig): ControllerKube {
   const apps = workloads(kubeConfig.makeApiClient(AppsV1Api));
   const coordination = kubeConfig.makeApiClient(CoordinationV1Api);
   const admission = kubeConfig.makeApiClient(AdmissionregistrationV1Api);
+  const http = new KubeHttp(kubeConfig);
   return {
     async caBundle(name) {
       try {
@@ -113,11 +120,11 @@ export function createControllerKube(kubeConfig: KubeConfig): ControllerKube {
         return { pem: undefined, detail: (error as Error).message };
       }
     },
-    namespaceInformer(labelSelector) {
-      return makeInformer<V1Namespace>(kubeConfig, '/api/v1/namespaces', () => core.listNamespace({ labelSelector }), labelSelector) as unknown as Informer<NamespaceView>;
+    namespaceSource(labelSelector) {
+      return http.source({ path: '/api/v1/namespaces', labelSelector, metadataOnly: true });
     },
-    podInformer(namespace) {
-      return makeInformer<V1Pod>(kubeConfig, `/api/v1/namespaces/${namespace}/pods`, () => core.listNamespacedPod({ namespace })) as unknown as Informer<PodView>;
+    podSource(namespace) {
+      return http.source({ path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, fieldSelector: RUNNING_PODS, metadataOnly: true });
     },
     getWorkload(ref) {
       return orUndefinedOn404(`get ${ref.kind} ${ref.namespace}/${ref.name}`, () => apps[ref.kind].get(ref.name, ref.namespace));

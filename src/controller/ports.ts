@@ -1,12 +1,31 @@
 // What the controller needs from the API, as small interfaces: the real ones are in kube.ts.
 
-/** The subset of client-node's informer (ListWatch) the controller uses. */
-export interface Informer<T> {
-  on(verb: 'add' | 'update' | 'delete', cb: (obj: T) => void): void;
-  on(verb: 'error', cb: (err: unknown) => void): void;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  list(namespace?: string): ReadonlyArray<T>;
+/** One page of a list: raw items as the API sent them, the list's resourceVersion and continue token. */
+export interface ListPage {
+  readonly items: readonly unknown[];
+  readonly resourceVersion: string;
+  /** Set when more pages follow (the `continue` token). */
+  readonly continue?: string;
+}
+
+/** A watch event as the API sends it (BOOKMARK carries only a resourceVersion; ERROR a Status). */
+export interface WatchEvent {
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  readonly object: { readonly metadata?: { readonly resourceVersion?: string }; readonly code?: number; readonly message?: string };
+}
+
+/** A running watch: `done` settles when the stream ends (resolves) or fails (rejects, with `status` for an HTTP error). */
+export interface WatchHandle {
+  readonly done: Promise<void>;
+  abort(): void;
+}
+
+/** One collection (the opted-in namespaces, or the pods of one namespace), as list pages and a watch. */
+export interface ListWatchSource {
+  /** Fails with `status` 410 when a continue token has expired. */
+  list(options: { readonly limit: number; readonly continue?: string }): Promise<ListPage>;
+  /** A watch from `resourceVersion` with bookmarks, closed by the server after `timeoutSeconds`. */
+  watch(resourceVersion: string, timeoutSeconds: number, onEvent: (event: WatchEvent) => void): WatchHandle;
 }
 
 export interface LeaseRecord {

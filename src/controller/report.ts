@@ -61,8 +61,9 @@ export class Reporter {
     return this.current;
   }
 
-  /** Leader only: Events for new or changed findings, and the summary line when anything changed. */
-  async update(findings: readonly Finding[]): Promise<void> {
+  /** Leader only: Events for new or changed findings, and the summary line when anything changed; false if an Event could not be recorded (call again). */
+  async update(findings: readonly Finding[]): Promise<boolean> {
+    let recorded = true;
     this.current = findings;
     this.logSummary(findings);
     const seen = new Set<string>();
@@ -75,9 +76,11 @@ export class Reporter {
         this.emitted.set(f.key, event.message);
       } catch (error) {
         this.logger.warn({ workload: f.key, err: (error as Error).message }, 'could not record the Uninstrumented event');
+        recorded = false;
       }
     }
     for (const key of this.emitted.keys()) if (!seen.has(key)) this.emitted.delete(key);
+    return recorded;
   }
 
   /** Not the leader any more: the next term starts afresh (stable Event names avoid duplicates). */

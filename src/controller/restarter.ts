@@ -25,6 +25,17 @@ export interface RestarterDeps {
   readonly logger: Logger;
 }
 
+/** The pods a finding was decided for; a finding object is kept until its pods change, so this is computed once per change. */
+const signatures = new WeakMap<Finding, string>();
+function signatureOf(f: Finding): string {
+  let signature = signatures.get(f);
+  if (signature === undefined) {
+    signature = f.pods.join(',');
+    signatures.set(f, signature);
+  }
+  return signature;
+}
+
 const refOf = (owner: Owner): WorkloadRef => ({ kind: owner.kind as RestartableKind, namespace: owner.namespace, name: owner.name });
 
 export class Restarter {
@@ -87,7 +98,7 @@ export class Restarter {
 
   /** Handles one finding; false when the limits say: no more starts this step. */
   private async consider(f: Finding): Promise<boolean> {
-    const signature = f.pods.join(',');
+    const signature = signatureOf(f);
     if (this.settled.get(f.key) === signature) return true;
     const ref = refOf(f.owner);
     const w = await this.deps.kube.getWorkload(ref);

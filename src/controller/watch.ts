@@ -1,30 +1,41 @@
-// Informers, not polling: one on the opted-in namespaces (label selector), and one on the pods of each
-// such namespace, started when a namespace is labelled and stopped when the label goes. A failed watch
-// is restarted after a delay (client-node's informer stops on an error). Every change calls onChange.
+// Watches, not polling: one on the opted-in namespaces (label selector), and one on the pods of each such
+// namespace, started when a namespace is labelled and stopped when the label goes (its pods then leave
+// the picture). Each is a Reflector (reflector.ts: paged lists, bookmarks, resume after 410 without a
+// relist storm); pods are slimmed before they are cached (slim.ts). Every pod change is handed to onPod
+// (the findings index) and then onChange (a round of the controller).
 import type { Logger } from 'pino';
 import type { ControllerKube } from './kube.js';
-import type { Informer } from './ports.js';
-import type { NamespaceView, PodView } from './types.js';
+import { Limiter, Reflector, type ReflectorStats } from './reflector.js';
+import { PodSlimmer, samePod } from './slim.js';
+import type { PodView } from './types.js';
 
-const RESTART_DELAY_MS = 2000;
+/** Lists running at once across namespaces (a controller restart in a cluster of many namespaces). */
+const CONCURRENT_LISTS = 2;
 
 export class ClusterView {
-  private readonly namespaces: Informer<NamespaceView>;
-  private readonly pods = new Map<string, { informer: Informer<PodView>; synced: boolean }>();
+  private readonly namespaces: Reflector<string>;
+  private readonly pods = new Map<string, Reflector<PodView>>();
+  private readonly slimmer = new PodSlimmer();
+  private readonly limiter = new Limiter(CONCURRENT_LISTS);
   private namespacesSynced = false;
   private stopped = false;
-  private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly kube: ControllerKube,
     labelSelector: string,
     private readonly excluded: ReadonlySet<string>,
+    private readonly onPod: (old: PodView | undefined, next: PodView | undefined) => void,
     private readonly onChange: () => void,
     private readonly logger: Logger,
   ) {
-    this.namespaces = kube.namespaceInformer(labelSelector);
-    for (const verb of ['add', 'update', 'delete'] as const) this.namespaces.on(verb, () => this.syncNamespaces());
-    this.namespaces.on('error', (err) => this.restartLater('namespaces', this.namespaces, err));
+    this.namespaces = new Reflector<string>({
+      what: 'namespaces',
+      source: kube.namespaceSource(labelSelector),
+      transform: (raw) => (raw as { metadata?: { name?: string } }).metadata?.name,
+      same: (a, b) => a === b,
+      onChange: () => this.syncNamespaces(),
+      logger,
+    });
   }
 
   async start(): Promise<void> {
@@ -35,13 +46,12 @@ export class ClusterView {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    await Promise.allSettled([this.namespaces.stop(), ...[...this.pods.values()].map((p) => p.informer.stop())]);
+    await Promise.allSettled([this.namespaces.stop(), ...[...this.pods.values()].map((p) => p.stop())]);
   }
 
   /** True once the namespaces and the pods of every opted-in namespace have been listed. */
   synced(): boolean {
-    return this.namespacesSynced && [...this.pods.values()].every((p) => p.synced);
+    return this.namespacesSynced && [...this.pods.values()].every((p) => p.isSynced());
   }
 
   /** Names of the opted-in namespaces being watched. */
@@ -49,54 +59,47 @@ export class ClusterView {
     return [...this.pods.keys()].sort();
   }
 
-  /** Every pod of every watched namespace, from the informers' caches. */
-  *allPods(): Generator<PodView> {
-    for (const { informer } of this.pods.values()) yield* informer.list();
+  /** Pods cached, and what the pod reflectors asked the API for, summed. */
+  stats(): ReflectorStats & { pods: number; pooledLabelSets: number; pooledOwners: number } {
+    const sum: ReflectorStats = { lists: 0, pages: 0, watches: 0, expired: 0, failures: 0 };
+    let pods = 0;
+    for (const r of this.pods.values()) {
+      pods += r.size;
+      for (const k of Object.keys(sum) as Array<keyof ReflectorStats>) sum[k] += r.stats[k];
+    }
+    const pooled = this.slimmer.pooled();
+    return { ...sum, pods, pooledLabelSets: pooled.labels, pooledOwners: pooled.owners };
   }
 
   private syncNamespaces(): void {
-    if (this.stopped) return;
-    const want = new Set(this.namespaces.list().map((n) => n.metadata?.name ?? '').filter((n) => n !== '' && !this.excluded.has(n)));
-    for (const [name, entry] of this.pods) {
+    if (this.stopped || !this.namespacesSynced) return;
+    const want = new Set([...this.namespaces.list()].filter((n) => n !== '' && !this.excluded.has(n)));
+    for (const [name, reflector] of this.pods) {
       if (want.has(name)) continue;
       this.pods.delete(name);
-      void entry.informer.stop();
       this.logger.info({ namespace: name }, 'namespace no longer opted in: not watched');
+      void reflector.stop(true).then(() => this.onChange());
     }
     for (const name of want) if (!this.pods.has(name)) this.watchPods(name);
     this.onChange();
   }
 
   private watchPods(namespace: string): void {
-    const informer = this.kube.podInformer(namespace);
-    const entry = { informer, synced: false };
-    this.pods.set(namespace, entry);
-    for (const verb of ['add', 'update', 'delete'] as const) informer.on(verb, () => this.onChange());
-    informer.on('error', (err) => this.restartLater(`pods of ${namespace}`, informer, err));
-    this.logger.info({ namespace }, 'namespace opted in: watching its pods');
-    informer.start().then(
-      () => {
-        entry.synced = true;
+    const reflector = new Reflector<PodView>({
+      what: `pods of ${namespace}`,
+      source: this.kube.podSource(namespace),
+      transform: (raw) => this.slimmer.slim(raw),
+      same: samePod,
+      release: (pod) => this.slimmer.release(pod),
+      onChange: (old, next) => {
+        this.onPod(old, next);
         this.onChange();
       },
-      (err: unknown) => this.restartLater(`pods of ${namespace}`, informer, err),
-    );
-  }
-
-  private restartLater(what: string, informer: Informer<unknown>, err: unknown): void {
-    if (this.stopped) return;
-    this.logger.warn({ watch: what, err: err instanceof Error ? err.message : String(err) }, 'watch failed: restarting it');
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      const current = informer === this.namespaces || [...this.pods.values()].some((p) => p.informer === informer);
-      if (this.stopped || !current) return;
-      informer.start().then(() => this.syncAfterRestart(informer), (e: unknown) => this.restartLater(what, informer, e));
-    }, RESTART_DELAY_MS);
-    this.timers.add(timer);
-  }
-
-  private syncAfterRestart(informer: Informer<unknown>): void {
-    if (informer === this.namespaces) this.syncNamespaces();
-    else this.onChange();
+      logger: this.logger,
+      limiter: this.limiter,
+    });
+    this.pods.set(namespace, reflector);
+    this.logger.info({ namespace }, 'namespace opted in: watching its pods');
+    void reflector.start().then(() => this.onChange());
   }
 }

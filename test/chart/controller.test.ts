@@ -152,6 +152,7 @@ for (const major of HELM_MAJORS) {
         PORT: '8080',
         HOST: '0.0.0.0',
         LOG_LEVEL: 'debug',
+        NODE_OPTIONS: '--max-semi-space-size=4',
         CONTROLLER_MODE: 'restart',
         CONTROLLER_MAX_CONCURRENT: '4',
         CONTROLLER_MIN_INTERVAL_SECONDS: '0',

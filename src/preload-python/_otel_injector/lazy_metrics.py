@@ -18,7 +18,7 @@ import threading
 from opentelemetry.metrics._internal import _ProxyMeter, _ProxyMeterProvider
 from opentelemetry.metrics._internal import instrument as _api
 
-from . import fork
+from . import fork, messages
 
 _notice = fork.notice
 MAX_PENDING = 4096  # measurements buffered before the SDK is loaded inline to take them
@@ -249,8 +249,16 @@ class LazyMeterProvider(_ProxyMeterProvider):
         with fork.guard(), self._materialize_lock:
             if self._real_meter_provider is not None or self._closed:
                 return self._real_meter_provider
-            with fork.quiet_threads():  # the reader's thread
-                real, reader = self._build(self._for_flush())
+            try:
+                with fork.quiet_threads():  # the reader's thread
+                    real, reader = self._build(self._for_flush())
+            except Exception as e:
+                # never into the app's thread (a measurement can build it): no metrics, one line, the rest runs
+                self._closed = True
+                with _lock:
+                    _pending['items'], _pending['open'] = [], False
+                messages.say('metrics not started: %s: %s' % (type(e).__name__, e), once_key='metrics-start')
+                return None
             self.on_set_meter_provider(real)  # every proxy instrument gets its real one
             with _lock:
                 items, _pending['items'], _pending['open'] = _pending['items'], [], False

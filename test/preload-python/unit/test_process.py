@@ -1,5 +1,6 @@
 """Real interpreter processes started with PYTHONPATH=<payload> (a bare virtualenv: no OpenTelemetry of
 its own), exporting to a real OTLP/HTTP receiver on 127.0.0.1."""
+
 import json
 import os
 import signal
@@ -11,7 +12,7 @@ import pytest
 
 from conftest import APP_PYTHON, PAYLOAD, app_env, attrs, ours, run_app, wait_for
 
-APP = textwrap.dedent('''
+APP = textwrap.dedent("""
     import logging, sys
     from opentelemetry import trace
     log = logging.getLogger("app")
@@ -21,7 +22,7 @@ APP = textwrap.dedent('''
         log.info("inside %s", "work")
         print("trace_id=%032x" % span.get_span_context().trace_id)
     logging.getLogger("quiet").warning("last resort line")
-''')
+""")
 
 
 def test_spans_logs_metrics_reach_the_collector(receiver):
@@ -46,7 +47,7 @@ def test_spans_logs_metrics_reach_the_collector(receiver):
 
 
 def test_the_app_prints_exactly_what_it_prints_without_us(receiver):
-    code = textwrap.dedent('''
+    code = textwrap.dedent("""
         import logging, sys
         log = logging.getLogger("app")
         log.addHandler(logging.StreamHandler(sys.stdout))
@@ -54,7 +55,7 @@ def test_the_app_prints_exactly_what_it_prints_without_us(receiver):
         log.info("inside %s", "work")
         logging.getLogger("quiet").warning("last resort line")
         logging.getLogger("quiet").info("below the root level")
-    ''')
+    """)
     plain = run_app(code, app_env(None, PYTHONPATH=None))
     with_us = run_app(code, app_env(receiver.endpoint))
     assert plain.returncode == 0 and with_us.returncode == 0
@@ -65,12 +66,17 @@ def test_the_app_prints_exactly_what_it_prints_without_us(receiver):
 
 
 def test_metrics_at_exit_and_json_gzip_headers(receiver):
-    code = textwrap.dedent('''
+    code = textwrap.dedent("""
         from opentelemetry import metrics
         metrics.get_meter("m").create_counter("jobs").add(5, {"k": "v"})
-    ''')
-    env = app_env(receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL='http/json', OTEL_EXPORTER_OTLP_COMPRESSION='gzip',
-                  OTEL_EXPORTER_OTLP_HEADERS='authorization=Bearer%20t0k', OTEL_TRACES_EXPORTER='none')
+    """)
+    env = app_env(
+        receiver.endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL='http/json',
+        OTEL_EXPORTER_OTLP_COMPRESSION='gzip',
+        OTEL_EXPORTER_OTLP_HEADERS='authorization=Bearer%20t0k',
+        OTEL_TRACES_EXPORTER='none',
+    )
     r = run_app(code, env)
     assert r.returncode == 0 and ours(r.stderr) == [], r.stderr
     reqs = receiver.on('/v1/metrics')
@@ -87,6 +93,7 @@ def test_metrics_at_exit_and_json_gzip_headers(receiver):
 def _metric_points(receiver, name):
     """Every data point of the metric `name` the receiver got, in arrival order."""
     from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+
     points = []
     for r in receiver.on('/v1/metrics'):
         for rm in ExportMetricsServiceRequest.FromString(r['body']).resource_metrics:
@@ -99,7 +106,7 @@ def _metric_points(receiver, name):
 
 
 def test_metrics_sdk_loads_at_the_first_export_interval_and_exports_what_was_recorded_before(receiver):
-    code = textwrap.dedent('''
+    code = textwrap.dedent("""
         import sys, time
         from opentelemetry import metrics
         sdk = lambda: sorted(m for m in sys.modules if m.startswith(("opentelemetry.sdk.metrics", "opentelemetry.sdk._logs")))
@@ -113,32 +120,42 @@ def test_metrics_sdk_loads_at_the_first_export_interval_and_exports_what_was_rec
         # the global stays our proxy provider (fork: lazy_metrics.after_fork), the SDK's behind it
         print("global is backed by the sdk's:", isinstance(metrics.get_meter_provider()._real_meter_provider, MeterProvider))
         meter.create_counter("early.counter").add(2, {"k": "v"})
-    ''')
-    env = app_env(receiver.endpoint, OTEL_METRIC_EXPORT_INTERVAL='400', OTEL_TRACES_EXPORTER='none',
-                  OTEL_PYTHON_DISABLED_INSTRUMENTATIONS='system-metrics')
+    """)
+    env = app_env(
+        receiver.endpoint,
+        OTEL_METRIC_EXPORT_INTERVAL='400',
+        OTEL_TRACES_EXPORTER='none',
+        OTEL_PYTHON_DISABLED_INSTRUMENTATIONS='system-metrics',
+    )
     r = run_app(code, env)
     assert r.returncode == 0 and ours(r.stderr) == [], r.stderr
     assert 'sdk before the interval: []' in r.stdout, r.stdout
-    assert 'global is backed by the sdk\'s: True' in r.stdout, r.stdout
+    assert "global is backed by the sdk's: True" in r.stdout, r.stdout
     counter = _metric_points(receiver, 'early.counter')
     assert counter and counter[0].as_int == 5 and counter[-1].as_int == 7, counter  # the interval's, then the exit's
     assert [p.count for p in _metric_points(receiver, 'early.histogram')][:1] == [1]
     assert _metric_points(receiver, 'early.histogram')[0].sum == 2.5
     assert _metric_points(receiver, 'early.updown')[0].as_int == -3
     from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
-    scopes = [sm.scope for r in receiver.on('/v1/metrics') for rm in ExportMetricsServiceRequest.FromString(r['body']).resource_metrics
-              for sm in rm.scope_metrics if sm.scope.name == 'early']
+
+    scopes = [
+        sm.scope
+        for r in receiver.on('/v1/metrics')
+        for rm in ExportMetricsServiceRequest.FromString(r['body']).resource_metrics
+        for sm in rm.scope_metrics
+        if sm.scope.name == 'early'
+    ]
     assert scopes and scopes[0].version == '1.2' and attrs(scopes[0].attributes) == {'scope.k': 'scope-v'}, scopes
 
 
 def test_metrics_recorded_before_the_sdk_reach_the_collector_at_exit(receiver):
     # a short-lived script: the export interval never comes, the exit flush loads the SDK
-    code = textwrap.dedent('''
+    code = textwrap.dedent("""
         from opentelemetry import metrics
         h = metrics.get_meter("job").create_histogram("job.duration")
         for v in (1.0, 2.0, 4.0):
             h.record(v, {"step": "a"})
-    ''')
+    """)
     r = run_app(code, app_env(receiver.endpoint, OTEL_TRACES_EXPORTER='none'))
     assert r.returncode == 0 and ours(r.stderr) == [], r.stderr
     (point,) = _metric_points(receiver, 'job.duration')
@@ -146,14 +163,14 @@ def test_metrics_recorded_before_the_sdk_reach_the_collector_at_exit(receiver):
 
 
 def test_a_full_buffer_loads_the_metrics_sdk_at_once_and_loses_nothing(receiver):
-    code = textwrap.dedent('''
+    code = textwrap.dedent("""
         import sys
         from opentelemetry import metrics
         c = metrics.get_meter("busy").create_counter("busy.requests")
         for _ in range(10000):
             c.add(1)
         print("sdk loaded:", "opentelemetry.sdk.metrics" in sys.modules)
-    ''')
+    """)
     r = run_app(code, app_env(receiver.endpoint, OTEL_TRACES_EXPORTER='none'))
     assert r.returncode == 0 and ours(r.stderr) == [], r.stderr
     assert 'sdk loaded: True' in r.stdout
@@ -162,7 +179,7 @@ def test_a_full_buffer_loads_the_metrics_sdk_at_once_and_loses_nothing(receiver)
 
 def test_a_forked_child_loads_the_metrics_sdk_at_its_own_first_interval(receiver):
     # gunicorn-style pre-fork: the timer thread of the parent does not exist in the child
-    code = textwrap.dedent('''
+    code = textwrap.dedent("""
         import os, sys, time
         from opentelemetry import metrics
         c = metrics.get_meter("f").create_counter("forked.counter")
@@ -173,9 +190,14 @@ def test_a_forked_child_loads_the_metrics_sdk_at_its_own_first_interval(receiver
             print("child sdk:", "opentelemetry.sdk.metrics" in sys.modules, flush=True)
             os._exit(0)  # no atexit flush: what arrived came from the child's timer
         os.waitpid(pid, 0)
-    ''')
-    env = app_env(receiver.endpoint, OTEL_METRIC_EXPORT_INTERVAL='400', OTEL_TRACES_EXPORTER='none',
-                  OTEL_LOGS_EXPORTER='none', OTEL_PYTHON_DISABLED_INSTRUMENTATIONS='system-metrics')
+    """)
+    env = app_env(
+        receiver.endpoint,
+        OTEL_METRIC_EXPORT_INTERVAL='400',
+        OTEL_TRACES_EXPORTER='none',
+        OTEL_LOGS_EXPORTER='none',
+        OTEL_PYTHON_DISABLED_INSTRUMENTATIONS='system-metrics',
+    )
     r = run_app(code, env)
     assert r.returncode == 0 and ours(r.stderr) == [], r.stderr
     assert 'child sdk: True' in r.stdout, r.stdout
@@ -184,7 +206,7 @@ def test_a_forked_child_loads_the_metrics_sdk_at_its_own_first_interval(receiver
 
 
 def test_logs_sdk_loads_at_the_first_record(receiver):
-    code = textwrap.dedent('''
+    code = textwrap.dedent("""
         import logging, sys
         loaded = lambda: "opentelemetry.sdk._logs" in sys.modules
         print("before:", loaded())
@@ -193,7 +215,7 @@ def test_logs_sdk_loads_at_the_first_record(receiver):
         from opentelemetry import _logs
         from opentelemetry.sdk._logs import LoggerProvider
         print("global is the sdk's:", isinstance(_logs.get_logger_provider(), LoggerProvider))
-    ''')
+    """)
     r = run_app(code, app_env(receiver.endpoint, OTEL_TRACES_EXPORTER='none', OTEL_METRICS_EXPORTER='none'))
     assert r.returncode == 0 and ours(r.stderr) == [], r.stderr
     assert r.stdout.split('\n')[:3] == ['before: False', 'after: True', "global is the sdk's: True"], r.stdout
@@ -201,7 +223,7 @@ def test_logs_sdk_loads_at_the_first_record(receiver):
 
 
 def test_instrumentation_dependencies_import_packaging_requirements_at_first_use(receiver):
-    code = textwrap.dedent('''
+    code = textwrap.dedent("""
         import sys
         from _otel_injector import bootstrap, lazy_requirements
         print(lazy_requirements.load(bootstrap.HERE))
@@ -211,14 +233,14 @@ def test_instrumentation_dependencies_import_packaging_requirements_at_first_use
         print(d.get_dependency_conflicts(["not-installed-anywhere >= 1"]) is not None)
         print("packaging.requirements" in sys.modules, d.Requirement.__module__)
         print(d.get_dependency_conflicts(["not a valid requirement ~~"]) is not None)
-    ''')
+    """)
     r = run_app(code, app_env(receiver.endpoint))
     assert r.returncode == 0, r.stderr
     assert r.stdout.split('\n')[:5] == ['True', 'False', 'True', 'True packaging.requirements', 'True'], r.stdout
 
 
 def test_semconv_imports_packaging_version_at_first_use(receiver):
-    code = textwrap.dedent('''
+    code = textwrap.dedent("""
         import sys
         from _otel_injector import bootstrap, lazy_requirements
         print(lazy_requirements.load_semconv(bootstrap.HERE))
@@ -229,14 +251,15 @@ def test_semconv_imports_packaging_version_at_first_use(receiver):
         t = s._OpenTelemetryStabilitySignalType
         print(s._get_schema_url_for_signal_types([t.HTTP, t.DATABASE]).startswith("https://opentelemetry.io/schemas/1."))
         print("packaging.version" in sys.modules, s.package_version.__name__)
-    ''')
+    """)
     r = run_app(code, app_env(receiver.endpoint))
     assert r.returncode == 0, r.stderr
     assert r.stdout.split('\n')[:4] == ['True', 'False', 'True', 'True packaging.version'], r.stdout
 
 
 def _server_app(extra=''):
-    return textwrap.dedent('''
+    return (
+        textwrap.dedent("""
         import sys, time
         from opentelemetry import trace
         %s
@@ -244,12 +267,15 @@ def _server_app(extra=''):
             pass
         print("ready", flush=True)
         time.sleep(60)
-    ''') % extra
+    """)
+        % extra
+    )
 
 
 def _start(code, env):
-    return subprocess.Popen([APP_PYTHON, '-c', code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            universal_newlines=True)
+    return subprocess.Popen(
+        [APP_PYTHON, '-c', code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True
+    )
 
 
 def test_sigterm_flushes_then_dies_by_sigterm(receiver):
@@ -269,7 +295,7 @@ def test_sigterm_flushes_then_dies_by_sigterm(receiver):
 
 def test_sigterm_handled_by_the_app_then_reraised_like_uvicorn(receiver):
     # uvicorn: saves the handler it found, handles SIGTERM, restores it, re-raises
-    extra = textwrap.dedent('''
+    extra = textwrap.dedent("""
         import signal
         saved = signal.getsignal(signal.SIGTERM)
         def graceful(signum, frame):
@@ -277,9 +303,10 @@ def test_sigterm_handled_by_the_app_then_reraised_like_uvicorn(receiver):
             signal.signal(signal.SIGTERM, saved)
             signal.raise_signal(signal.SIGTERM)
         signal.signal(signal.SIGTERM, graceful)
-    ''')
-    p = _start(_server_app(extra), app_env(receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY='60000',
-                                           OTEL_METRICS_EXPORTER='none'))
+    """)
+    p = _start(
+        _server_app(extra), app_env(receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY='60000', OTEL_METRICS_EXPORTER='none')
+    )
     try:
         assert p.stdout.readline().strip() == 'ready'
         p.send_signal(signal.SIGTERM)
@@ -293,6 +320,7 @@ def test_sigterm_handled_by_the_app_then_reraised_like_uvicorn(receiver):
 
 def test_unreachable_collector_exits_promptly_with_one_line():
     import socket
+
     s = socket.socket()
     s.bind(('127.0.0.1', 0))
     port = s.getsockname()[1]
@@ -318,6 +346,7 @@ class BlackHole:
     def __init__(self):
         import socket
         import threading
+
         self.sock = socket.socket()
         self.sock.bind(('127.0.0.1', 0))
         self.sock.listen(16)
@@ -340,17 +369,28 @@ class BlackHole:
 
 def _hanging_env(hole):
     # each export waits 30 s for an answer; the first one starts 100 ms after the first span
-    return app_env(hole.endpoint, OTEL_EXPORTER_OTLP_TIMEOUT='30000', OTEL_BSP_SCHEDULE_DELAY='100',
-                   OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS='1000', OTEL_METRICS_EXPORTER='none', OTEL_LOGS_EXPORTER='none')
+    return app_env(
+        hole.endpoint,
+        OTEL_EXPORTER_OTLP_TIMEOUT='30000',
+        OTEL_BSP_SCHEDULE_DELAY='100',
+        OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS='1000',
+        OTEL_METRICS_EXPORTER='none',
+        OTEL_LOGS_EXPORTER='none',
+    )
 
 
 def test_collector_that_never_answers_sigterm_is_bounded_by_the_shutdown_timeout():
     hole = BlackHole()
-    p = _start(_server_app(textwrap.dedent('''
+    p = _start(
+        _server_app(
+            textwrap.dedent("""
         with trace.get_tracer("t").start_as_current_span("stuck-export"):
             pass
         time.sleep(1.0)  # the batch processor's export of "stuck-export" now hangs on the black hole
-    ''')), _hanging_env(hole))
+    """)
+        ),
+        _hanging_env(hole),
+    )
     try:
         assert p.stdout.readline().strip() == 'ready'
         assert wait_for(lambda: hole.accepted, 10), 'the app tried to export'
@@ -368,7 +408,7 @@ def test_collector_that_never_answers_sigterm_is_bounded_by_the_shutdown_timeout
 
 def test_collector_that_never_answers_exit_is_bounded_by_the_shutdown_timeout():
     hole = BlackHole()
-    code = textwrap.dedent('''
+    code = textwrap.dedent("""
         import time
         from opentelemetry import trace
         with trace.get_tracer("t").start_as_current_span("stuck-export"):
@@ -377,7 +417,7 @@ def test_collector_that_never_answers_exit_is_bounded_by_the_shutdown_timeout():
         with trace.get_tracer("t").start_as_current_span("left-for-the-exit-flush"):
             pass
         print("exiting", flush=True)
-    ''')
+    """)
     p = _start(code, _hanging_env(hole))
     try:
         assert p.stdout.readline().strip() == 'exiting'
@@ -397,7 +437,7 @@ def test_collector_that_answers_slowly_exit_waits_for_the_export_in_flight(recei
     # the other side of the bound above (CPython 3.12 flushes inline at exit and cuts exports still in
     # flight at the deadline): an export in flight that is answered before the deadline is not cut
     receiver.delay_s = 1.5
-    code = textwrap.dedent('''
+    code = textwrap.dedent("""
         import time
         from opentelemetry import trace
         with trace.get_tracer("t").start_as_current_span("in-flight-at-exit"):
@@ -406,9 +446,14 @@ def test_collector_that_answers_slowly_exit_waits_for_the_export_in_flight(recei
         with trace.get_tracer("t").start_as_current_span("left-for-the-exit-flush"):
             pass
         print("exiting", flush=True)
-    ''')
-    env = app_env(receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY='100', OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS='8000',
-                  OTEL_METRICS_EXPORTER='none', OTEL_LOGS_EXPORTER='none')
+    """)
+    env = app_env(
+        receiver.endpoint,
+        OTEL_BSP_SCHEDULE_DELAY='100',
+        OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS='8000',
+        OTEL_METRICS_EXPORTER='none',
+        OTEL_LOGS_EXPORTER='none',
+    )
     p = _start(code, env)
     try:
         assert p.stdout.readline().strip() == 'exiting'
@@ -423,7 +468,7 @@ def test_collector_that_answers_slowly_exit_waits_for_the_export_in_flight(recei
 
 def test_collector_that_never_answers_exit_after_a_step_aside_is_bounded_by_the_shutdown_timeout():
     hole = BlackHole()
-    code = textwrap.dedent('''
+    code = textwrap.dedent("""
         import time
         from opentelemetry import trace
         from opentelemetry.sdk.trace import TracerProvider
@@ -434,7 +479,7 @@ def test_collector_that_never_answers_exit_after_a_step_aside_is_bounded_by_the_
             pass
         trace.set_tracer_provider(TracerProvider())  # the app's own: we step aside, our flush hangs
         print("exiting", flush=True)
-    ''')
+    """)
     env = _hanging_env(hole)
     env['OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS'] = '500'
     p = _start(code, env)
@@ -452,11 +497,13 @@ def test_collector_that_never_answers_exit_after_a_step_aside_is_bounded_by_the_
     assert took < 3.5, 'the exit took %.1f s with a 0.5 s shutdown timeout (an export hangs for 30 s)' % took
     stderr = p.stderr.read()
     assert 'Traceback' not in stderr
-    assert len([line for line in ours(stderr) if 'not instrumented' in line or 'own OpenTelemetry' in line]) == 1, stderr
+    assert len([line for line in ours(stderr) if 'not instrumented' in line or 'own OpenTelemetry' in line]) == 1, (
+        stderr
+    )
 
 
 def test_app_with_its_own_sdk_exports_itself(receiver):
-    code = textwrap.dedent('''
+    code = textwrap.dedent("""
         from opentelemetry import trace
         from opentelemetry.sdk.trace import TracerProvider
         print("global is an SDK TracerProvider:", isinstance(trace.get_tracer_provider(), TracerProvider))
@@ -480,7 +527,7 @@ def test_app_with_its_own_sdk_exports_itself(receiver):
         mp = MeterProvider()
         metrics.set_meter_provider(mp)
         print("meter provider is the app's:", metrics.get_meter_provider() is mp)
-    ''')
+    """)
     r = run_app(code, app_env(receiver.endpoint))
     assert r.returncode == 0, r.stderr
     assert 'global is an SDK TracerProvider: True' in r.stdout
@@ -488,25 +535,34 @@ def test_app_with_its_own_sdk_exports_itself(receiver):
     assert 'parent: True' in r.stdout  # our stepped-aside tracer records nothing and is no one's parent
     assert "meter provider is the app's: True" in r.stdout
     lines = ours(r.stderr)
-    assert lines == ["otel-injector: python: not instrumented: the app sets its own OpenTelemetry TracerProvider; "
-                     "the app's SDK exports from now on"]
+    assert lines == [
+        'otel-injector: python: not instrumented: the app sets its own OpenTelemetry TracerProvider; '
+        "the app's SDK exports from now on"
+    ]
     assert 'Overriding' not in r.stderr
     assert [s.name for _, s in receiver.spans()] == ['ours-before']
 
 
 def test_sdk_disabled_does_nothing(receiver):
-    code = 'import sys; print([p for p in sys.path if p.startswith(%r + "/")]); print("opentelemetry" in sys.modules)' % PAYLOAD
+    code = (
+        'import sys; print([p for p in sys.path if p.startswith(%r + "/")]); print("opentelemetry" in sys.modules)'
+        % PAYLOAD
+    )
     r = run_app(code, app_env(receiver.endpoint, OTEL_SDK_DISABLED='true'))
     assert r.returncode == 0 and r.stderr == ''
     assert r.stdout.split('\n')[:2] == ['[]', 'False']
 
 
 def test_grpc_protocol_steps_aside_with_one_line(receiver):
-    r = run_app('import sys; print(any(p.startswith(%r + "/") for p in sys.path))' % PAYLOAD,
-                app_env(receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL='grpc'))
+    r = run_app(
+        'import sys; print(any(p.startswith(%r + "/") for p in sys.path))' % PAYLOAD,
+        app_env(receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL='grpc'),
+    )
     assert r.returncode == 0 and r.stdout.strip() == 'False'
-    assert ours(r.stderr) == ["otel-injector: python: not instrumented: OTLP protocol 'grpc' for traces is not "
-                              "supported (http/protobuf or http/json)"]
+    assert ours(r.stderr) == [
+        "otel-injector: python: not instrumented: OTLP protocol 'grpc' for traces is not "
+        'supported (http/protobuf or http/json)'
+    ]
 
 
 def test_conflicting_package_in_the_app_steps_aside(receiver, tmp_path):
@@ -520,8 +576,10 @@ def test_conflicting_package_in_the_app_steps_aside(receiver, tmp_path):
     assert r.returncode == 0 and r.stdout.split() == ['False', 'served']
     lines = ours(r.stderr)
     assert len(lines) == 1
-    assert lines[0].startswith('otel-injector: python: not instrumented: wrapt 3.9.0 in the app, the injected '
-                               'instrumentation needs <3.0.0,>=1.0.0 (')
+    assert lines[0].startswith(
+        'otel-injector: python: not instrumented: wrapt 3.9.0 in the app, the injected '
+        'instrumentation needs <3.0.0,>=1.0.0 ('
+    )
 
 
 def test_image_sitecustomize_is_chained(receiver, tmp_path):
@@ -557,8 +615,9 @@ def test_older_python_starts_untouched_with_one_line(version):
     python = os.path.expanduser('~/.pyenv/versions/%s/bin/python%s' % (version, version.rsplit('.', 1)[0]))
     r = run_app('print("app runs")', app_env('http://127.0.0.1:9'), python=python)
     assert r.returncode == 0 and r.stdout.strip() == 'app runs'
-    assert ours(r.stderr) == ['otel-injector: python: not instrumented: Python %s is older than the supported 3.9'
-                              % version.rsplit('.', 1)[0]]
+    assert ours(r.stderr) == [
+        'otel-injector: python: not instrumented: Python %s is older than the supported 3.9' % version.rsplit('.', 1)[0]
+    ]
 
 
 def test_lazy_instrumentation_only_for_imported_libraries(receiver, tmp_path):
@@ -567,12 +626,12 @@ def test_lazy_instrumentation_only_for_imported_libraries(receiver, tmp_path):
     site = tmp_path / 'libs'
     (site / 'redis').mkdir(parents=True)
     (site / 'redis' / '__init__.py').write_text('VERSION = (5, 0, 0)\n__version__ = "5.0.0"\n')
-    code = textwrap.dedent('''
+    code = textwrap.dedent("""
         import sys
         before = sorted(m for m in sys.modules if m.startswith("opentelemetry.instrumentation"))
         import redis
         print(before == [], "opentelemetry.instrumentation" in sys.modules)
-    ''')
+    """)
     env = app_env(receiver.endpoint)
     env['PYTHONPATH'] = PAYLOAD + os.pathsep + str(site)
     r = run_app(code, env)
@@ -586,21 +645,24 @@ def test_disabled_instrumentation_is_not_hooked(receiver, tmp_path):
     (site / 'redis' / '__init__.py').write_text('VERSION = (5, 0, 0)\n')
     env = app_env(receiver.endpoint, OTEL_METRICS_EXPORTER='none', OTEL_PYTHON_DISABLED_INSTRUMENTATIONS='redis')
     env['PYTHONPATH'] = PAYLOAD + os.pathsep + str(site)
-    r = run_app('import sys, redis; print(any(m.startswith("opentelemetry.instrumentation") for m in sys.modules))',
-                env)
+    r = run_app(
+        'import sys, redis; print(any(m.startswith("opentelemetry.instrumentation") for m in sys.modules))', env
+    )
     assert r.returncode == 0 and r.stdout.strip() == 'False', r.stderr
 
 
 def test_no_entry_point_scan_at_start(receiver):
-    r = run_app('import sys; print("importlib.metadata" in sys.modules, "importlib_metadata" in sys.modules)',
-                app_env(receiver.endpoint, OTEL_PROPAGATORS='tracecontext,baggage'))
+    r = run_app(
+        'import sys; print("importlib.metadata" in sys.modules, "importlib_metadata" in sys.modules)',
+        app_env(receiver.endpoint, OTEL_PROPAGATORS='tracecontext,baggage'),
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ['False', 'False']
 
 
 def test_an_app_entry_point_scan_does_not_open_our_zip(receiver):
     # pydantic scans entry points in every FastAPI app: the scan must not read our zip's directory
-    code = textwrap.dedent('''
+    code = textwrap.dedent("""
         import sys, zipfile
         opened = []
         real_init = zipfile.ZipFile.__init__
@@ -614,7 +676,7 @@ def test_an_app_entry_point_scan_does_not_open_our_zip(receiver):
         import opentelemetry.sdk.trace as sdk_trace
         ours = [p for p in sys.path if p.startswith(sys.argv[1]) and ".zip" in p]
         print(len(ours), sdk_trace.__file__.startswith(ours[0].rstrip("/")), [f for f in opened if "cp3" in f])
-    ''')
+    """)
     r = run_app(code.replace('sys.argv[1]', repr(PAYLOAD)), app_env(receiver.endpoint))
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ['1', 'True', '[]']
@@ -627,16 +689,18 @@ def test_library_version_outside_the_instrumentation_is_left_alone_with_one_line
     (site / 'SQLAlchemy-99.0.0.dist-info').mkdir()
     env = app_env(receiver.endpoint, OTEL_METRICS_EXPORTER='none')
     env['PYTHONPATH'] = PAYLOAD + os.pathsep + str(site)
-    r = run_app('import sys, sqlalchemy; print(any(m.startswith("opentelemetry.instrumentation") for m in sys.modules))',
-                env)
+    r = run_app(
+        'import sys, sqlalchemy; print(any(m.startswith("opentelemetry.instrumentation") for m in sys.modules))', env
+    )
     assert r.returncode == 0 and r.stdout.strip() == 'False', r.stderr
     lines = ours(r.stderr)
     assert len(lines) == 1 and lines[0].startswith(
-        'otel-injector: python: sqlalchemy 99.0.0 is outside what the sqlalchemy instrumentation supports (')
+        'otel-injector: python: sqlalchemy 99.0.0 is outside what the sqlalchemy instrumentation supports ('
+    )
 
 
 def test_sigint_flushes_then_keyboardinterrupt_as_usual(receiver):
-    code = textwrap.dedent('''
+    code = textwrap.dedent("""
         import sys, time
         from opentelemetry import trace
         with trace.get_tracer("t").start_as_current_span("before-sigint"):
@@ -647,7 +711,7 @@ def test_sigint_flushes_then_keyboardinterrupt_as_usual(receiver):
         except KeyboardInterrupt:
             print("KeyboardInterrupt reached the app", flush=True)
             raise
-    ''')
+    """)
     p = _start(code, app_env(receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY='60000', OTEL_METRICS_EXPORTER='none'))
     try:
         assert p.stdout.readline().strip() == 'ready'
@@ -665,13 +729,18 @@ def test_python_without_a_build_starts_untouched_with_one_line(tmp_path, receive
     # what a Python newer than the payload (3.14) sees: no lib/cp3X.zip for it
     import shutil
     from conftest import TAG
+
     payload = tmp_path / 'python'
-    shutil.copytree(PAYLOAD, str(payload), symlinks=True,
-                    ignore=lambda d, names: [n for n in names if n.startswith(TAG + '.')])
+    shutil.copytree(
+        PAYLOAD, str(payload), symlinks=True, ignore=lambda d, names: [n for n in names if n.startswith(TAG + '.')]
+    )
     env = app_env(receiver.endpoint)
     env['PYTHONPATH'] = str(payload)
-    r = run_app('import sys; print("opentelemetry" in sys.modules, any(p.startswith(%r) for p in sys.path[1:]))'
-                % (str(payload) + '/'), env)
+    r = run_app(
+        'import sys; print("opentelemetry" in sys.modules, any(p.startswith(%r) for p in sys.path[1:]))'
+        % (str(payload) + '/'),
+        env,
+    )
     assert r.returncode == 0 and r.stdout.split() == ['False', 'False'], r.stderr
     lines = ours(r.stderr)
     assert len(lines) == 1 and lines[0].startswith('otel-injector: python: not instrumented: Python 3.')
@@ -682,15 +751,16 @@ def test_django_is_instrumented_after_setup_not_at_import(receiver, tmp_path):
     # settings exist only after django.setup(): DjangoInstrumentor must wait for it (a stand-in django)
     site = tmp_path / 'libs'
     (site / 'django').mkdir(parents=True)
-    (site / 'django' / '__init__.py').write_text('VERSION = (4, 2, 0)\ncalls = []\ndef setup(set_prefix=True):\n'
-                                                 '    calls.append(set_prefix)\n')
+    (site / 'django' / '__init__.py').write_text(
+        'VERSION = (4, 2, 0)\ncalls = []\ndef setup(set_prefix=True):\n    calls.append(set_prefix)\n'
+    )
     (site / 'Django-4.2.0.dist-info').mkdir()
-    code = textwrap.dedent('''
+    code = textwrap.dedent("""
         import sys, django
         at_import = any(m.startswith("opentelemetry.instrumentation") for m in sys.modules)
         django.setup(set_prefix=False)
         print(at_import, django.calls, "opentelemetry.instrumentation" in sys.modules)
-    ''')
+    """)
     env = app_env(receiver.endpoint, OTEL_METRICS_EXPORTER='none')
     env['PYTHONPATH'] = PAYLOAD + os.pathsep + str(site)
     r = run_app(code, env)
@@ -699,17 +769,62 @@ def test_django_is_instrumented_after_setup_not_at_import(receiver, tmp_path):
 
 
 def test_process_and_system_metrics_from_the_first_collection(receiver):
-    r = run_app('import time; time.sleep(2.5)', app_env(receiver.endpoint, OTEL_METRIC_EXPORT_INTERVAL='400',
-                                                        OTEL_TRACES_EXPORTER='none', OTEL_LOGS_EXPORTER='none'))
+    r = run_app(
+        'import time; time.sleep(2.5)',
+        app_env(
+            receiver.endpoint, OTEL_METRIC_EXPORT_INTERVAL='400', OTEL_TRACES_EXPORTER='none', OTEL_LOGS_EXPORTER='none'
+        ),
+    )
     assert r.returncode == 0 and ours(r.stderr) == [], r.stderr
     names = receiver.metric_names()
-    for want in ('process.cpu.utilization', 'process.memory.usage', 'process.thread.count',
-                 'process.open_file_descriptor.count', 'system.cpu.utilization', 'system.memory.usage',
-                 'system.memory.utilization', 'system.disk.io', 'system.network.io', 'process.memory.utilization'):
+    for want in (
+        'process.cpu.utilization',
+        'process.memory.usage',
+        'process.thread.count',
+        'process.open_file_descriptor.count',
+        'system.cpu.utilization',
+        'system.memory.usage',
+        'system.memory.utilization',
+        'system.disk.io',
+        'system.network.io',
+        'process.memory.utilization',
+    ):
         assert want in names, (want, sorted(names))
     from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
-    values = [p.as_double for r in receiver.on('/v1/metrics')
-              for rm in ExportMetricsServiceRequest.FromString(r['body']).resource_metrics
-              for sm in rm.scope_metrics for m in sm.metrics if m.name == 'process.memory.utilization'
-              for p in m.gauge.data_points]
+
+    values = [
+        p.as_double
+        for r in receiver.on('/v1/metrics')
+        for rm in ExportMetricsServiceRequest.FromString(r['body']).resource_metrics
+        for sm in rm.scope_metrics
+        for m in sm.metrics
+        if m.name == 'process.memory.utilization'
+        for p in m.gauge.data_points
+    ]
     assert values and all(0 < v < 1 for v in values), values
+
+
+def test_a_metrics_sdk_that_cannot_be_built_costs_one_line_and_never_reaches_the_app(receiver):
+    # (an app whose opentelemetry API lacks what the metrics SDK imports: the build raises in the thread that
+    # records, which is the app's once the buffer is full)
+    code = textwrap.dedent("""
+        from opentelemetry import metrics, trace
+        from _otel_injector import lazy_metrics, providers
+        lazy = providers.state['meter_lazy']
+        def broken(for_flush):
+            raise ImportError('cannot import name _clean_attribute_value')
+        lazy._build = broken
+        counter = metrics.get_meter('m').create_counter('c')
+        for _ in range(lazy_metrics.MAX_PENDING + 10):
+            counter.add(1)
+        with trace.get_tracer('t').start_as_current_span('still traced'):
+            pass
+        print('app ran to its end')
+    """)
+    r = run_app(code, app_env(receiver.endpoint, OTEL_PYTHON_DISABLED_INSTRUMENTATIONS='system-metrics'))
+    assert r.returncode == 0 and 'app ran to its end' in r.stdout, r.stderr
+    assert ours(r.stderr) == [
+        'otel-injector: python: metrics not started: ImportError: cannot import name _clean_attribute_value'
+    ], r.stderr
+    assert [s.name for _, s in receiver.spans()] == ['still traced']
+    assert receiver.on('/v1/metrics') == []
