@@ -94,10 +94,11 @@ export function pinned(minor: string, pins: Record<string, string>): string[] {
  * A virtualenv for `minor` with exactly `reqs` installed (binary wheels only), cached under
  * .cache/python-test/venvs/<name>-py3.X-<hash of interpreter, requirements and files>; uv's cache beside it.
  * `files` are written into its site-packages afterwards (e.g. an image's own sitecustomize.py).
+ * `fromSource`: requirements built from their sdist (e.g. uWSGI, which has no wheel), installed last.
  */
-export async function ensureVenv(name: string, minor: string, reqs: readonly string[], files: Record<string, string> = {}): Promise<Venv> {
+export async function ensureVenv(name: string, minor: string, reqs: readonly string[], files: Record<string, string> = {}, fromSource: readonly string[] = []): Promise<Venv> {
   const python = interpreter(minor);
-  const key = createHash('sha256').update(JSON.stringify([python, reqs, files])).digest('hex').slice(0, 12);
+  const key = createHash('sha256').update(JSON.stringify(fromSource.length > 0 ? [python, reqs, files, fromSource] : [python, reqs, files])).digest('hex').slice(0, 12);
   const dir = join(CACHE, 'venvs', `${name}-py${minor}-${key}`);
   const venv: Venv = {
     dir,
@@ -119,6 +120,7 @@ export async function ensureVenv(name: string, minor: string, reqs: readonly str
     const reqFile = join(dir, 'requirements.txt');
     writeFileSync(reqFile, `${reqs.join('\n')}\n`);
     await runToEnd(uvBin, ['pip', 'install', '-q', '--python', venv.python, '--only-binary', ':all:', '-r', reqFile], { env, timeoutMs: 900000 });
+    if (fromSource.length > 0) await runToEnd(uvBin, ['pip', 'install', '-q', '--python', venv.python, '--no-deps', ...fromSource], { env, timeoutMs: 900000 });
     for (const [rel, text] of Object.entries(files)) writeFileSync(join(venv.sitePackages(), rel), text);
     writeFileSync(ok, new Date().toISOString());
   });
