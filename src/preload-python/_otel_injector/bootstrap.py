@@ -82,7 +82,7 @@ def _setup(cfg, manifest, app_dists, native):
     sdk_version = ((manifest.get('dists') or {}).get('opentelemetry-sdk') or {}).get('version', '')
     providers.setup(cfg, resource.attributes(cfg, sdk_version))
     timeout = cfg['shutdown_timeout_s']
-    signals.install(lambda: providers.flush(timeout))
+    signals.install(lambda: providers.flush(timeout), lambda: providers.flush_early(timeout))
     signals.watch_process_pools(hooks.on_import)
     if providers.state['logger'] is not None:
         logbridge.install(providers.state['logger'])

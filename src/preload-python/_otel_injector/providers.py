@@ -145,6 +145,7 @@ def _after_fork():
     would start them from an app thread (fork.quiet_threads)."""
     state['flushing'] = False
     state['flush_thread'] = None
+    state['early_deadline'] = None
     if fork.hooks_ran():
         return
     import os
@@ -202,10 +203,16 @@ def flush(timeout_s):
     at most the time left (otlp_export.shutdown_deadline). Past the deadline the caller goes on (the
     signal is re-raised, the interpreter exits) and the thread is abandoned."""
     fork.notice()
+    t = state.get('flush_thread')
+    early = state.get('early_deadline')
+    if early is not None and t is not None and t.is_alive():
+        # the flush started at the termination signal is still under way (held by the collector): the exit
+        # waits for it until that flush's own deadline, not a second bound from now (a pre-fork master
+        # would add its own bound to its workers', and a worker its own to its drain)
+        timeout_s = max(STALLED_WAIT_S, min(timeout_s, early - time.monotonic()))
     deadline = time.monotonic() + timeout_s
     state['flushing'] = True
     otlp_export.shutdown_deadline(deadline)
-    t = state.get('flush_thread')
     if t is None or not t.is_alive():  # a second call (SIGINT, then atexit) waits for the first
         t = threading.Thread(target=_flush_all, args=(deadline,), name='otel-injector-flush', daemon=True)
         try:
@@ -223,6 +230,30 @@ def flush(timeout_s):
         state['flush_thread'] = t
     t.join(max(0.0, deadline - time.monotonic()))
     return not t.is_alive()
+
+
+STALLED_WAIT_S = 0.0  # past the deadline of the flush under way: not a moment more
+
+
+def flush_early(timeout_s):
+    """At a termination signal the app handles itself (gunicorn's master, uvicorn; signals.py wraps their
+    handlers): the flush starts in the background at once, so what was recorded leaves while the app shuts
+    down, and a pre-fork master's flush overlaps its workers' instead of following them. No shutdown
+    deadline is set: exports during the app's own drain keep their time. The exit flush later waits for
+    this one (flush()), at most the usual bound, or briefly if this one already used its whole bound."""
+    fork.notice()
+    t = state.get('flush_thread')
+    if state['stepped_aside'] or (t is not None and t.is_alive()):
+        return
+    deadline = time.monotonic() + timeout_s
+    t = threading.Thread(target=_flush_all, args=(deadline,), name='otel-injector-flush', daemon=True)
+    try:
+        with fork.quiet_threads():
+            t.start()
+    except RuntimeError:
+        return
+    state['early_deadline'] = deadline
+    state['flush_thread'] = t
 
 
 def _flush_all(deadline):

@@ -18,7 +18,15 @@ import os
 import signal
 import threading
 
-_state = {'flush': None, 'installed': {}, 'busy': False, 'deferred': None, 'exit_flushed': False}
+_state = {
+    'flush': None,
+    'early': None,
+    'installed': {},
+    'wrapped': {},
+    'busy': False,
+    'deferred': None,
+    'exit_flushed': False,
+}
 # the signal module's own functions: ours stand in for them (stand_in_for_default) and call these
 _set, _get = signal.signal, signal.getsignal
 
@@ -108,9 +116,11 @@ def _handler(signum, frame):
         previous(signum, frame)
 
 
-def install(flush):
-    """flush(): a bounded force-flush of every provider."""
+def install(flush, early=None):
+    """flush(): a bounded force-flush of every provider; early(): the same started in the background (at a
+    termination signal the app handles itself)."""
     _state['flush'] = flush
+    _state['early'] = early
     atexit.register(_at_exit)
     if threading.current_thread() is not threading.main_thread():
         return
@@ -129,28 +139,57 @@ def install(flush):
 
 
 def _signal(signum, handler):
-    """signal.signal, except that SIG_DFL for SIGTERM or SIGINT installs ours in its place: the process
-    still dies by that signal, after the flush. Servers reset the default before they re-raise the
-    signal after their graceful stop (uvicorn's, also under gunicorn's UvicornWorker, which sets SIG_DFL
-    in every worker): without this, a worker's spans, metrics and logs died with it. What the caller
-    sees is unchanged: the previous disposition is returned as it was set, ours is never shown."""
-    if _state['flush'] is not None and handler is signal.SIG_DFL and signum in (signal.SIGTERM, signal.SIGINT):
+    """signal.signal, except for SIGTERM and SIGINT: SIG_DFL installs ours in its place (the process still
+    dies by that signal, after the flush), and a handler of the app's is wrapped so that the flush starts in
+    the background the moment the signal arrives (providers.flush_early). Servers reset the default before
+    they re-raise the signal after their graceful stop (uvicorn's, also under gunicorn's UvicornWorker,
+    which sets SIG_DFL in every worker): without this, a worker's spans, metrics and logs died with it at
+    every rollout. What the caller sees is unchanged: the previous disposition is returned as it was set,
+    and signal.getsignal() shows the app's handler, never ours or the wrapper."""
+    if _state['flush'] is None or signum not in (signal.SIGTERM, signal.SIGINT):
+        return _set(signum, handler)
+    if handler is signal.SIG_DFL:
         previous = _set(signum, _handler)
-        shown = _state['installed'].get(signum, previous) if previous is _handler else previous
+        shown = _shown(signum, previous)
         _state['installed'][signum] = signal.SIG_DFL
         return shown
-    previous = _set(signum, handler)
+    if callable(handler) and handler is not _handler and not getattr(handler, '_otel_injector_wraps', None):
+        wrapper = _wrap(handler)
+        previous = _set(signum, wrapper)
+        shown = _shown(signum, previous)
+        _state['wrapped'][signum] = wrapper
+        return shown
+    return _shown(signum, _set(signum, handler))
+
+
+def _wrap(handler):
+    def wrapper(signum, frame):
+        early = _state['early']
+        if early is not None and not _state['busy']:
+            try:
+                early()
+            except Exception:
+                pass
+        return handler(signum, frame)
+
+    wrapper._otel_injector_wraps = handler
+    return wrapper
+
+
+def _shown(signum, previous):
+    """What the caller of signal.signal gets back for the disposition `previous` that was in place."""
     if previous is _handler:
         return _state['installed'].pop(signum, previous)
-    return previous
+    return getattr(previous, '_otel_injector_wraps', None) or previous
 
 
 def _getsignal(signum):
-    """signal.getsignal, showing the disposition ours stands in for instead of ours."""
+    """signal.getsignal, showing the disposition ours stands in for instead of ours, and the app's handler
+    instead of its wrapper."""
     current = _get(signum)
     if current is _handler:
         return _state['installed'].get(signum, current)
-    return current
+    return getattr(current, '_otel_injector_wraps', None) or current
 
 
 class _Token:
@@ -202,8 +241,10 @@ def _finalizer(util):
 
 
 def uninstall():
-    """Puts back what we replaced, where ours is still the installed handler."""
+    """Puts back what we replaced, where ours is still the installed handler (a wrapped handler of the
+    app's stays: it only calls the app's now)."""
     _state['flush'] = None
+    _state['early'] = None
     for signum, previous in list(_state['installed'].items()):
         try:
             if _get(signum) is _handler:
