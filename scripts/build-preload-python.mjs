@@ -9,7 +9,7 @@
 // Interpreters: env OTEL_INJECTOR_PYTHONS (paths, comma or space separated), else for each minor
 // ~/.pyenv/versions/3.X.*/bin/python3.X (newest patch), else `python3.X` on PATH. A missing one is an
 // error unless --allow-missing-python. 3.9 is built when src/preload-python/requirements/py39.txt exists.
-// Caches: pip's download cache in .cache/pip, each built lib in .cache/preload-python/<cp3X>-<key>/
+// Caches: pip's download cache shared by every checkout (scripts/cache-dirs.mjs), each built lib in .cache/preload-python/<cp3X>-<key>/
 // (key: the requirements file, build_lib.py, the interpreter's exact version), so a warm build copies.
 // Env OTEL_INJECTOR_PY_SRC: another directory laid out like src/preload-python (default that one).
 // Usage: node scripts/build-preload-python.mjs [outDir] [--quiet] [--allow-missing-python]
@@ -20,6 +20,7 @@ import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, re
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sharedCacheDir } from './cache-dirs.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const MINORS = ['3.9', '3.10', '3.11', '3.12', '3.13'];
@@ -97,7 +98,7 @@ function buildCached({ cacheDir, key, args, python, what, then = () => {} }) {
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  const env = { ...process.env, PIP_CACHE_DIR: join(root, '.cache', 'pip'), PYTHONDONTWRITEBYTECODE: '1' };
+  const env = { ...process.env, PIP_CACHE_DIR: sharedCacheDir('pip'), PYTHONDONTWRITEBYTECODE: '1' };
   const native = args[0] === 'native';
   const r = sh(python, [BUILD_LIB, ...args, '--out', native ? join(tmp, 'native') : tmp], env);
   try {

@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:f
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sharedCacheDir } from './cache-dirs.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cache = join(root, '.cache', 'python-test');
@@ -47,7 +48,7 @@ function venv(python, minor, reqFile) {
   mkdirSync(cache, { recursive: true });
   if (run(python, ['-m', 'venv', dir]).status !== 0) throw new Error(`venv with ${python} failed`);
   const pip = run(join(dir, 'bin', 'python'), ['-m', 'pip', 'install', '-q', '--disable-pip-version-check',
-    '--only-binary=:all:', '-r', reqFile], { env: { ...process.env, PIP_CACHE_DIR: join(root, '.cache', 'pip') } });
+    '--only-binary=:all:', '-r', reqFile], { env: { ...process.env, PIP_CACHE_DIR: sharedCacheDir('pip') } });
   if (pip.status !== 0) throw new Error(`pip install -r ${reqFile} failed`);
   mkdirSync(join(dir, '.done')); // a venv embeds its own path: built in place, complete when marked
   return dir;

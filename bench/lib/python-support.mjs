@@ -7,6 +7,7 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sharedCacheDir } from '../../scripts/cache-dirs.mjs';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const ours = join(root, 'dist/preload/python');
@@ -22,7 +23,7 @@ export const goal = (ok) => (ok ? 'goal met' : 'GOAL MISSED');
 export const order = (round) => (round % 2 ? [...MODES].reverse() : MODES);
 
 export function run(cmd, args, what) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_CACHE_DIR: join(root, '.cache', 'pip') }, maxBuffer: 64 << 20 });
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_CACHE_DIR: sharedCacheDir('pip') }, maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`${what}: ${cmd} ${args.join(' ')} exited ${r.status}\n${(r.stdout + r.stderr).slice(-3000)}`);
   return r.stdout;
 }

@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CACHE, PY_PAYLOAD, ROOT, withLock } from './paths.js';
 import { runToEnd } from './proc.js';
+import { sharedCacheDir } from '../../../scripts/cache-dirs.mjs';
 
 /** `~/.pyenv/versions/3.X.*\/bin/python3.X`, the newest patch release of that minor. */
 export function interpreter(minor: string): string {
@@ -70,7 +71,7 @@ async function uv(): Promise<string> {
   await withLock('tool-uv', async () => {
     if (existsSync(bin)) return;
     const env = { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' };
-    await runToEnd(interpreter('3.13'), ['-m', 'pip', 'install', '-q', '--cache-dir', join(CACHE, 'pip'), '--target', dir, `uv==${UV_VERSION}`], { env, timeoutMs: 600000 });
+    await runToEnd(interpreter('3.13'), ['-m', 'pip', 'install', '-q', '--cache-dir', sharedCacheDir('pip'), '--target', dir, `uv==${UV_VERSION}`], { env, timeoutMs: 600000 });
   });
   return bin;
 }
@@ -115,7 +116,7 @@ export async function ensureVenv(name: string, minor: string, reqs: readonly str
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(join(CACHE, 'venvs'), { recursive: true });
     // The machine's environment (proxy, CA bundle) plus uv's own settings.
-    const env = { ...process.env, UV_CACHE_DIR: join(CACHE, 'uv'), UV_NO_PROGRESS: '1', UV_PYTHON_DOWNLOADS: 'never' };
+    const env = { ...process.env, UV_CACHE_DIR: sharedCacheDir('uv'), UV_NO_PROGRESS: '1', UV_PYTHON_DOWNLOADS: 'never' };
     await runToEnd(uvBin, ['venv', '-q', '--python', python, dir], { env, timeoutMs: 120000 });
     const reqFile = join(dir, 'requirements.txt');
     writeFileSync(reqFile, `${reqs.join('\n')}\n`);

@@ -1,5 +1,6 @@
 """Shared fixtures: the built payload (dist/preload/python), the bare "app" interpreter, a real OTLP/HTTP
 receiver on 127.0.0.1 (random port), and a runner for app processes started with our PYTHONPATH."""
+
 import gzip
 import http.server
 import json
@@ -12,7 +13,8 @@ import time
 import pytest
 
 PAYLOAD = os.environ.get('OTEL_INJECTOR_TEST_PAYLOAD') or os.path.join(
-    os.path.dirname(__file__), '..', '..', '..', 'dist', 'preload', 'python')
+    os.path.dirname(__file__), '..', '..', '..', 'dist', 'preload', 'python'
+)
 PAYLOAD = os.path.abspath(PAYLOAD)
 APP_PYTHON = os.environ.get('OTEL_INJECTOR_TEST_APP_PYTHON') or sys.executable
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', 'src', 'preload-python'))
@@ -26,6 +28,7 @@ sys.path.append(os.path.join(PAYLOAD, 'lib', TAG + '.zip'))
 with open(os.path.join(PAYLOAD, 'lib', TAG + '.json')) as _f:
     _manifest = json.load(_f)
 from _otel_injector import entry_points as _entry_points  # noqa: E402
+
 _entry_points.install(_manifest.get('entry_points'), _manifest.get('dists'))
 
 
@@ -64,6 +67,7 @@ class Receiver:
 
     def spans(self):
         from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
         out = []
         for r in self.on('/v1/traces'):
             req = ExportTraceServiceRequest.FromString(r['body'])
@@ -75,6 +79,7 @@ class Receiver:
 
     def logs(self):
         from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+
         out = []
         for r in self.on('/v1/logs'):
             req = ExportLogsServiceRequest.FromString(r['body'])
@@ -86,6 +91,7 @@ class Receiver:
 
     def metric_names(self):
         from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+
         names = set()
         for r in self.on('/v1/metrics'):
             req = ExportMetricsServiceRequest.FromString(r['body'])
@@ -132,8 +138,15 @@ def app_env(endpoint=None, **extra):
 
 
 def run_app(code, env, python=None, timeout=60, cwd=None):
-    return subprocess.run([python or APP_PYTHON, '-c', code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, timeout=timeout, cwd=cwd)
+    return subprocess.run(
+        [python or APP_PYTHON, '-c', code],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+        timeout=timeout,
+        cwd=cwd,
+    )
 
 
 def wait_for(predicate, timeout=10.0):

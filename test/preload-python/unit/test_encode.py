@@ -1,14 +1,14 @@
 """Our protobuf/JSON encoder, decoded with the real `protobuf` + `opentelemetry-proto` (test-only
 dependencies) and compared field by field with the SDK objects it was built from."""
+
 import json
 import math
 
+from _otel_injector import otlp_encode
 from conftest import attrs
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-
-from _otel_injector import otlp_encode
 
 
 def _spans():
@@ -17,28 +17,47 @@ def _spans():
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
     exporter = InMemorySpanExporter()
     provider = TracerProvider(resource=Resource({'service.name': 'enc', 'k': 'v', 'n': 7}), shutdown_on_exit=False)
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     tracer = provider.get_tracer('scope-a', '1.2.3')
     other = provider.get_tracer('scope-b')
-    remote = trace.SpanContext(0x0102030405060708090A0B0C0D0E0F10, 0x1112131415161718, True,
-                               trace.TraceFlags(1), trace.TraceState([('vendor', 'x')]))
-    with tracer.start_as_current_span('root', context=trace.set_span_in_context(trace.NonRecordingSpan(remote)),
-                                      kind=trace.SpanKind.SERVER,
-                                      attributes={'s': 'ünï', 'i': -42, 'big': 2 ** 63 - 1, 'f': 1.5, 'b': True,
-                                                  'arr': [1, 2, 3], 'sarr': ['a', 'b'], 'empty': ''}) as root:
+    remote = trace.SpanContext(
+        0x0102030405060708090A0B0C0D0E0F10,
+        0x1112131415161718,
+        True,
+        trace.TraceFlags(1),
+        trace.TraceState([('vendor', 'x')]),
+    )
+    with tracer.start_as_current_span(
+        'root',
+        context=trace.set_span_in_context(trace.NonRecordingSpan(remote)),
+        kind=trace.SpanKind.SERVER,
+        attributes={
+            's': 'ünï',
+            'i': -42,
+            'big': 2**63 - 1,
+            'f': 1.5,
+            'b': True,
+            'arr': [1, 2, 3],
+            'sarr': ['a', 'b'],
+            'empty': '',
+        },
+    ) as root:
         root.add_event('ev', {'e': 1})
-        with other.start_as_current_span('child', kind=trace.SpanKind.CLIENT,
-                                         links=[trace.Link(remote, {'l': 'x'})]) as child:
+        with other.start_as_current_span(
+            'child', kind=trace.SpanKind.CLIENT, links=[trace.Link(remote, {'l': 'x'})]
+        ) as child:
             child.set_status(trace.Status(trace.StatusCode.ERROR, 'boom'))
     return exporter.get_finished_spans()
 
 
 def test_traces_protobuf_field_by_field():
     spans = _spans()
-    req = ExportTraceServiceRequest.FromString(otlp_encode.encode('ExportTraceServiceRequest',
-                                                                  otlp_encode.traces_request(spans)))
+    req = ExportTraceServiceRequest.FromString(
+        otlp_encode.encode('ExportTraceServiceRequest', otlp_encode.traces_request(spans))
+    )
     assert len(req.resource_spans) == 1
     rs = req.resource_spans[0]
     assert attrs(rs.resource.attributes) == {'service.name': 'enc', 'k': 'v', 'n': 7}
@@ -62,7 +81,7 @@ def test_traces_protobuf_field_by_field():
     assert child.flags == 0x101
     assert root.kind == 2 and child.kind == 3  # SERVER, CLIENT
     a = attrs(root.attributes)
-    assert a['s'] == 'ünï' and a['i'] == -42 and a['big'] == 2 ** 63 - 1 and a['f'] == 1.5 and a['b'] is True
+    assert a['s'] == 'ünï' and a['i'] == -42 and a['big'] == 2**63 - 1 and a['f'] == 1.5 and a['b'] is True
     assert a['empty'] == ''
     assert [v.int_value for v in a['arr'].values] == [1, 2, 3]
     assert [v.string_value for v in a['sarr'].values] == ['a', 'b']
@@ -95,9 +114,14 @@ def test_metrics_protobuf_field_by_field():
     from opentelemetry.sdk.metrics.export import InMemoryMetricReader
     from opentelemetry.sdk.metrics.view import ExponentialBucketHistogramAggregation, View
     from opentelemetry.sdk.resources import Resource
+
     reader = InMemoryMetricReader()
-    provider = MeterProvider(resource=Resource({'service.name': 'm'}), metric_readers=[reader], shutdown_on_exit=False,
-                             views=[View(instrument_name='exp', aggregation=ExponentialBucketHistogramAggregation())])
+    provider = MeterProvider(
+        resource=Resource({'service.name': 'm'}),
+        metric_readers=[reader],
+        shutdown_on_exit=False,
+        views=[View(instrument_name='exp', aggregation=ExponentialBucketHistogramAggregation())],
+    )
     meter = provider.get_meter('mscope', '0.1')
     meter.create_counter('requests', unit='1', description='reqs').add(3, {'route': '/a'})
     meter.create_up_down_counter('active').add(-2)
@@ -109,8 +133,9 @@ def test_metrics_protobuf_field_by_field():
         e.record(v)
     meter.create_observable_gauge('temp', callbacks=[lambda options: [Observation(21.5, {'room': 'x'})]])
     data = reader.get_metrics_data()
-    req = ExportMetricsServiceRequest.FromString(otlp_encode.encode('ExportMetricsServiceRequest',
-                                                                    otlp_encode.metrics_request(data)))
+    req = ExportMetricsServiceRequest.FromString(
+        otlp_encode.encode('ExportMetricsServiceRequest', otlp_encode.metrics_request(data))
+    )
     metrics = {m.name: m for rm in req.resource_metrics for sm in rm.scope_metrics for m in sm.metrics}
     assert attrs(req.resource_metrics[0].resource.attributes) == {'service.name': 'm'}
     assert req.resource_metrics[0].scope_metrics[0].scope.name == 'mscope'
@@ -121,17 +146,21 @@ def test_metrics_protobuf_field_by_field():
     assert c.sum.data_points[0].start_time_unix_nano > 0
     assert metrics['active'].sum.data_points[0].as_int == -2 and not metrics['active'].sum.is_monotonic
     hp = metrics['duration'].histogram.data_points[0]
-    sdk_hp = [m for rm in data.resource_metrics for sm in rm.scope_metrics for m in sm.metrics
-              if m.name == 'duration'][0].data.data_points[0]
+    sdk_hp = [m for rm in data.resource_metrics for sm in rm.scope_metrics for m in sm.metrics if m.name == 'duration'][
+        0
+    ].data.data_points[0]
     assert hp.count == 3 and hp.sum == 10.5 and hp.min == 0.5 and hp.max == 7.0
     assert list(hp.bucket_counts) == list(sdk_hp.bucket_counts)
     assert list(hp.explicit_bounds) == [float(b) for b in sdk_hp.explicit_bounds]
     ep = metrics['exp'].exponential_histogram.data_points[0]
-    sdk_ep = [m for rm in data.resource_metrics for sm in rm.scope_metrics for m in sm.metrics
-              if m.name == 'exp'][0].data.data_points[0]
+    sdk_ep = [m for rm in data.resource_metrics for sm in rm.scope_metrics for m in sm.metrics if m.name == 'exp'][
+        0
+    ].data.data_points[0]
     assert ep.count == 4 and ep.zero_count == 1 and ep.scale == sdk_ep.scale and ep.sum == 7.0
     assert ep.positive.offset == sdk_ep.positive.offset
-    assert list(ep.positive.bucket_counts) == list(sdk_ep.positive.bucket_counts) and sum(ep.positive.bucket_counts) == 3
+    assert (
+        list(ep.positive.bucket_counts) == list(sdk_ep.positive.bucket_counts) and sum(ep.positive.bucket_counts) == 3
+    )
     assert ep.negative.offset == sdk_ep.negative.offset
     assert list(ep.negative.bucket_counts) == list(sdk_ep.negative.bucket_counts)
     assert ep.min == 0.0 and ep.max == 4.0
@@ -140,16 +169,39 @@ def test_metrics_protobuf_field_by_field():
 
 
 def test_zero_values_of_oneofs_are_kept():
-    tree = {'resourceMetrics': [{'scopeMetrics': [{'metrics': [
-        {'name': 'z', 'gauge': {'dataPoints': [{'timeUnixNano': 1, 'asDouble': 0.0}, {'timeUnixNano': 2, 'asInt': 0}]}},
-        {'name': 'nan', 'gauge': {'dataPoints': [{'timeUnixNano': 1, 'asDouble': float('nan')}]}}]}]}]}
+    tree = {
+        'resourceMetrics': [
+            {
+                'scopeMetrics': [
+                    {
+                        'metrics': [
+                            {
+                                'name': 'z',
+                                'gauge': {
+                                    'dataPoints': [
+                                        {'timeUnixNano': 1, 'asDouble': 0.0},
+                                        {'timeUnixNano': 2, 'asInt': 0},
+                                    ]
+                                },
+                            },
+                            {'name': 'nan', 'gauge': {'dataPoints': [{'timeUnixNano': 1, 'asDouble': float('nan')}]}},
+                        ]
+                    }
+                ]
+            }
+        ]
+    }
     req = ExportMetricsServiceRequest.FromString(otlp_encode.encode('ExportMetricsServiceRequest', tree))
     m = req.resource_metrics[0].scope_metrics[0].metrics
     assert m[0].gauge.data_points[0].WhichOneof('value') == 'as_double'
     assert m[0].gauge.data_points[1].WhichOneof('value') == 'as_int'
     assert math.isnan(m[1].gauge.data_points[0].as_double)
-    assert json.loads(otlp_encode.encode_json('ExportMetricsServiceRequest', tree))[
-        'resourceMetrics'][0]['scopeMetrics'][0]['metrics'][1]['gauge']['dataPoints'][0]['asDouble'] == 'NaN'
+    assert (
+        json.loads(otlp_encode.encode_json('ExportMetricsServiceRequest', tree))['resourceMetrics'][0]['scopeMetrics'][
+            0
+        ]['metrics'][1]['gauge']['dataPoints'][0]['asDouble']
+        == 'NaN'
+    )
 
 
 def test_logs_protobuf_field_by_field():
@@ -159,6 +211,7 @@ def test_logs_protobuf_field_by_field():
     from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
+
     try:
         from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter as Mem
     except ImportError:
@@ -168,12 +221,20 @@ def test_logs_protobuf_field_by_field():
     provider.add_log_record_processor(SimpleLogRecordProcessor(exporter))
     tracer = TracerProvider(shutdown_on_exit=False).get_tracer('t')
     with tracer.start_as_current_span('s') as span:
-        provider.get_logger('app.logger').emit(LogRecord(
-            timestamp=123456789, context=trace.set_span_in_context(span), severity_text='WARN',
-            severity_number=SeverityNumber.WARN, body='hello', attributes={'a': 1, 'code.line.number': 9}))
+        provider.get_logger('app.logger').emit(
+            LogRecord(
+                timestamp=123456789,
+                context=trace.set_span_in_context(span),
+                severity_text='WARN',
+                severity_number=SeverityNumber.WARN,
+                body='hello',
+                attributes={'a': 1, 'code.line.number': 9},
+            )
+        )
     items = exporter.get_finished_logs()
-    req = ExportLogsServiceRequest.FromString(otlp_encode.encode('ExportLogsServiceRequest',
-                                                                 otlp_encode.logs_request(items)))
+    req = ExportLogsServiceRequest.FromString(
+        otlp_encode.encode('ExportLogsServiceRequest', otlp_encode.logs_request(items))
+    )
     rl = req.resource_logs[0]
     assert attrs(rl.resource.attributes) == {'service.name': 'l'}
     assert rl.scope_logs[0].scope.name == 'app.logger'
@@ -188,12 +249,21 @@ def test_logs_protobuf_field_by_field():
 
 
 def test_any_value_kinds_roundtrip():
-    tree = {'resourceSpans': [{'resource': {'attributes': otlp_encode.attributes({
-        'bytes': b'\x00\xff', 'kv': {'a': 1, 'b': [True, 2.5]}, 'huge': 2 ** 70, 'neg': -(2 ** 63)})}}]}
+    tree = {
+        'resourceSpans': [
+            {
+                'resource': {
+                    'attributes': otlp_encode.attributes(
+                        {'bytes': b'\x00\xff', 'kv': {'a': 1, 'b': [True, 2.5]}, 'huge': 2**70, 'neg': -(2**63)}
+                    )
+                }
+            }
+        ]
+    }
     rs = ExportTraceServiceRequest.FromString(otlp_encode.encode('ExportTraceServiceRequest', tree)).resource_spans[0]
     a = attrs(rs.resource.attributes)
     assert a['bytes'] == b'\x00\xff'
     assert attrs(a['kv'].values)['a'] == 1
     assert [v.WhichOneof('value') for v in attrs(a['kv'].values)['b'].values] == ['bool_value', 'double_value']
-    assert a['huge'] == str(2 ** 70)  # beyond int64: sent as a string, not wrapped
-    assert a['neg'] == -(2 ** 63)
+    assert a['huge'] == str(2**70)  # beyond int64: sent as a string, not wrapped
+    assert a['neg'] == -(2**63)

@@ -9,7 +9,6 @@ import textwrap
 import time
 
 import pytest
-
 from conftest import APP_PYTHON, PAYLOAD, app_env, attrs, ours, run_app, wait_for
 
 APP = textwrap.dedent("""
@@ -109,7 +108,8 @@ def test_metrics_sdk_loads_at_the_first_export_interval_and_exports_what_was_rec
     code = textwrap.dedent("""
         import sys, time
         from opentelemetry import metrics
-        sdk = lambda: sorted(m for m in sys.modules if m.startswith(("opentelemetry.sdk.metrics", "opentelemetry.sdk._logs")))
+        sdk = lambda: sorted(
+            m for m in sys.modules if m.startswith(("opentelemetry.sdk.metrics", "opentelemetry.sdk._logs")))
         meter = metrics.get_meter("early", "1.2", attributes={"scope.k": "scope-v"})
         meter.create_counter("early.counter").add(5, {"k": "v"})
         meter.create_histogram("early.histogram").record(2.5)
@@ -118,7 +118,8 @@ def test_metrics_sdk_loads_at_the_first_export_interval_and_exports_what_was_rec
         time.sleep(1.5)  # the first export interval (400 ms) has passed
         from opentelemetry.sdk.metrics import MeterProvider
         # the global stays our proxy provider (fork: lazy_metrics.after_fork), the SDK's behind it
-        print("global is backed by the sdk's:", isinstance(metrics.get_meter_provider()._real_meter_provider, MeterProvider))
+        real = metrics.get_meter_provider()._real_meter_provider
+        print("global is backed by the sdk's:", isinstance(real, MeterProvider))
         meter.create_counter("early.counter").add(2, {"k": "v"})
     """)
     env = app_env(
@@ -728,6 +729,7 @@ def test_sigint_flushes_then_keyboardinterrupt_as_usual(receiver):
 def test_python_without_a_build_starts_untouched_with_one_line(tmp_path, receiver):
     # what a Python newer than the payload (3.14) sees: no lib/cp3X.zip for it
     import shutil
+
     from conftest import TAG
 
     payload = tmp_path / 'python'

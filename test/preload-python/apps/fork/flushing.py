@@ -7,9 +7,8 @@ import signal
 import threading
 import time
 
-from opentelemetry import trace
-
 from _otel_injector import signals
+from opentelemetry import trace
 
 with trace.get_tracer('flushing').start_as_current_span('parent-work'):
     pass

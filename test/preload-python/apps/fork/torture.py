@@ -19,9 +19,8 @@ import tempfile
 import threading
 import time
 
-from opentelemetry import metrics, trace
-
 from _otel_injector import fork, hooks, lazy_metrics, otlp_export, providers
+from opentelemetry import metrics, trace
 
 log = logging.getLogger('torture')
 log.setLevel(logging.INFO)

@@ -2,4 +2,4 @@
 # still run, once, in every process. Its side effect is visible to the app (GET /sitecustomize).
 import os
 
-os.environ["APP_SITECUSTOMIZE_RAN"] = os.environ.get("APP_SITECUSTOMIZE_RAN", "") + "pythonpath;"
+os.environ['APP_SITECUSTOMIZE_RAN'] = os.environ.get('APP_SITECUSTOMIZE_RAN', '') + 'pythonpath;'

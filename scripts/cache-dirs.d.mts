@@ -1,0 +1,1 @@
+export function sharedCacheDir(name: string, env?: NodeJS.ProcessEnv): string;
