@@ -14,6 +14,7 @@ meter and instrument we hand out stays our proxy: in a forked child they are det
 SDK and start over (after_fork)."""
 
 import threading
+import time
 
 from opentelemetry.metrics._internal import _ProxyMeter, _ProxyMeterProvider
 from opentelemetry.metrics._internal import instrument as _api
@@ -170,9 +171,12 @@ class LazyMeterProvider(_ProxyMeterProvider):
     """build(for_flush) -> the SDK's MeterProvider; on_real(provider) is called once it exists (under
     no lock of ours). for_flush(): True while a flush is under way (no reader thread then)."""
 
-    def __init__(self, build, on_real, for_flush, interval_s):
+    def __init__(self, build, on_real, for_flush, interval_s, stepped_aside=lambda: False):
         super().__init__()
         self._build, self._on_real, self._for_flush = build, on_real, for_flush
+        # after a step-aside (the app's own SDK takes over, importing the same modules in its thread at the
+        # same time) a failed build only loses what we buffered before it: no line
+        self._stepped_aside = stepped_aside
         self._materialize_lock = threading.RLock()
         self._closed = False
         self._interval_s = interval_s
@@ -250,14 +254,14 @@ class LazyMeterProvider(_ProxyMeterProvider):
             if self._real_meter_provider is not None or self._closed:
                 return self._real_meter_provider
             try:
-                with fork.quiet_threads():  # the reader's thread
-                    real, reader = self._build(self._for_flush())
+                real, reader = self._build_once_more_on_import_error()
             except Exception as e:
                 # never into the app's thread (a measurement can build it): no metrics, one line, the rest runs
                 self._closed = True
                 with _lock:
                     _pending['items'], _pending['open'] = [], False
-                messages.say('metrics not started: %s: %s' % (type(e).__name__, e), once_key='metrics-start')
+                if not self._stepped_aside():
+                    messages.say('metrics not started: %s: %s' % (type(e).__name__, e), once_key='metrics-start')
                 return None
             self.on_set_meter_provider(real)  # every proxy instrument gets its real one
             with _lock:
@@ -273,6 +277,18 @@ class LazyMeterProvider(_ProxyMeterProvider):
         if collect_now and reader is not None:
             reader.collect()  # what the first periodic collection would have exported now
         return real
+
+    def _build_once_more_on_import_error(self):
+        """The SDK's provider; an ImportError is tried once more: another thread importing the same modules
+        in another order (the app's own SDK setup) can leave one of them half-initialized for us."""
+        for attempt in (1, 2):
+            try:
+                with fork.quiet_threads():  # the reader's thread
+                    return self._build(self._for_flush())
+            except ImportError:
+                if attempt == 2:
+                    raise
+                time.sleep(0.05)
 
     def force_flush(self, timeout_millis=10000):
         real = self._real_meter_provider
@@ -299,6 +315,7 @@ class LazyMeterProvider(_ProxyMeterProvider):
             '_build',
             '_on_real',
             '_for_flush',
+            '_stepped_aside',
             '_materialize_lock',
             '_closed',
             '_interval_s',

@@ -96,7 +96,7 @@ def _setup_metrics(cfg, resource):
         return bool(state.get('flushing') or state['stepped_aside'])
 
     interval_s = interval_ms / 1000.0 if 0 < interval_ms < float('inf') else None
-    lazy = lazy_metrics.LazyMeterProvider(build, on_real, for_flush, interval_s)
+    lazy = lazy_metrics.LazyMeterProvider(build, on_real, for_flush, interval_s, lambda: state['stepped_aside'])
     fork.on_child(lambda: (lazy.after_fork(), on_child()))
     state['meter'] = lazy
     state['meter_lazy'] = lazy
