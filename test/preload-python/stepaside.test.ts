@@ -15,7 +15,7 @@ import { ensurePayload, ensureVenv, ourVersion, pinned, shopRequirements, tested
 await ensurePayload();
 const highest = testedPythons().at(-1) ?? '3.13';
 
-const SITECUSTOMIZE_IN_SITE_PACKAGES = readFileSync(join(APPS, 'own-sitecustomize', 'sitecustomize.py'), 'utf8').replace('"pythonpath;"', '"site-packages;"');
+const SITECUSTOMIZE_IN_SITE_PACKAGES = readFileSync(join(APPS, 'own-sitecustomize', 'sitecustomize.py'), 'utf8').replace(/(["'])pythonpath;\1/, "'site-packages;'");
 
 for (const where of ['a PYTHONPATH directory after ours', 'the venv\'s site-packages'] as const) {
   t.test(`CPython ${highest}: the image's own sitecustomize in ${where} still runs, once, and the app is instrumented`, async (t) => {
