@@ -38,7 +38,7 @@ class LazyLoggerProvider(LoggerProvider):
     def after_fork(self):
         """In a forked child: a lock another thread of the parent held is not held here (the SDK's
         provider, if built, has its own after-fork reset, sdk_classes)."""
-        self._lock = threading.RLock()
+        fork.relock(self)
 
     def force_flush(self, timeout_millis=30000):
         real = self._real

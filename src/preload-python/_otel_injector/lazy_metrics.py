@@ -162,8 +162,7 @@ class _Meter(_ProxyMeter):
         return self._proxy(_ProxyMeter.create_observable_gauge, *args, **kwargs)
 
     def after_fork(self):
-        self._lock = threading.Lock()
-        self._binding = threading.RLock()
+        fork.relock(self)  # _lock, _binding
         self.on_set_meter_provider(None)
 
 
@@ -205,9 +204,8 @@ class LazyMeterProvider(_ProxyMeterProvider):
         every proxy instrument is unbound and buffers until the child's own SDK is built, at the child's
         first export interval. Locks another thread of the parent held are replaced."""
         global _lock
-        _lock = threading.Lock()
-        self._lock = threading.Lock()
-        self._materialize_lock = threading.RLock()
+        _lock = fork.fresh_lock(_lock)
+        fork.relock(self)  # _lock, _materialize_lock
         _pending['items'], _pending['open'] = [], not self._closed
         self._real_meter_provider = None
         for meter in list(self._meters):
