@@ -200,7 +200,7 @@ t.test('restart: a namespace labelled after its workloads started rolls each one
   const bareEvents = await eventsFor(ns, 'debug');
   t.match(bareEvents.find((e) => e.reason === 'Uninstrumented')?.message ?? '', /never restarted by otel-injector/, 'the bare pod is reported');
   t.ok((await eventsFor(ns, 'migrate')).some((e) => e.reason === 'Uninstrumented'), 'the Job is reported');
-  const apiEvents = await eventsFor(ns, 'api');
+  const apiEvents = await eventually(() => eventsFor(ns, 'api'), (e) => e.some((x) => x.reason === 'InstrumentationRestarted'), 30_000);
   t.ok(apiEvents.some((e) => e.reason === 'InstrumentationRestart') && apiEvents.some((e) => e.reason === 'InstrumentationRestarted'), 'restart start and completion are Events on the Deployment');
   const d = await apps.readNamespacedDeployment({ name: 'api', namespace: ns });
   t.equal(d.metadata?.annotations?.['otel-injector.io/restart-state'], 'done', 'the workload records the restart as done');
@@ -303,7 +303,8 @@ t.test('restart: a rollout that fails stops the restarts and says so', async (t)
   await label(ns);
   const stuck = await eventually(() => apps.readNamespacedDeployment({ name: 'a-stuck', namespace: ns }), (d) => d.metadata?.annotations?.['otel-injector.io/restart-state'] === 'failed', 90_000);
   t.equal(stuck.metadata?.annotations?.['otel-injector.io/restart-state'], 'failed', 'the failed rollout is recorded on the workload');
-  const events = await eventsFor(ns, 'a-stuck');
+  // the Event follows the annotation (the controller records the state, then says why): wait for it
+  const events = await eventually(() => eventsFor(ns, 'a-stuck'), (e) => e.some((x) => x.reason === 'InstrumentationRestartFailed'), 30_000);
   t.match(events.find((e) => e.reason === 'InstrumentationRestartFailed'), { type: 'Warning', message: /ProgressDeadlineExceeded|timed out progressing/ }, 'a Warning Event says why');
   await eventually(async () => logLines(ctl.proc), (l) => l.some((x) => String(x.msg).includes('restarts stopped: the rollout of Deployment/ctl-stuck/a-stuck failed')), 30_000);
   await sleep(3000);
