@@ -1,11 +1,13 @@
 import { ConfigError } from '../errors.js';
 import { RUNTIME_NAMES, RUNTIME_VARIABLES, splitNames } from '../runtimes/index.js';
+import { parseCollector, type CollectorConfig } from './collector.js';
 import { parseController, type ControllerConfig } from './controller.js';
 import { parseQuantity } from './quantity.js';
 import { EnvReader, type Env } from './read.js';
 
 export type { Env } from './read.js';
 export type { ControllerConfig, ControllerMode } from './controller.js';
+export type { CollectorConfig, Signal } from './collector.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type CertMode = 'ephemeral' | 'files' | 'self-managed';
@@ -55,6 +57,8 @@ export interface InjectConfig {
   readonly skipOwnerKinds: readonly string[];
   /** Runtimes switched on in every selected container (names from src/runtimes, in registry order). */
   readonly runtimes: readonly string[];
+  /** Per-signal endpoints and the collector Secret (CA, client certificate, headers) the pods mount. */
+  readonly collector: CollectorConfig;
 }
 
 export interface TelemetryConfig {
@@ -191,12 +195,14 @@ function runtimes(read: EnvReader): readonly string[] {
 
 function parseInject(read: EnvReader, version: string): InjectConfig {
   const runAsUser = read.int('INJECT_INIT_RUN_AS_USER', 65532, 1, 2147483647);
+  const otlpEndpoint = read.url('INJECT_OTLP_ENDPOINT', DEFAULT_OTLP_ENDPOINT) ?? DEFAULT_OTLP_ENDPOINT;
+  const mountPath = absolutePath(read, 'INJECT_MOUNT_PATH', '/otel-injector');
   return {
-    otlpEndpoint: read.url('INJECT_OTLP_ENDPOINT', DEFAULT_OTLP_ENDPOINT) ?? DEFAULT_OTLP_ENDPOINT,
+    otlpEndpoint,
     preloadImage: read.string('INJECT_PRELOAD_IMAGE', `ghcr.io/otel-injector/preload:${version}`),
     imagePullPolicy: read.oneOf('INJECT_IMAGE_PULL_POLICY', 'IfNotPresent', ['Always', 'IfNotPresent', 'Never']),
     initCommand: Object.freeze([...read.stringArray('INJECT_INIT_COMMAND', DEFAULT_INIT_COMMAND)]),
-    mountPath: absolutePath(read, 'INJECT_MOUNT_PATH', '/otel-injector'),
+    mountPath,
     preloadFile: preloadFile(read),
     volumeSizeLimit: quantity(read, 'INJECT_VOLUME_SIZE_LIMIT', '64Mi'),
     initResources: parseInitResources(read),
@@ -206,6 +212,7 @@ function parseInject(read: EnvReader, version: string): InjectConfig {
     useWellKnownLabels: read.bool('INJECT_USE_WELL_KNOWN_LABELS', false),
     skipOwnerKinds: Object.freeze(read.list('INJECT_SKIP_OWNER_KINDS')),
     runtimes: runtimes(read),
+    collector: parseCollector(read, otlpEndpoint, mountPath),
   };
 }
 

@@ -10,6 +10,7 @@ import {
   renderAttributes,
   reservedNames,
 } from './env.js';
+import { credentialPlan, signalEndpointEnv } from './collector.js';
 import { resourceAttributesOf, serviceNameOf, type PodFacts } from './service.js';
 import type { Container, EnvVar } from './types.js';
 
@@ -73,6 +74,7 @@ function standardEnv(facts: PodFacts, container: Container, config: InjectConfig
     ['OTEL_METRICS_EXPORTER', 'otlp'],
     ['OTEL_LOGS_EXPORTER', 'otlp'],
     ['OTEL_PROPAGATORS', 'tracecontext,baggage'],
+    ...signalEndpointEnv(env, config).map(({ name, value }): [string, string] => [name, value ?? '']),
     ...Object.entries(config.extraEnv),
   ];
   // A service.name in the user's own OTEL_RESOURCE_ATTRIBUTES is the user's choice: OTEL_SERVICE_NAME would override it.
@@ -117,8 +119,10 @@ export function withOverrides(env: readonly EnvVar[], overrides: Readonly<Record
 }
 
 /**
- * Instruments one container in place (the caller works on a clone): the common OTEL_* env, each runtime's
- * variable, the configured overrides, the read-only mount of the payload volume.
+ * Instruments one container in place (the caller works on a clone): the common OTEL_* env, the collector's
+ * credentials by reference, each runtime's variable, the configured overrides, the read-only mounts of the
+ * payload volume and (when files of it are used) of the collector Secret, whose volume `collectorVolume`
+ * adds to the pod once.
  */
 export function injectContainer(
   container: Container,
@@ -126,11 +130,15 @@ export function injectContainer(
   volumeName: string,
   runtimes: readonly Runtime[],
   config: InjectConfig,
+  collectorVolume: () => string,
 ): void {
   const original = container.env ?? [];
-  let env = [...original, ...standardEnv(facts, container, config, original)];
+  const credentials = credentialPlan(container, config);
+  let env = [...original, ...standardEnv(facts, container, config, original), ...credentials.env];
   env = withResourceAttributes(facts, container, env);
   for (const runtime of runtimes) env = extendVariable(env, runtime.variable, runtime.entry(config), runtime.extension);
   container.env = withOverrides(env, config.overrideEnv);
-  container.volumeMounts = [...(container.volumeMounts ?? []), { name: volumeName, mountPath: config.mountPath, readOnly: true }];
+  const mounts = [...(container.volumeMounts ?? []), { name: volumeName, mountPath: config.mountPath, readOnly: true }];
+  if (credentials.mount) mounts.push({ name: collectorVolume(), mountPath: config.collector.mountPath, readOnly: true });
+  container.volumeMounts = mounts;
 }

@@ -1,5 +1,6 @@
 import { RUNTIMES, type Runtime } from '../runtimes/index.js';
 import { ANNOTATION, injectedStatus } from './annotations.js';
+import { addCollectorVolume } from './collector.js';
 import { injectContainer, planContainer, type ContainerPlan } from './container.js';
 import { addPreloadVolume, existingVolume } from './init-container.js';
 import { selectedContainers, selectedRuntimes } from './select.js';
@@ -52,7 +53,9 @@ function injectInto(pod: Pod, original: Pod, facts: PodFacts, context: InjectCon
     return alreadyDone ? { pod: original, decision: 'skipped', reason: 'already injected' } : skipped(pod, skips);
   }
   const volumeName = volume ?? addPreloadVolume(pod.spec, config);
-  for (const [container, plan] of todo) injectContainer(container, facts, volumeName, plan.runtimes, config);
+  let collectorVolume: string | undefined;
+  const collector = (): string => (collectorVolume ??= addCollectorVolume(pod.spec, config));
+  for (const [container, plan] of todo) injectContainer(container, facts, volumeName, plan.runtimes, config, collector);
   setAnnotation(pod, ANNOTATION.status, injectedStatus(runtimeNames(plans), Object.keys(config.overrideEnv)));
   setAnnotation(pod, ANNOTATION.preload, config.preloadImage);
   if (skips !== '') setAnnotation(pod, ANNOTATION.skippedContainers, skips);

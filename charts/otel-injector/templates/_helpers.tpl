@@ -113,3 +113,26 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "otel-injector.excludedNamespaces" -}}
 {{- join "," (uniq (concat (list .Release.Namespace "kube-system") (default (list) .Values.namespaceSelector.excludeNamespaces))) }}
 {{- end }}
+
+{{/*
+The collector's credentials (issue 21): which items the collector Secret of each opted-in namespace holds, as
+"ca clientCertificate headers" flags; fails on contradictory values so helm says it before the webhook would.
+*/}}
+{{- define "otel-injector.collectorItems" -}}
+{{- $c := .Values.collector }}
+{{- $sources := 0 }}
+{{- if $c.ca.configMap.name }}{{ $sources = add1 $sources }}{{ end }}
+{{- if $c.ca.secret.name }}{{ $sources = add1 $sources }}{{ end }}
+{{- if $c.ca.pem }}{{ $sources = add1 $sources }}{{ end }}
+{{- if gt $sources 1 }}{{ fail "collector.ca: set only one of configMap.name, secret.name and pem" }}{{ end }}
+{{- $tlsUsed := or (gt $sources 0) $c.clientCertificate.secretName }}
+{{- $https := false }}
+{{- range (list .Values.inject.otlpEndpoint $c.tracesEndpoint $c.metricsEndpoint $c.logsEndpoint) }}
+{{- if hasPrefix "https://" . }}{{ $https = true }}{{ end }}
+{{- end }}
+{{- if and $tlsUsed (not $https) }}{{ fail "collector.ca / collector.clientCertificate are set but every collector endpoint is http://: certificates are only used over https://" }}{{ end }}
+{{- $mount := trimSuffix "/" $c.mountPath }}
+{{- $pre := trimSuffix "/" .Values.preload.mountPath }}
+{{- if or (eq $mount $pre) (hasPrefix (printf "%s/" $pre) $mount) (hasPrefix (printf "%s/" $mount) $pre) }}{{ fail "collector.mountPath must not overlap preload.mountPath" }}{{ end }}
+{{- dict "ca" (gt $sources 0) "clientCertificate" (not (empty $c.clientCertificate.secretName)) "headers" (gt (len $c.headers) 0) | toJson }}
+{{- end }}
