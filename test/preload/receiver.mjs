@@ -2,6 +2,7 @@
 // /v1/logs as protobuf (decoded with protobufjs from the schema in otlp-proto.mjs) or JSON, and keeps
 // normalised records. Standalone: `node test/preload/receiver.mjs [port]` prints its port and counts.
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { gunzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 import { OTLP_PROTO } from './otlp-proto.mjs';
@@ -82,11 +83,14 @@ function decode(path, contentType, body) {
  * is not kept (as a collector whose client went away). `silent`: a collector that reads every request and never answers.
  */
 export function startReceiver(options = {}) {
-  const state = { spans: [], logs: [], metrics: [], requests: [], errors: [], cut: 0, status: options.status ?? 200 };
+  const state = { spans: [], logs: [], metrics: [], requests: [], errors: [], tlsErrors: [], cut: 0, status: options.status ?? 200 };
   const seen = new Map();
   const waiters = new Set();
   const notify = () => { for (const w of [...waiters]) w(); };
-  const server = createServer((req, res) => {
+  // `tls: {key, cert, ca?, requestCert?}`: an OTLP/HTTP receiver over TLS (mTLS with requestCert and ca: only
+  // clients with a certificate from `ca` are answered); setTls() swaps its certificate in place.
+  const tls = options.tls === undefined ? undefined : { ...options.tls, rejectUnauthorized: options.tls.requestCert === true };
+  const handler = (req, res) => {
     const chunks = [];
     let gone = false;
     res.once('close', () => { if (!res.writableFinished) gone = true; });
@@ -100,7 +104,7 @@ export function startReceiver(options = {}) {
       let body = Buffer.concat(chunks);
       const path = (req.url ?? '').split('?')[0];
       const contentType = String(req.headers['content-type'] ?? '');
-      state.requests.push({ path, contentType, bytes: body.length });
+      state.requests.push({ path, contentType, bytes: body.length, headers: req.headers, clientCertificate: req.socket.getPeerCertificate?.()?.subject?.CN });
       try {
         if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
         if (!(path in TYPES)) throw new Error(`unexpected path ${path}`);
@@ -119,7 +123,9 @@ export function startReceiver(options = {}) {
       }
       notify();
     };
-  });
+  };
+  const server = tls === undefined ? createServer(handler) : createTlsServer(tls, handler);
+  if (tls !== undefined) server.on('tlsClientError', (err) => { state.tlsErrors.push(String(err.code ?? err.message)); notify(); });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     const host = options.host ?? '127.0.0.1';
@@ -128,7 +134,8 @@ export function startReceiver(options = {}) {
       // (the state's getters copied as getters: `cut` is a number, read when asked)
       resolve(Object.defineProperties({
         port,
-        url: `http://${host}:${port}`,
+        url: `${tls === undefined ? 'http' : 'https'}://${host}:${port}`,
+        setTls(next) { server.setSecureContext({ ...tls, ...next }); },
         waitFor(predicate, timeoutMs = 15000) {
           return new Promise((res2, rej2) => {
             const check = () => {
@@ -157,6 +164,7 @@ function state_api(state) {
     get metrics() { return state.metrics; },
     get requests() { return state.requests; },
     get errors() { return state.errors; },
+    get tlsErrors() { return state.tlsErrors; },
     get cut() { return state.cut; },
   };
 }

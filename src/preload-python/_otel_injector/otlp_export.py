@@ -5,7 +5,7 @@ export failures. No `protobuf`, no `requests`."""
 import threading
 import time
 
-from . import fork, messages, otlp_encode
+from . import fork, messages, otlp_encode, tls_files
 
 # urllib.request, ssl and gzip are imported at the first export (in the exporter's thread), not at
 # process start.
@@ -172,6 +172,8 @@ class Sender:
         self.message = _REQUEST_TYPE[self.signal]
         self.json = cfg['protocol'] == 'http/json'
         self._opener = None
+        self._tls_files = tls_files.paths(cfg) if cfg['endpoint'].startswith('https://') else (None, None, None)
+        self._tls_seen = None
         self._lock = threading.Lock()
         self.failures = 0
 
@@ -191,10 +193,16 @@ class Sender:
         return ctx
 
     def _get_opener(self):
+        """The opener, built again when a TLS file changed (a rotated Secret volume) since it was built:
+        the next export uses the new CA, certificate or key, with no restart. A file that cannot be read
+        raises here, so the export fails with the reason and the next one tries again."""
         import urllib.request
 
-        if self._opener is None:
+        seen = tls_files.signature(self._tls_files) if any(self._tls_files) else None
+        if self._opener is None or seen != self._tls_seen:
+            self._opener = None
             self._opener = urllib.request.build_opener(*_handlers(self._ssl_context()))
+            self._tls_seen = seen
         return self._opener
 
     def body(self, tree):

@@ -1,0 +1,157 @@
+// Issue 21, Python payload: export over TLS to a real OTLP/HTTP receiver with a private CA, with mTLS and a
+// header key, the files laid out like the mounted collector Secret (the paths the webhook gives); a CA rotated
+// in that directory (as the kubelet updates a Secret volume) is used by the running process with nothing lost;
+// a wrong CA or key leaves the app running and says so in one otel-injector: line.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import { ca, clientCert, SecretDir, serverCert, type IssuedPair } from '../support/collector-pki.js';
+import { pythonEnv, type Env } from './support/app.js';
+import { startReceiver, type Receiver, type ReceiverState } from './support/otlp.js';
+import { ensurePayload, interpreter, testedPythons } from './support/python.js';
+
+await ensurePayload();
+const minor = testedPythons().at(-1) ?? '3.13';
+const python = interpreter(minor);
+
+// `ticks` spans tick-0, tick-1, ... one every `every` ms, then exits 0 (the exit flush sends the rest).
+const APP = `
+import sys, time
+from opentelemetry import trace
+tracer = trace.get_tracer("ticks")
+n, every = int(sys.argv[1]), float(sys.argv[2]) / 1000
+for i in range(n):
+    with tracer.start_as_current_span("tick-%d" % i):
+        pass
+    time.sleep(every)
+print("app done", n)
+`;
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+function runApp(env: Env, ticks: number, everyMs: number): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, ['-c', APP, String(ticks), String(everyMs)], { env: env as NodeJS.ProcessEnv });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.once('error', reject);
+    child.once('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+  });
+}
+
+const injectorLines = (run: Run): string[] => run.stderr.split('\n').filter((line) => line.includes('otel-injector'));
+const ticks = (s: ReceiverState): Set<string> => new Set(s.spans.map((span) => span.name).filter((name) => name.startsWith('tick-')));
+
+const pki = {
+  a: await ca('collector ca a'),
+  b: await ca('collector ca b'),
+  clients: await ca('collector clients'),
+  other: await ca('not the collector ca'),
+};
+const serverA = await serverCert(pki.a);
+const serverB = await serverCert(pki.b);
+const client = await clientCert(pki.clients, 'orders-api');
+
+async function secretDir(t: Test, files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'otel-collector-secret-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await new SecretDir(dir).write(files);
+  return dir;
+}
+
+async function tlsReceiver(t: Test, server: IssuedPair, clientCa?: IssuedPair): Promise<Receiver> {
+  const tls = { key: server.keyPem, cert: server.certPem, ...(clientCa === undefined ? {} : { ca: clientCa.certPem, requestCert: true }) };
+  const receiver = await startReceiver({ tls });
+  t.teardown(() => receiver.close());
+  return receiver;
+}
+
+function env(receiver: Receiver, dir: string, extra: Env = {}): Env {
+  return pythonEnv(receiver.url, 'orders-api', {
+    OTEL_METRICS_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'none',
+    OTEL_EXPORTER_OTLP_CERTIFICATE: join(dir, 'ca.crt'),
+    ...extra,
+  });
+}
+
+t.test(`CPython ${minor}: server TLS with a private CA`, async (t) => {
+  const receiver = await tlsReceiver(t, serverA);
+  const dir = await secretDir(t, { 'ca.crt': pki.a.certPem });
+  const run = await runApp(env(receiver, dir), 5, 20);
+  t.equal(run.code, 0, run.stderr);
+  t.match(run.stdout, /app done 5/);
+  t.same(injectorLines(run), [], 'nothing to say');
+  const st = await receiver.waitFor((s) => ticks(s).size === 5, 10_000);
+  t.equal(ticks(st).size, 5, 'every span received over TLS');
+  t.same(receiver.tlsErrors, []);
+});
+
+t.test(`CPython ${minor}: mTLS and an ingestion key header`, async (t) => {
+  const receiver = await tlsReceiver(t, serverA, pki.clients);
+  const dir = await secretDir(t, { 'ca.crt': pki.a.certPem, 'tls.crt': client.certPem, 'tls.key': client.keyPem });
+  const run = await runApp(env(receiver, dir, {
+    OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: join(dir, 'tls.crt'),
+    OTEL_EXPORTER_OTLP_CLIENT_KEY: join(dir, 'tls.key'),
+    OTEL_EXPORTER_OTLP_HEADERS: 'signoz-ingestion-key=k-123',
+  }), 3, 20);
+  t.equal(run.code, 0, run.stderr);
+  t.same(injectorLines(run), []);
+  const st = await receiver.waitFor((s) => ticks(s).size === 3, 10_000);
+  t.ok(st.requests.every((r) => r.clientCertificate === 'orders-api'), 'every request came with the client certificate');
+  t.ok(st.requests.every((r) => r.headers['signoz-ingestion-key'] === 'k-123'), 'and with the key header');
+});
+
+t.test(`CPython ${minor}: a wrong CA, a missing client certificate, a key that does not match: the app runs, one line`, async (t) => {
+  const other = await clientCert(pki.clients, 'other');
+  const cases: Array<[string, Record<string, string>, boolean, RegExp]> = [
+    ['wrong CA', { 'ca.crt': pki.other.certPem }, false, /CERTIFICATE_VERIFY_FAILED|certificate verify failed/],
+    ['no client certificate for an mTLS collector', { 'ca.crt': pki.a.certPem }, true, /failed/],
+    ['a key that is not the certificate\'s', { 'ca.crt': pki.a.certPem, 'tls.crt': client.certPem, 'tls.key': other.keyPem }, true, /KEY_VALUES_MISMATCH|key values mismatch|SSLError/],
+  ];
+  for (const [what, files, mtls, reason] of cases) {
+    const receiver = await tlsReceiver(t, serverA, mtls ? pki.clients : undefined);
+    const dir = await secretDir(t, files);
+    const extra: Env = 'tls.crt' in files ? { OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: join(dir, 'tls.crt'), OTEL_EXPORTER_OTLP_CLIENT_KEY: join(dir, 'tls.key') } : {};
+    const run = await runApp(env(receiver, dir, extra), 5, 20);
+    t.equal(run.code, 0, `${what}: the app exits 0`);
+    t.match(run.stdout, /app done 5/, `${what}: the app ran to its end`);
+    const lines = injectorLines(run);
+    t.equal(lines.length, 1, `${what}: one line (${lines.join(' | ')})`);
+    t.match(lines[0] ?? '', /^otel-injector: python: export of traces to https:\/\/127\.0\.0\.1:\d+\/v1\/traces failed/, `${what}: it says what failed`);
+    t.match(lines[0] ?? '', reason, `${what}: and why`);
+    t.equal(ticks(receiver).size, 0, `${what}: nothing accepted`);
+  }
+});
+
+t.test(`CPython ${minor}: a CA rotated in the mounted directory is used by the running process, nothing lost`, async (t) => {
+  const receiver = await tlsReceiver(t, serverA);
+  const dir = await mkdtemp(join(tmpdir(), 'otel-collector-secret-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const secret = new SecretDir(dir);
+  await secret.write({ 'ca.crt': pki.a.certPem });
+  const total = 120;
+  const running = runApp(env(receiver, dir), total, 50); // about 6 s
+  await receiver.waitFor((s) => ticks(s).size > 0, 15_000);
+  // The renewal as cert-manager and trust-manager do it: the bundle first holds both CAs, the collector then
+  // serves a certificate of the new CA, and the old CA leaves the bundle.
+  await secret.write({ 'ca.crt': pki.a.certPem + pki.b.certPem });
+  await new Promise((r) => setTimeout(r, 800));
+  const before = ticks(receiver).size;
+  receiver.setTls({ key: serverB.keyPem, cert: serverB.certPem });
+  const switched = Date.now();
+  await receiver.waitFor((s) => ticks(s).size > before, 10_000);
+  const firstAfter = Date.now() - switched;
+  await secret.write({ 'ca.crt': pki.b.certPem });
+  const run = await running;
+  t.equal(run.code, 0, run.stderr);
+  t.same(injectorLines(run), [], "no export failed");
+  const st = await receiver.waitFor((s) => ticks(s).size === total, 10_000).catch(() => receiver);
+  t.equal(ticks(st).size, total, `every span of the ${total} arrived across the rotation`);
+  t.comment(`first export accepted under the new CA ${firstAfter} ms after the collector switched (batch delay 200 ms)`);
+});
