@@ -21,10 +21,36 @@ export interface PreloadConfig {
   readonly hostMetrics: boolean;
   /** auto: cheap synchronous hooks when the runtime has them, off-thread hooks only for ESM entry points. */
   readonly esmHooks: 'auto' | 'on' | 'off';
+  /** Per signal, the collector TLS files when any is set (read, and read again when they change, by tlsagent.ts). */
+  readonly tls: Readonly<Record<'traces' | 'metrics' | 'logs', TlsFiles | undefined>>;
   /** Human-readable problems that make the preload stand down (one warning, app untouched). */
   readonly problems: readonly string[];
   /** Problems worth one line that still let the preload run. */
   readonly notices: readonly string[];
+}
+
+export type SignalName = 'TRACES' | 'METRICS' | 'LOGS';
+
+/** The file paths for one signal (the per-signal variable wins over the generic one). */
+export interface TlsFiles {
+  readonly ca: string | undefined;
+  readonly cert: string | undefined;
+  readonly key: string | undefined;
+}
+
+function variable(env: Env, signal: SignalName, name: string): string | undefined {
+  const value = env[`OTEL_EXPORTER_OTLP_${signal}_${name}`] ?? env[`OTEL_EXPORTER_OTLP_${name}`];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/** The TLS files configured for a signal; undefined when none is (upstream's defaults then apply unchanged). */
+export function tlsFilesOf(env: Env, signal: SignalName): TlsFiles | undefined {
+  const files = {
+    ca: variable(env, signal, 'CERTIFICATE'),
+    cert: variable(env, signal, 'CLIENT_CERTIFICATE'),
+    key: variable(env, signal, 'CLIENT_KEY'),
+  };
+  return files.ca === undefined && files.cert === undefined && files.key === undefined ? undefined : files;
 }
 
 const DEFAULT_DETECTORS = ['env', 'host', 'os', 'process', 'container', 'serviceinstance'];
@@ -105,6 +131,7 @@ export function parseConfig(env: Env): PreloadConfig {
     shutdownTimeoutMs: positiveInt(env.OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS, 1000),
     hostMetrics: bool(env.OTEL_INJECTOR_HOST_METRICS, true),
     esmHooks: tri(env.OTEL_INJECTOR_ESM_HOOKS),
+    tls: { traces: tlsFilesOf(env, 'TRACES'), metrics: tlsFilesOf(env, 'METRICS'), logs: tlsFilesOf(env, 'LOGS') },
     problems,
     notices,
   };

@@ -3,41 +3,47 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
-import type { OtlpProtocol, SignalExporter } from './config.js';
+import type { OtlpProtocol, SignalExporter, TlsFiles } from './config.js';
+import { agentFactory } from './tlsagent.js';
 
 function req<T>(mod: unknown): T {
   return mod as T;
 }
 
-export function spanExporter(kind: SignalExporter, protocol: OtlpProtocol): SpanExporter | undefined {
+/** Constructor options: with TLS files, an agent that follows them (tlsagent.ts); otherwise upstream's defaults. */
+function options(tls: TlsFiles | undefined): { httpAgentOptions?: ReturnType<typeof agentFactory> } {
+  return tls === undefined ? {} : { httpAgentOptions: agentFactory(tls) };
+}
+
+export function spanExporter(kind: SignalExporter, protocol: OtlpProtocol, tls?: TlsFiles): SpanExporter | undefined {
   if (kind === 'none') return undefined;
   if (kind === 'console') {
     return new (req<typeof import('@opentelemetry/sdk-trace-base')>(require('@opentelemetry/sdk-trace-base'))).ConsoleSpanExporter();
   }
   if (protocol === 'http/json') {
-    return new (req<typeof import('@opentelemetry/exporter-trace-otlp-http')>(require('@opentelemetry/exporter-trace-otlp-http'))).OTLPTraceExporter();
+    return new (req<typeof import('@opentelemetry/exporter-trace-otlp-http')>(require('@opentelemetry/exporter-trace-otlp-http'))).OTLPTraceExporter(options(tls));
   }
-  return new (req<typeof import('@opentelemetry/exporter-trace-otlp-proto')>(require('@opentelemetry/exporter-trace-otlp-proto'))).OTLPTraceExporter();
+  return new (req<typeof import('@opentelemetry/exporter-trace-otlp-proto')>(require('@opentelemetry/exporter-trace-otlp-proto'))).OTLPTraceExporter(options(tls));
 }
 
-export function metricExporter(kind: SignalExporter, protocol: OtlpProtocol): PushMetricExporter | undefined {
+export function metricExporter(kind: SignalExporter, protocol: OtlpProtocol, tls?: TlsFiles): PushMetricExporter | undefined {
   if (kind === 'none') return undefined;
   if (kind === 'console') {
     return new (req<typeof import('@opentelemetry/sdk-metrics')>(require('@opentelemetry/sdk-metrics'))).ConsoleMetricExporter();
   }
   if (protocol === 'http/json') {
-    return new (req<typeof import('@opentelemetry/exporter-metrics-otlp-http')>(require('@opentelemetry/exporter-metrics-otlp-http'))).OTLPMetricExporter();
+    return new (req<typeof import('@opentelemetry/exporter-metrics-otlp-http')>(require('@opentelemetry/exporter-metrics-otlp-http'))).OTLPMetricExporter(options(tls));
   }
-  return new (req<typeof import('@opentelemetry/exporter-metrics-otlp-proto')>(require('@opentelemetry/exporter-metrics-otlp-proto'))).OTLPMetricExporter();
+  return new (req<typeof import('@opentelemetry/exporter-metrics-otlp-proto')>(require('@opentelemetry/exporter-metrics-otlp-proto'))).OTLPMetricExporter(options(tls));
 }
 
-export function logExporter(kind: SignalExporter, protocol: OtlpProtocol): LogRecordExporter | undefined {
+export function logExporter(kind: SignalExporter, protocol: OtlpProtocol, tls?: TlsFiles): LogRecordExporter | undefined {
   if (kind === 'none') return undefined;
   if (kind === 'console') {
     return new (req<typeof import('@opentelemetry/sdk-logs')>(require('@opentelemetry/sdk-logs'))).ConsoleLogRecordExporter();
   }
   if (protocol === 'http/json') {
-    return new (req<typeof import('@opentelemetry/exporter-logs-otlp-http')>(require('@opentelemetry/exporter-logs-otlp-http'))).OTLPLogExporter();
+    return new (req<typeof import('@opentelemetry/exporter-logs-otlp-http')>(require('@opentelemetry/exporter-logs-otlp-http'))).OTLPLogExporter(options(tls));
   }
-  return new (req<typeof import('@opentelemetry/exporter-logs-otlp-proto')>(require('@opentelemetry/exporter-logs-otlp-proto'))).OTLPLogExporter();
+  return new (req<typeof import('@opentelemetry/exporter-logs-otlp-proto')>(require('@opentelemetry/exporter-logs-otlp-proto'))).OTLPLogExporter(options(tls));
 }

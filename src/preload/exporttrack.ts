@@ -77,8 +77,15 @@ function resolveParams(params: HttpParams, out: Outbound): void {
   params.headers?.().then((h) => { out.headers = { ...h }; }, () => undefined);
   if (out.url.startsWith('https:')) {
     params.agentFactory?.('https:').then((agent) => {
-      const opts = agent.options ?? {};
-      out.tls = Object.fromEntries(TLS_KEYS.filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]));
+      // Read when the exit flush asks: an agent whose TLS files were renewed (tlsagent.ts) gives the current ones.
+      Object.defineProperty(out, 'tls', {
+        configurable: true,
+        enumerable: true,
+        get: () => {
+          const opts = agent.options ?? {};
+          return Object.fromEntries(TLS_KEYS.filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]));
+        },
+      });
     }, () => undefined);
   }
 }

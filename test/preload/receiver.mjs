@@ -88,7 +88,7 @@ export function startReceiver(options = {}) {
   const waiters = new Set();
   const notify = () => { for (const w of [...waiters]) w(); };
   // `tls: {key, cert, ca?, requestCert?}`: an OTLP/HTTP receiver over TLS (mTLS with requestCert and ca: only
-  // clients with a certificate from `ca` are answered); setTls() swaps its certificate in place.
+  // clients with a certificate from `ca` are answered); setTls() swaps its certificate.
   const tls = options.tls === undefined ? undefined : { ...options.tls, rejectUnauthorized: options.tls.requestCert === true };
   const handler = (req, res) => {
     const chunks = [];
@@ -135,7 +135,8 @@ export function startReceiver(options = {}) {
       resolve(Object.defineProperties({
         port,
         url: `${tls === undefined ? 'http' : 'https'}://${host}:${port}`,
-        setTls(next) { server.setSecureContext({ ...tls, ...next }); },
+        // (and drops the open connections, as a collector restarted with its new certificate does)
+        setTls(next) { server.setSecureContext({ ...tls, ...next }); server.closeAllConnections(); },
         waitFor(predicate, timeoutMs = 15000) {
           return new Promise((res2, rej2) => {
             const check = () => {
