@@ -21,7 +21,7 @@ export interface CollectorConfig {
   readonly ca: boolean;
   /** `tls.crt` and `tls.key`: the client certificate for mTLS (OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE, _CLIENT_KEY). */
   readonly clientCertificate: boolean;
-  /** `headers`: the `name=value,…` text given as OTEL_EXPORTER_OTLP_HEADERS through a secretKeyRef. */
+  /** `headers`: the `name=value,…` text, as OTEL_EXPORTER_OTLP_HEADERS (a secretKeyRef) and as a file (OTEL_INJECTOR_HEADERS_FILE). */
   readonly headers: boolean;
 }
 

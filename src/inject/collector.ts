@@ -21,6 +21,9 @@ export const CREDENTIAL_VARIABLES = [
   'OTEL_EXPORTER_OTLP_HEADERS',
 ] as const;
 
+/** Our payloads' variable for the headers file (src/preload/tlsagent.ts, _otel_injector/tls_files.py). */
+export const HEADERS_FILE = 'OTEL_INJECTOR_HEADERS_FILE';
+
 /** True when the container sends to a collector of its own choosing (any endpoint variable it sets). */
 export function ownCollector(env: readonly EnvVar[]): boolean {
   return ENDPOINT_VARIABLES.some((name) => lastIndexOf(env, name) >= 0);
@@ -58,13 +61,19 @@ function fileEnv(env: readonly EnvVar[], config: InjectConfig): EnvVar[] {
   return wanted.filter((entry) => lastIndexOf(env, entry.name) < 0);
 }
 
-/** OTEL_EXPORTER_OTLP_HEADERS from the Secret, unless the container sets it. */
+/**
+ * The headers, unless the container sets OTEL_EXPORTER_OTLP_HEADERS: that variable from the Secret (read at
+ * start, by any OpenTelemetry SDK) and OTEL_INJECTOR_HEADERS_FILE, the same key as a file of the mounted Secret,
+ * which our payloads read again when it changes (a renewed key needs no restart).
+ */
 function headerEnv(env: readonly EnvVar[], config: InjectConfig): EnvVar[] {
   const { collector } = config;
   if (!collector.headers || lastIndexOf(env, 'OTEL_EXPORTER_OTLP_HEADERS') >= 0) return [];
   // optional: a namespace without its copy yet starts the pod all the same, without the header.
   const secretKeyRef = { name: collector.secretName, key: COLLECTOR_KEYS.headers, optional: true };
-  return [{ name: 'OTEL_EXPORTER_OTLP_HEADERS', valueFrom: { secretKeyRef } }];
+  const entries: EnvVar[] = [{ name: 'OTEL_EXPORTER_OTLP_HEADERS', valueFrom: { secretKeyRef } }];
+  if (lastIndexOf(env, HEADERS_FILE) < 0) entries.push({ name: HEADERS_FILE, value: `${collector.mountPath}/${COLLECTOR_KEYS.headers}` });
+  return entries;
 }
 
 /** `container.env` is the container's own list, before the injection adds to it. */
@@ -72,8 +81,8 @@ export function credentialPlan(container: Container, config: InjectConfig): Cred
   const env = container.env ?? [];
   if (!usesCollectorSecret(config.collector) || ownCollector(env)) return NONE;
   if ((container.volumeMounts ?? []).some((mount) => mount.mountPath === config.collector.mountPath)) return NONE;
-  const files = fileEnv(env, config);
-  return { env: [...files, ...headerEnv(env, config)], mount: files.length > 0 };
+  const files = [...fileEnv(env, config), ...headerEnv(env, config)];
+  return { env: files, mount: files.some((entry) => entry.value !== undefined) };
 }
 
 /**

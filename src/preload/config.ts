@@ -23,6 +23,8 @@ export interface PreloadConfig {
   readonly esmHooks: 'auto' | 'on' | 'off';
   /** Per signal, the collector TLS files when any is set (read, and read again when they change, by tlsagent.ts). */
   readonly tls: Readonly<Record<'traces' | 'metrics' | 'logs', TlsFiles | undefined>>;
+  /** OTEL_INJECTOR_HEADERS_FILE: more headers, from a file read again when it changes (tlsagent.ts). */
+  readonly headersFile: string | undefined;
   /** Human-readable problems that make the preload stand down (one warning, app untouched). */
   readonly problems: readonly string[];
   /** Problems worth one line that still let the preload run. */
@@ -132,6 +134,7 @@ export function parseConfig(env: Env): PreloadConfig {
     hostMetrics: bool(env.OTEL_INJECTOR_HOST_METRICS, true),
     esmHooks: tri(env.OTEL_INJECTOR_ESM_HOOKS),
     tls: { traces: tlsFilesOf(env, 'TRACES'), metrics: tlsFilesOf(env, 'METRICS'), logs: tlsFilesOf(env, 'LOGS') },
+    headersFile: env.OTEL_INJECTOR_HEADERS_FILE?.trim() || undefined,
     problems,
     notices,
   };

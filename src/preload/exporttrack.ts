@@ -101,6 +101,8 @@ export function trackExporter(exporter: unknown): Outbound | undefined {
   resolveParams(params, out);
   const tracked: Transport = {
     send(data, timeoutMillis) {
+      // (headers read from a file change when it does: the exit flush uses those of the latest export)
+      params.headers?.().then((h) => { out.headers = { ...h }; }, () => undefined);
       const attempt: Attempt = { data, req: undefined, delivered: false };
       out.inflight.add(attempt);
       const sent = context.with(context.active().setValue(ATTEMPT, attempt), () => transport.send(data, timeoutMillis));

@@ -20,7 +20,7 @@ export interface Providers {
 }
 
 function tracing(config: PreloadConfig, resource: Resource, exit: ExitSignal[]): NodeTracerProvider | undefined {
-  const exporter = spanExporter(config.traces, config.protocol, config.tls.traces);
+  const exporter = spanExporter(config.traces, config.protocol, { tls: config.tls.traces, headersFile: config.headersFile });
   if (exporter === undefined) return undefined;
   // BatchSpanProcessor reads OTEL_BSP_* (queue 2048 spans, batch 512, 5 s) and drops when full.
   const processor = new BatchSpanProcessor(exporter);
@@ -31,7 +31,7 @@ function tracing(config: PreloadConfig, resource: Resource, exit: ExitSignal[]):
 }
 
 function metering(config: PreloadConfig, resource: Resource, exit: ExitSignal[]): MeterProvider | undefined {
-  const exporter = metricExporter(config.metrics, config.protocol, config.tls.metrics);
+  const exporter = metricExporter(config.metrics, config.protocol, { tls: config.tls.metrics, headersFile: config.headersFile });
   if (exporter === undefined) return undefined;
   const reader = new PeriodicExportingMetricReader({
     exporter,
@@ -45,7 +45,7 @@ function metering(config: PreloadConfig, resource: Resource, exit: ExitSignal[])
 }
 
 function logging(config: PreloadConfig, resource: Resource, exit: ExitSignal[]): LoggerProvider | undefined {
-  const exporter = logExporter(config.logs, config.protocol, config.tls.logs);
+  const exporter = logExporter(config.logs, config.protocol, { tls: config.tls.logs, headersFile: config.headersFile });
   if (exporter === undefined) return undefined;
   const processor = new BatchLogRecordProcessor({ exporter });
   exit.push(logSignal(processor, exporter, config.protocol));

@@ -77,3 +77,44 @@ export function rotatingAgent(files: TlsFiles): https.Agent {
 export function agentFactory(files: TlsFiles): (protocol: string) => Promise<http.Agent> {
   return (protocol) => Promise.resolve(protocol === 'http:' ? new (httpModule().Agent)({ keepAlive: true }) : rotatingAgent(files));
 }
+
+/** `k1=v1,k2=v2` as OTEL_EXPORTER_OTLP_HEADERS: trimmed, percent-decoded; entries without a name are skipped. */
+export function parseHeaders(text: string): Record<string, string> {
+  const decode = (s: string): string => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  const out: Record<string, string> = {};
+  for (const part of text.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    const name = decode(part.slice(0, eq).trim());
+    if (name !== '') out[name] = decode(part.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+/**
+ * The exporters' `headers` from OTEL_INJECTOR_HEADERS_FILE (the webhook's mounted collector Secret), read again
+ * when the file changed: a renewed ingestion key goes with the next export, no restart. Upstream adds them over
+ * the OTEL_EXPORTER_OTLP_HEADERS ones. A missing or unreadable file adds nothing.
+ */
+export function headersFromFile(path: string): () => Promise<Record<string, string>> {
+  let seen: string | undefined;
+  let headers: Record<string, string> = {};
+  return () => {
+    const now = stamp(path);
+    if (now !== seen) {
+      seen = now;
+      try {
+        headers = now === 'missing' ? {} : parseHeaders(readFileSync(path, 'utf8').trim());
+      } catch {
+        headers = {};
+      }
+    }
+    return Promise.resolve({ ...headers });
+  };
+}

@@ -41,6 +41,7 @@ t.test('every configured item reaches every instrumented container, by reference
     t.equal(env.get('OTEL_EXPORTER_OTLP_CERTIFICATE'), `${DIR}/ca.crt`, `${container.name}: CA file`);
     t.equal(env.get('OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE'), `${DIR}/tls.crt`);
     t.equal(env.get('OTEL_EXPORTER_OTLP_CLIENT_KEY'), `${DIR}/tls.key`);
+    t.equal(env.get('OTEL_INJECTOR_HEADERS_FILE'), `${DIR}/headers`);
     const headers = (container.env as Obj[]).find((entry) => entry.name === 'OTEL_EXPORTER_OTLP_HEADERS');
     t.same(headers?.valueFrom, { secretKeyRef: { name: 'otel-injector-collector', key: 'headers', optional: true } },
       `${container.name}: headers from the Secret, optional`);
@@ -61,13 +62,15 @@ t.test('without collector settings the pod is exactly as before: no volume, no v
   t.equal(kubeletEnv(pod.spec.containers[0], pod).get('OTEL_EXPORTER_OTLP_ENDPOINT'), 'http://signoz-otel-collector.signoz.svc.cluster.local:4318');
 });
 
-t.test('headers only: no volume, only the secretKeyRef', async (t) => {
+t.test('headers only: the secretKeyRef and the same key as a file of the mounted Secret, no certificate', async (t) => {
   const { pod } = admit(deploymentPod(), testConfig({ INJECT_OTLP_ENDPOINT: 'https://ingest.eu.signoz.cloud:443', INJECT_COLLECTOR_HEADERS: 'true' }));
-  t.notOk((pod.spec.volumes as Obj[]).some((volume) => volume.secret !== undefined), 'no Secret volume');
+  t.same(validatePod(pod), []);
   const container = pod.spec.containers[0];
-  t.notOk((container.volumeMounts as Obj[]).some((mount) => mount.mountPath === DIR));
+  t.ok((container.volumeMounts as Obj[]).some((mount) => mount.mountPath === DIR && mount.readOnly === true), 'the Secret is mounted');
   t.ok((container.env as Obj[]).some((entry) => entry.name === 'OTEL_EXPORTER_OTLP_HEADERS' && entry.valueFrom?.secretKeyRef?.key === 'headers'));
-  t.notOk(kubeletEnv(container, pod).has('OTEL_EXPORTER_OTLP_CERTIFICATE'));
+  const env = kubeletEnv(container, pod);
+  t.equal(env.get('OTEL_INJECTOR_HEADERS_FILE'), `${DIR}/headers`, 'the file our payloads re-read');
+  t.notOk(env.has('OTEL_EXPORTER_OTLP_CERTIFICATE'));
 });
 
 t.test('a container that chose its own collector gets none of our credentials', async (t) => {
@@ -77,7 +80,7 @@ t.test('a container that chose its own collector gets none of our credentials', 
     const { pod: admitted } = admit(pod, testConfig(TLS));
     const theirs = kubeletEnv(admitted.spec.containers[1], admitted);
     t.notOk(theirs.has('OTEL_EXPORTER_OTLP_CERTIFICATE'), `${own}: no CA for their collector`);
-    t.notOk(theirs.has('OTEL_EXPORTER_OTLP_HEADERS'), `${own}: the key never goes to their collector`);
+    t.notOk(theirs.has('OTEL_EXPORTER_OTLP_HEADERS') || theirs.has('OTEL_INJECTOR_HEADERS_FILE'), `${own}: the key never goes to their collector`);
     t.notOk((admitted.spec.containers[1].volumeMounts as Obj[]).some((mount) => mount.mountPath === DIR), `${own}: nothing mounted`);
     t.equal(kubeletEnv(admitted.spec.containers[0], admitted).get('OTEL_EXPORTER_OTLP_CERTIFICATE'), `${DIR}/ca.crt`, 'the other container still gets them');
   }
@@ -97,6 +100,7 @@ t.test('a credential variable the container sets is kept, the others are added',
   t.notOk(env.has('OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE'), 'no certificate paired with their key');
   t.same((container.env as Obj[]).filter((entry) => entry.name === 'OTEL_EXPORTER_OTLP_HEADERS').map((entry) => entry.valueFrom),
     [{ secretKeyRef: { name: 'mine', key: 'h' } }], 'their headers, once');
+  t.notOk(env.has('OTEL_INJECTOR_HEADERS_FILE'), 'and no header file of ours over them');
   t.notOk((container.volumeMounts as Obj[]).some((mount) => mount.mountPath === DIR), 'no file of ours used: nothing mounted');
 });
 

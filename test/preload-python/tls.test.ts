@@ -155,3 +155,31 @@ t.test(`CPython ${minor}: a CA rotated in the mounted directory is used by the r
   t.equal(ticks(st).size, total, `every span of the ${total} arrived across the rotation`);
   t.comment(`first export accepted under the new CA ${firstAfter} ms after the collector switched (batch delay 200 ms)`);
 });
+
+t.test(`CPython ${minor}: an ingestion key renewed in the mounted headers file is sent by the running process`, async (t) => {
+  const receiver = await tlsReceiver(t, serverA);
+  const dir = await mkdtemp(join(tmpdir(), 'otel-collector-secret-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const secret = new SecretDir(dir);
+  await secret.write({ 'ca.crt': pki.a.certPem, headers: 'signoz-ingestion-key=key-1' });
+  const total = 60;
+  // As the webhook sets it: the variable from the Secret (read at start) and the same key as a file.
+  const running = runApp(env(receiver, dir, {
+    OTEL_EXPORTER_OTLP_HEADERS: 'signoz-ingestion-key=key-1',
+    OTEL_INJECTOR_HEADERS_FILE: join(dir, 'headers'),
+  }), total, 50);
+  await receiver.waitFor((s) => s.requests.length > 0, 15_000);
+  await secret.write({ 'ca.crt': pki.a.certPem, headers: 'signoz-ingestion-key=key-2' });
+  const renewed = Date.now();
+  await receiver.waitFor((s) => s.requests.some((r) => r.headers['signoz-ingestion-key'] === 'key-2'), 10_000);
+  const after = Date.now() - renewed;
+  const run = await running;
+  t.equal(run.code, 0, run.stderr);
+  const keys = receiver.requests.map((r) => r.headers['signoz-ingestion-key']);
+  t.equal(keys[0], 'key-1', 'the first exports with the first key');
+  t.equal(keys.at(-1), 'key-2', 'the last with the renewed one');
+  t.notOk(keys.slice(keys.indexOf('key-2')).includes('key-1'), 'never the old key again once renewed');
+  const st = await receiver.waitFor((s) => ticks(s).size === total, 10_000).catch(() => receiver);
+  t.equal(ticks(st).size, total, 'nothing lost');
+  t.comment(`first export with the renewed key ${after} ms after the file changed (batch delay 200 ms)`);
+});

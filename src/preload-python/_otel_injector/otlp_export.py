@@ -2,6 +2,7 @@
 batch (no retry loop that could hold a flush or the exit), at most one stderr line per process about
 export failures. No `protobuf`, no `requests`."""
 
+import os
 import threading
 import time
 
@@ -174,6 +175,7 @@ class Sender:
         self._opener = None
         self._tls_files = tls_files.paths(cfg) if cfg['endpoint'].startswith('https://') else (None, None, None)
         self._tls_seen = None
+        self._headers_file = tls_files.HeadersFile(os.environ.get('OTEL_INJECTOR_HEADERS_FILE'))
         self._lock = threading.Lock()
         self.failures = 0
 
@@ -221,6 +223,7 @@ class Sender:
         try:
             data = self.body(tree)
             headers = dict(self.cfg['headers'])
+            headers.update(self._headers_file.headers())
             headers['Content-Type'] = 'application/json' if self.json else 'application/x-protobuf'
             headers['User-Agent'] = USER_AGENT
             if self.cfg['compression'] == 'gzip':

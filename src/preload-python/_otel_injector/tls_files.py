@@ -27,3 +27,32 @@ def signature(files):
             continue
         out.append((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))
     return tuple(out)
+
+
+class HeadersFile:
+    """Headers from a file (OTEL_INJECTOR_HEADERS_FILE, the webhook's mounted collector Secret): the
+    OTEL_EXPORTER_OTLP_HEADERS format (`k1=v1,k2=v2`), read again when the file changed, so a renewed
+    ingestion key is sent by the next export with no restart. They are added over the variable's
+    headers. A missing or unreadable file adds nothing."""
+
+    def __init__(self, path):
+        self.path = path or None
+        self._seen = None
+        self._headers = {}
+
+    def headers(self):
+        if self.path is None:
+            return {}
+        seen = signature((self.path,))
+        if seen != self._seen:
+            self._seen = seen
+            self._headers = {}
+            if seen[0] is not None:
+                from .config import parse_kv_list
+
+                try:
+                    with open(self.path, encoding='utf-8') as f:
+                        self._headers = parse_kv_list(f.read().strip())
+                except (OSError, ValueError):
+                    self._headers = {}
+        return self._headers
