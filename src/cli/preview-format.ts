@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import { unifiedDiff } from './diff.js';
+import { collectorLines } from './preview-collector.js';
 import { telemetryOf, type Preview } from './preview-core.js';
 import type { Ignored, Obj, PodTemplate } from './workloads.js';
 import type { SourcedObject } from './manifests.js';
@@ -26,10 +27,15 @@ function decisionLine(preview: Preview): string {
 }
 
 function telemetryLines(preview: Preview): string[] {
-  return telemetryOf(preview).flatMap((c) => [
-    `  container ${c.container}: service.name=${c.serviceName}`,
-    ...c.attributes.map(([key, value]) => `      ${key}=${value}`),
-  ]);
+  const containers = ((preview.admitted.spec as { containers?: Obj[] } | undefined)?.containers ?? []);
+  return telemetryOf(preview).flatMap((c) => {
+    const container = containers.find((item) => item.name === c.container) ?? {};
+    return [
+      `  container ${c.container}: service.name=${c.serviceName}`,
+      ...c.attributes.map(([key, value]) => `      ${key}=${value}`),
+      ...collectorLines(container, preview.admitted).map((line) => `    ${line}`),
+    ];
+  });
 }
 
 export function previewText(preview: Preview): string {

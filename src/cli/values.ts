@@ -27,6 +27,16 @@ export const CHART_DEFAULTS: Obj = {
     skipOwnerKinds: [],
     useWellKnownLabels: false,
   },
+  collector: {
+    tracesEndpoint: '',
+    metricsEndpoint: '',
+    logsEndpoint: '',
+    secretName: 'otel-injector-collector',
+    mountPath: '/var/run/otel-injector/collector',
+    ca: { configMap: { name: '', key: 'ca.crt' }, secret: { name: '', key: 'ca.crt' }, pem: '' },
+    clientCertificate: { secretName: '' },
+    headers: [],
+  },
   extraEnv: [],
 };
 
@@ -78,6 +88,22 @@ function list(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
+/** The collector's INJECT_* variables, as the template's `otel-injector.collectorItems` helper derives them. */
+function collectorEnvOf(values: Obj): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const signal of ['traces', 'metrics', 'logs']) {
+    const url = text(at(values, `collector.${signal}Endpoint`));
+    if (url !== '') env[`INJECT_OTLP_${signal.toUpperCase()}_ENDPOINT`] = url;
+  }
+  const ca = ['collector.ca.configMap.name', 'collector.ca.secret.name', 'collector.ca.pem'].some((path) => text(at(values, path)) !== '');
+  env.INJECT_COLLECTOR_SECRET_NAME = text(at(values, 'collector.secretName'));
+  env.INJECT_COLLECTOR_MOUNT_PATH = text(at(values, 'collector.mountPath'));
+  env.INJECT_COLLECTOR_CA = String(ca);
+  env.INJECT_COLLECTOR_CLIENT_CERT = String(text(at(values, 'collector.clientCertificate.secretName')) !== '');
+  env.INJECT_COLLECTOR_HEADERS = String(list(at(values, 'collector.headers')).length > 0);
+  return env;
+}
+
 /** The INJECT_* variables the chart's Deployment template sets for these (already merged) values. */
 export function injectEnvOf(values: Obj, appVersion: string): Record<string, string> {
   const env: Record<string, string> = {
@@ -98,6 +124,7 @@ export function injectEnvOf(values: Obj, appVersion: string): Record<string, str
     INJECT_USE_WELL_KNOWN_LABELS: text(at(values, 'inject.useWellKnownLabels')),
     INJECT_SKIP_OWNER_KINDS: list(at(values, 'inject.skipOwnerKinds')).map(text).join(','),
   };
+  Object.assign(env, collectorEnvOf(values));
   const command = list(at(values, 'preload.command'));
   if (command.length > 0) env.INJECT_INIT_COMMAND = goJson(command);
   // The chart appends .Values.extraEnv to the container env: a literal INJECT_* there wins (last entry).

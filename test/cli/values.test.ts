@@ -13,6 +13,15 @@ const VALUES: Obj[] = [
   { preload: { image: { repository: 'mirror.example/preload', tag: '7.1', pullPolicy: 'Always' }, command: ['/busybox/cp', '-R', '/p/.', '/otel-injector/'], runAsUser: 4321, volumeSizeLimit: '32Mi', mountPath: '/opt/otel', file: 'x/register.cjs' } },
   { preload: { image: { digest: 'sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef' }, resources: { requests: { cpu: '20m', memory: '20Mi' }, limits: { cpu: 1, memory: '1Gi' } } } },
   { extraEnv: [{ name: 'INJECT_OTLP_ENDPOINT', value: 'http://from-extra-env:4318' }, { name: 'OTHER', value: 'x' }] },
+  {
+    inject: { otlpEndpoint: 'https://signoz-otel-collector.signoz.svc.cluster.local:4318' },
+    collector: {
+      ca: { configMap: { name: 'signoz-ca' } }, clientCertificate: { secretName: 'signoz-client' },
+      headers: [{ name: 'signoz-ingestion-key', secretName: 'signoz-cloud', key: 'k' }],
+      logsEndpoint: 'https://logs.example.com/v1/logs', secretName: 'collector-creds', mountPath: '/etc/otel-collector',
+    },
+  },
+  { inject: { otlpEndpoint: 'https://ingest.eu.signoz.cloud:443' }, collector: { ca: { pem: '-----BEGIN CERTIFICATE-----' } } },
 ];
 
 function renderedInjectEnv(yaml: string): Record<string, string> {
