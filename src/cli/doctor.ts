@@ -15,6 +15,7 @@ import {
   type DoctorContext,
   type Finding,
 } from './doctor-checks.js';
+import { checkCollectorCredentials } from './doctor-collector.js';
 import { EXIT, usageError } from './errors.js';
 import type { CliIo } from './io.js';
 import { connect, find, type Kube } from './kube.js';
@@ -53,6 +54,7 @@ export async function diagnose(kube: Kube, values: Values, now: Date): Promise<F
   findings.push(dryRun);
   if (optedIn.length > 0) findings.push(await checkNotSeen(ctx, optedIn));
   findings.push(await checkCollector(ctx, pod, probeNamespace));
+  findings.push(...(await checkCollectorCredentials(kube, pod, optedIn, ctx.now, ctx.timeoutMs)));
   const reachable = entry.clientConfig.url !== undefined ? !ca.message.startsWith('cannot connect') : service !== undefined && !findings.some((f) => f.check === 'endpoints' && f.result === 'fail');
   findings.push(await checkMetrics(ctx, reachable));
   return findings;

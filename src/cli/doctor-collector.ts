@@ -1,0 +1,146 @@
+// `doctor`'s collector-credential checks (issue 21), from what the dry-run pod came back with: the collector
+// Secret it mounts or refers to must exist, with the keys it uses, in every opted-in namespace; and the CA in
+// it must verify the certificate the collector serves (checked from where doctor runs, which must reach the
+// collector: inside the cluster, e.g. `kubectl exec` into the webhook, for a Service name). Secret values are
+// read into memory for the check only, never printed.
+import type { V1Pod, V1Secret } from '@kubernetes/client-node';
+import { posix } from 'node:path';
+import { CliError, EXIT } from './errors.js';
+import { find, type Kube } from './kube.js';
+import { pemCertificates, servedCertificate, verifyChain } from './tls.js';
+
+type Result = 'pass' | 'warn' | 'fail' | 'skip';
+interface Finding { readonly check: string; readonly result: Result; readonly message: string; readonly hint?: string }
+const finding = (check: string, result: Result, message: string, hint?: string): Finding => ({ check, result, message, ...(hint === undefined ? {} : { hint }) });
+
+/** What the injected pod takes from the collector Secret. */
+export interface CollectorUse {
+  readonly secretName: string;
+  /** Keys of the Secret the pod uses (files of the mounted volume, the headers' secretKeyRef). */
+  readonly keys: readonly string[];
+  /** The key holding the CA bundle, when the pod trusts one from the Secret. */
+  readonly caKey: string | undefined;
+  readonly endpoint: string | undefined;
+}
+
+const FILE_VARIABLES = ['OTEL_EXPORTER_OTLP_CERTIFICATE', 'OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE', 'OTEL_EXPORTER_OTLP_CLIENT_KEY', 'OTEL_INJECTOR_HEADERS_FILE'];
+
+type Container = NonNullable<V1Pod['spec']>['containers'][number];
+
+function lastValue(container: Container, name: string): string | undefined {
+  return (container.env ?? []).filter((e) => e.name === name).at(-1)?.value;
+}
+
+/** The Secret key a file variable points at, when its directory is a mounted Secret volume. */
+function fileKey(container: Container, volumes: ReadonlyMap<string, string>, name: string): { secret: string; key: string } | undefined {
+  const file = lastValue(container, name);
+  if (file === undefined) return undefined;
+  const mount = (container.volumeMounts ?? []).find((m) => file.startsWith(`${m.mountPath}/`));
+  const secret = mount === undefined ? undefined : volumes.get(mount.name);
+  return secret === undefined ? undefined : { secret, key: posix.basename(file) };
+}
+
+function headersRef(container: Container): Array<{ secret: string; key: string }> {
+  const ref = (container.env ?? []).filter((e) => e.name === 'OTEL_EXPORTER_OTLP_HEADERS').at(-1)?.valueFrom?.secretKeyRef;
+  return ref?.name !== undefined && ref.key !== undefined ? [{ secret: ref.name, key: ref.key }] : [];
+}
+
+function containerUse(container: Container, volumes: ReadonlyMap<string, string>): CollectorUse | undefined {
+  const files = FILE_VARIABLES.map((name) => [name, fileKey(container, volumes, name)] as const).filter(([, found]) => found !== undefined);
+  const all = [...files.map(([, found]) => found), ...headersRef(container)].filter((x) => x !== undefined);
+  const first = all[0];
+  if (first === undefined) return undefined;
+  const caKey = files.find(([name]) => name === 'OTEL_EXPORTER_OTLP_CERTIFICATE')?.[1]?.key;
+  const keys = [...new Set(all.map((x) => x.key))].sort();
+  return { secretName: first.secret, keys, caKey, endpoint: lastValue(container, 'OTEL_EXPORTER_OTLP_ENDPOINT') };
+}
+
+/** Reads the dry-run pod's first container that uses the collector Secret; undefined when none does. */
+export function collectorUse(pod: V1Pod | undefined): CollectorUse | undefined {
+  const volumes = new Map((pod?.spec?.volumes ?? []).flatMap((v) => (v.secret?.secretName === undefined ? [] : [[v.name, v.secret.secretName] as const])));
+  for (const container of pod?.spec?.containers ?? []) {
+    const use = containerUse(container, volumes);
+    if (use !== undefined) return use;
+  }
+  return undefined;
+}
+
+async function readSecret(kube: Kube, name: string, namespace: string): Promise<V1Secret | undefined> {
+  return find(kube, { verb: 'get', resource: 'secrets', namespace }, () => kube.core.readNamespacedSecret({ name, namespace }));
+}
+
+/** Every opted-in namespace has the Secret with every key the pod uses. */
+export async function checkCollectorSecret(kube: Kube, use: CollectorUse, namespaces: readonly string[]): Promise<{ finding: Finding; copies: Map<string, V1Secret> }> {
+  const copies = new Map<string, V1Secret>();
+  const problems: string[] = [];
+  for (const namespace of namespaces) {
+    let secret: V1Secret | undefined;
+    try {
+      secret = await readSecret(kube, use.secretName, namespace);
+    } catch (error) {
+      if (error instanceof CliError && error.exitCode === EXIT.forbidden) {
+        return { finding: finding('collector-secret', 'warn', `cannot check Secret ${use.secretName} in the opted-in namespaces: ${error.message}`), copies };
+      }
+      throw error;
+    }
+    if (secret === undefined) {
+      problems.push(`${namespace}: no Secret ${use.secretName}`);
+      continue;
+    }
+    copies.set(namespace, secret);
+    const missing = use.keys.filter((key) => secret.data?.[key] === undefined);
+    if (missing.length > 0) problems.push(`${namespace}: Secret ${use.secretName} has no key ${missing.join(', ')}`);
+  }
+  if (problems.length === 0) {
+    return { finding: finding('collector-secret', 'pass', `Secret ${use.secretName} (keys ${use.keys.join(', ')}) is in each of the ${namespaces.length} opted-in namespace(s)`), copies };
+  }
+  return {
+    finding: finding('collector-secret', 'fail', `instrumented pods export without their collector credentials: ${problems.join('; ')}`,
+      `create it in each opted-in namespace from the chart's collector sources (charts/otel-injector/README.md, "Collector TLS and credentials"); pods read it without a restart once it is there`),
+    copies,
+  };
+}
+
+const UNRESOLVED = new Set(['ENOTFOUND', 'EAI_AGAIN']);
+
+function endpointOf(url: URL): { host: string; port: number } {
+  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port === '' ? 443 : Number(url.port) };
+}
+
+function unreachable(use: CollectorUse, host: string, error: unknown): Finding {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== undefined && UNRESOLVED.has(code)) {
+    return finding('collector-ca', 'skip', `${host} does not resolve from here: run doctor inside the cluster (kubectl -n otel-injector exec -i deploy/otel-injector -- /nodejs/bin/node /app/dist/cli/main.js doctor)`);
+  }
+  return finding('collector-ca', 'warn', `cannot reach ${String(use.endpoint)} from here to check its certificate: ${(error as Error).message}`);
+}
+
+/** The CA of the first copy verifies the certificate the collector serves, for the endpoint's host. */
+export async function checkCollectorCa(use: CollectorUse, copies: ReadonlyMap<string, V1Secret>, now: Date, timeoutMs: number): Promise<Finding | undefined> {
+  if (use.caKey === undefined || use.endpoint?.startsWith('https:') !== true) return undefined;
+  const found = [...copies.entries()].find(([, secret]) => secret.data?.[use.caKey ?? ''] !== undefined);
+  if (found === undefined) return finding('collector-ca', 'skip', 'no copy of the CA to check the collector with (see collector-secret)');
+  const [namespace, secret] = found;
+  const data = secret.data?.[use.caKey] ?? '';
+  const { host, port } = endpointOf(new URL(use.endpoint));
+  let problem: string | undefined;
+  try {
+    const served = await servedCertificate(host, port, host, timeoutMs);
+    problem = verifyChain(served.leaf, served.intermediates, pemCertificates(Buffer.from(data, 'base64').toString('utf8')), host, now);
+  } catch (error) {
+    return unreachable(use, host, error);
+  }
+  const where = `${namespace}/${use.secretName}`;
+  return problem === undefined
+    ? finding('collector-ca', 'pass', `the CA in ${where} verifies the certificate ${use.endpoint} serves`)
+    : finding('collector-ca', 'fail', `${use.endpoint}: ${problem.replace('the caBundle', `the CA in ${where}`)}`, "put the CA that signed the collector's certificate in collector.ca (or renew the collector's certificate)");
+}
+
+/** Both checks, or nothing when the pod uses no collector Secret. */
+export async function checkCollectorCredentials(kube: Kube, pod: V1Pod | undefined, namespaces: readonly string[], now: Date, timeoutMs: number): Promise<Finding[]> {
+  const use = collectorUse(pod);
+  if (use === undefined || namespaces.length === 0) return [];
+  const { finding: secretFinding, copies } = await checkCollectorSecret(kube, use, namespaces);
+  const ca = await checkCollectorCa(use, copies, now, timeoutMs);
+  return ca === undefined ? [secretFinding] : [secretFinding, ca];
+}
