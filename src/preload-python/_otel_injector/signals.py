@@ -166,7 +166,7 @@ def install(flush, early=None):
 def _signal(signum, handler):
     """signal.signal, except for SIGTERM and SIGINT: SIG_DFL installs ours in its place (the process still
     dies by that signal, after the flush), and a handler of the app's is wrapped so that the flush starts in
-    the background the moment the signal arrives (providers.flush_early). Servers reset the default before
+    the background the moment the signal arrives (flushing.flush_early). Servers reset the default before
     they re-raise the signal after their graceful stop (uvicorn's, also under gunicorn's UvicornWorker,
     which sets SIG_DFL in every worker): without this, a worker's spans, metrics and logs died with it at
     every rollout. What the caller sees is unchanged: the previous disposition is returned as it was set,
