@@ -12,7 +12,7 @@ import { startReceiver, type ReceiverState } from './support/otlp.js';
 import { ROOT } from './support/paths.js';
 import { ensurePayload, ensureVenv, shopRequirements, testedPythons } from './support/python.js';
 import { startPostgres, startRedis } from './support/servers.js';
-import { alertQueries, dashboardQueries, problems, variableProblems, variableRefs, type Query } from './support/signoz.js';
+import { alertQueries, dashboardQueries, problems, structureProblems, variableProblems, variableRefs, type Query } from './support/signoz.js';
 
 const SIGNOZ = join(ROOT, 'docs', 'signoz');
 const readJson = (file: string): unknown => JSON.parse(readFileSync(join(SIGNOZ, file), 'utf8'));
@@ -68,6 +68,12 @@ t.test(`CPython ${minor}: the SigNoz dashboard, alert rules and metric mapping n
 
   t.test('every dashboard and alert query finds exported data: metric, type, unit, attribute keys, filters', async (t) => {
     t.same(problems(queries, st, VARS), [], `${queries.length} queries checked`);
+  });
+
+  t.test('formulas and alert conditions name queries that exist; every panel has its place in the layout', async (t) => {
+    t.same(structureProblems(dashboard, rules), []);
+    const broken = { ...dashboard, widgets: [...(dashboard.widgets as unknown[]), { id: 'orphan', query: { builder: { queryData: [{ queryName: 'A' }], queryFormulas: [{ expression: 'A / C' }] } } }] };
+    t.same(structureProblems(broken, [{ alert: 'x', condition: { selectedQueryName: 'F9', compositeQuery: { builderQueries: {} } } }]).length, 3, 'an unknown query in a formula, a panel without a layout entry and an unknown selected query are reported');
   });
 
   t.test('the dashboard variables read metrics and labels that exist', async (t) => {

@@ -176,3 +176,30 @@ export function variableProblems(refs: ReturnType<typeof variableRefs>, st: Rece
       .map((k) => `${r.where}: label ${k} not on ${r.metric}`);
   });
 }
+
+/** Query names a formula expression uses (A, B, ...). */
+const referenced = (expression: string): string[] => [...expression.matchAll(/\b([A-Z]\d*)\b/g)].map((m) => m[1] ?? '');
+
+/** Formulas that name a query that is not there, and rules whose condition reads a query that is not there. */
+export function structureProblems(dashboard: Json, rules: unknown[]): string[] {
+  const out: string[] = [];
+  for (const w of arr(dashboard.widgets).map(obj)) {
+    const builder = obj(obj(w.query).builder);
+    const names = new Set(arr(builder.queryData).map((q) => str(obj(q).queryName)));
+    for (const f of arr(builder.queryFormulas).map(obj)) {
+      for (const r of referenced(str(f.expression))) if (!names.has(r)) out.push(`widget ${str(w.id)}: formula ${str(f.expression)} names ${r}, not a query of the panel`);
+    }
+  }
+  const ids = new Set(arr(dashboard.widgets).map((w) => str(obj(w).id)));
+  for (const l of arr(dashboard.layout).map(obj)) if (!ids.has(str(l.i))) out.push(`layout entry ${str(l.i)} has no widget`);
+  for (const id of ids) if (!arr(dashboard.layout).some((l) => str(obj(l).i) === id)) out.push(`widget ${id} has no layout entry`);
+  for (const rule of rules.map(obj)) {
+    const condition = obj(rule.condition);
+    const queries = obj(obj(condition.compositeQuery).builderQueries);
+    if (queries[str(condition.selectedQueryName)] === undefined) out.push(`rule "${str(rule.alert)}": selectedQueryName ${str(condition.selectedQueryName)} is not one of its queries`);
+    for (const q of Object.values(queries).map(obj)) {
+      for (const r of referenced(str(q.expression))) if (queries[r] === undefined) out.push(`rule "${str(rule.alert)}": ${str(q.queryName)} names ${r}, not one of its queries`);
+    }
+  }
+  return out;
+}
