@@ -62,7 +62,11 @@ t.test(`CPython ${minor}: the SigNoz dashboard, alert rules and metric mapping n
   t.same(statuses, [200, 200, 503, 404, 500], 'the app answered 200, 200, 503, 404 and 500');
 
   const wanted = new Set(queries.filter((q) => q.dataSource === 'metrics').map((q) => q.metric));
-  const done = (s: ReceiverState): boolean => [...wanted].every((n) => s.metrics.some((m) => m.name === n)) && s.logs.some((l) => l.severityText === 'ERROR');
+  // Everything the requests made, up to the last one's point, records and span (the first export may precede it).
+  const done = (s: ReceiverState): boolean => [...wanted].every((n) => s.metrics.some((m) => m.name === n)) &&
+    s.metrics.some((m) => m.name === 'http.server.request.duration' && m.points.some((p) => p.attributes['http.response.status_code'] === 500)) &&
+    s.logs.some((l) => l.body === 'Exception in ASGI application\n') && s.logs.some((l) => String(l.body).includes('"GET /crash HTTP/1.1" 500')) &&
+    s.spans.some((x) => x.attributes['http.route'] === '/crash');
   await receiver.waitFor(done, 20000).catch(() => undefined);
   const st: ReceiverState = receiver;
 
