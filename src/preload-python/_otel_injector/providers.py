@@ -38,6 +38,7 @@ def setup(cfg, resource_attrs):
 
         provider_class = sdk_classes.tracer_provider_class(lambda: state['gate_open'])
         sdk = provider_class(resource=resource, shutdown_on_exit=False)
+        sdk_classes.quiet_batch_threads()
         with fork.quiet_threads():
             processor = BatchSpanProcessor(otlp_export.span_exporter(exporters['traces']))
         state['processors'].append(processor)
@@ -116,6 +117,7 @@ def _setup_logs(cfg, resource):
         from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
 
         sdk = sdk_classes.logger_provider_class()(resource=resource, shutdown_on_exit=False)
+        sdk_classes.quiet_batch_threads()
         with fork.quiet_threads():
             processor = BatchLogRecordProcessor(otlp_export.log_exporter(exporter_cfg))
         state['processors'].append(processor)
