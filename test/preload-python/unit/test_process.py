@@ -206,6 +206,49 @@ def test_a_forked_child_loads_the_metrics_sdk_at_its_own_first_interval(receiver
     assert points and points[0].as_int == 3 and points[0].attributes[0].value.string_value == 'child', points
 
 
+def test_threads_of_a_forked_child_leave_sigterm_to_its_main_thread(receiver):
+    """A process-directed SIGTERM goes to any thread that does not block it, and Python runs its handler only
+    in the main thread: a pool worker blocked in a semaphore whose SIGTERM went to a thread of ours never
+    ended (the SDK's batch processors restart their thread from an after-fork hook, in the main thread's
+    mask). Every thread but the main one, in the parent and in a forked child, blocks SIGTERM and SIGINT."""
+    code = textwrap.dedent("""
+        import json, logging, os, sys, time
+        from opentelemetry import trace
+        with trace.get_tracer("t").start_as_current_span("s"):
+            logging.getLogger("app").warning("a record: the logs SDK and its thread exist")
+        time.sleep(0.2)
+
+        def open_threads():
+            out = []
+            for tid in os.listdir("/proc/self/task"):
+                if int(tid) == os.getpid():
+                    continue
+                with open("/proc/self/task/%s/status" % tid) as f:
+                    blocked = int([l.split()[1] for l in f if l.startswith("SigBlk")][0], 16)
+                if not blocked & (1 << 14) or not blocked & (1 << 1):
+                    out.append(tid)
+            return out
+
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            with trace.get_tracer("t").start_as_current_span("child"):
+                logging.getLogger("app").warning("in the child")
+            time.sleep(0.2)
+            os.write(write, json.dumps([len(os.listdir("/proc/self/task")), open_threads()]).encode())
+            os._exit(0)
+        os.close(write)
+        os.waitpid(pid, 0)
+        child = json.loads(os.read(read, 4096))
+        print(json.dumps({"parent": [len(os.listdir("/proc/self/task")), open_threads()], "child": child}))
+    """)
+    r = run_app(code, app_env(receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY='30000', OTEL_BLRP_SCHEDULE_DELAY='30000'))
+    assert r.returncode == 0 and ours(r.stderr) == [], r.stderr
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert out['parent'][0] >= 3 and out['child'][0] >= 3, out  # the span and log batch threads run in both
+    assert out['parent'][1] == [] and out['child'][1] == [], out
+
+
 def test_logs_sdk_loads_at_the_first_record(receiver):
     code = textwrap.dedent("""
         import logging, sys
@@ -291,6 +334,40 @@ def test_sigterm_flushes_then_dies_by_sigterm(receiver):
     finally:
         p.kill()
     assert p.returncode == -signal.SIGTERM
+    assert [s.name for _, s in receiver.spans()] == ['before-sigterm']
+
+
+def test_sigterm_that_misses_the_main_thread_still_ends_the_process(receiver):
+    """The lost wake-up of a pool worker, made certain: the main thread waits in a multiprocessing semaphore
+    (sem_wait, not woken by a signal another thread takes) and SIGTERM is taken by a thread of the app.
+    Uninjected, SIGTERM's default kills the process in the kernel; with our handler standing in for it,
+    only sigwatch's re-delivery to the main thread lets the handler run: flush, then death by SIGTERM."""
+    code = textwrap.dedent("""
+        import multiprocessing, signal, threading
+        try:
+            from opentelemetry import trace
+            with trace.get_tracer("t").start_as_current_span("before-sigterm"):
+                pass
+        except ImportError:  # uninjected
+            pass
+        lock = multiprocessing.Lock()
+        lock.acquire()
+        threading.Timer(0.3, lambda: signal.pthread_kill(threading.get_ident(), signal.SIGTERM)).start()
+        print("ready", flush=True)
+        lock.acquire()  # never released: only a signal ends this
+    """)
+    env = app_env(receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY='60000', OTEL_METRICS_EXPORTER='none')
+    plain = _start(code, app_env(None, PYTHONPATH=None))
+    p = _start(code, env)
+    try:
+        plain.wait(timeout=20)
+        assert plain.returncode == -signal.SIGTERM  # what the app does without us
+        assert p.stdout.readline().strip() == 'ready'
+        p.wait(timeout=20)
+    finally:
+        plain.kill()
+        p.kill()
+    assert p.returncode == -signal.SIGTERM, p.stderr.read()
     assert [s.name for _, s in receiver.spans()] == ['before-sigterm']
 
 
