@@ -275,8 +275,8 @@ def _memory_utilization():
     fraction of memory_limit(), so in a pod with a limit it reads against that limit."""
     try:
         import psutil
-        from opentelemetry import metrics
-        from opentelemetry.metrics import Observation
+        from _otel_injector_vendor.opentelemetry import metrics
+        from _otel_injector_vendor.opentelemetry.metrics import Observation
 
         _process['psutil'] = psutil.Process()
         limit = memory_limit()
