@@ -92,28 +92,44 @@ def prepare(app_dists):
     state['active'] = True
 
 
-def _foreign_to_ours(span):
-    """A span of the app's API types (its propagator's NonRecordingSpan, its INVALID_SPAN) as ours."""
-    from _otel_injector_vendor.opentelemetry import trace as t
-
+def _convert(span, to):
+    """A span whose span context is not of module `to`'s types, as a NonRecordingSpan of `to`'s types."""
     try:
         sc = span.get_span_context()
     except Exception:
-        return t.INVALID_SPAN
-    if isinstance(sc, t.SpanContext):
+        return to.INVALID_SPAN
+    if isinstance(sc, to.SpanContext):
         return span
     if not getattr(sc, 'is_valid', False):
-        return t.INVALID_SPAN
-    state_items = list(sc.trace_state.items()) if getattr(sc, 'trace_state', None) else None
-    return t.NonRecordingSpan(
-        t.SpanContext(
+        return to.INVALID_SPAN
+    items = list(sc.trace_state.items()) if getattr(sc, 'trace_state', None) else None
+    return to.NonRecordingSpan(
+        to.SpanContext(
             sc.trace_id,
             sc.span_id,
             bool(sc.is_remote),
-            t.TraceFlags(int(sc.trace_flags)),
-            t.TraceState(state_items) if state_items else None,
+            to.TraceFlags(int(sc.trace_flags)),
+            to.TraceState(items) if items else None,
         )
     )
+
+
+def _app_get_current_span(app_trace, app_propagation, stepped_aside):
+    """The app's get_current_span: as the app's API has it while ours record (the app's code sees our real
+    span: set_attribute on it works), and with our spans converted to the app's types once the app's SDK took
+    over (its SDK checks isinstance(parent, SpanContext): one of our spans still current, e.g. the server span
+    of the request in which the app set its provider, would make it raise)."""
+    original = app_propagation.get_current_span
+
+    def get_current_span(context=None):
+        span = original(context)
+        if stepped_aside():
+            return _convert(span, app_trace)
+        return span
+
+    get_current_span.__wrapped__ = original
+    get_current_span.__doc__ = original.__doc__
+    return get_current_span
 
 
 def attach(providers):
@@ -133,10 +149,15 @@ def attach(providers):
             return our_trace.INVALID_SPAN
         if isinstance(span, our_trace.Span):
             return span
-        return _foreign_to_ours(span)
+        return _convert(span, our_trace)  # a span of the app's types (its own propagator extracted it)
 
     our_propagation.get_current_span = our_trace.get_current_span = get_current_span
     app_trace.Span.register(our_trace.Span)
+    app_propagation = sys.modules['opentelemetry.trace.propagation']
+    app_get = _app_get_current_span(app_trace, app_propagation, lambda: providers.state['stepped_aside'])
+    if getattr(app_trace, 'get_current_span', None) is app_propagation.get_current_span:
+        app_trace.get_current_span = app_get
+    app_propagation.get_current_span = app_get
     for signal in _SLOTS:
         _watch(signal, providers)
     if providers.state['tracer'] is not None:
