@@ -16,7 +16,7 @@ const pythons = testedPythons();
 const highest = pythons.at(-1) ?? '3.13';
 const lowest = pythons[0] ?? '3.9';
 
-interface Family { minor: string; api: string; sdk?: string; instrumentation?: string }
+interface Family { minor: string; api: string; sdk?: string; instrumentation?: string; appInstruments?: boolean }
 
 // API only (what FastAPI >= 0.145 brings), and API + SDK + FastAPI instrumentation that the app does not set up.
 // The oldest supported (1.25), releases on both sides of the names the research found missing in older APIs
@@ -33,6 +33,8 @@ const FAMILIES: readonly Family[] = [
   { minor: highest, api: '1.25.0', sdk: '1.25.0', instrumentation: '0.46b0' },
   { minor: highest, api: '1.39.1', sdk: '1.39.1', instrumentation: '0.60b1' },
   { minor: highest, api: '1.44.0', sdk: '1.44.0', instrumentation: '0.65b0' },
+  // the app applies its own installed FastAPI and httpx instrumentors, with no SDK set up
+  { minor: highest, api: '1.39.1', sdk: '1.39.1', instrumentation: '0.60b1', appInstruments: true },
   { minor: lowest, api: '1.25.0' },
   { minor: lowest, api: '1.39.1', sdk: '1.39.1', instrumentation: '0.60b1' },
 ];
@@ -41,17 +43,18 @@ function requirementsOf(f: Family): string[] {
   const pins: Record<string, string> = { 'opentelemetry-api': f.api };
   if (f.sdk !== undefined) pins['opentelemetry-sdk'] = f.sdk;
   if (f.instrumentation !== undefined) pins['opentelemetry-instrumentation-fastapi'] = f.instrumentation;
+  if (f.appInstruments === true && f.instrumentation !== undefined) pins['opentelemetry-instrumentation-httpx'] = f.instrumentation;
   return pinned(f.minor, pins);
 }
 
-const label = (f: Family): string => `opentelemetry-api ${f.api}${f.sdk ? ` + sdk ${f.sdk} + instrumentation-fastapi ${f.instrumentation}` : ' only'}`;
+const label = (f: Family): string => `opentelemetry-api ${f.api}${f.sdk ? ` + sdk ${f.sdk} + instrumentation-fastapi ${f.instrumentation}` : ' only'}${f.appInstruments ? ' (+ httpx), its own instrumentors applied' : ''}`;
 
 for (const f of FAMILIES) {
   t.test(`CPython ${f.minor}: an app with ${label(f)}, not set up: instrumented through its own API, its imports its own`, async (t) => {
     const receiver = await startReceiver();
     t.teardown(() => receiver.close());
-    const venv = await ensureVenv(`carrier-${f.api}${f.sdk ? '-sdk' : ''}`, f.minor, requirementsOf(f));
-    const app = await startPyApp(venv, pythonEnv(receiver.url, 'carrier'), { appDir: 'carrier' });
+    const venv = await ensureVenv(`carrier-${f.api}${f.sdk ? '-sdk' : ''}${f.appInstruments ? '-instr' : ''}`, f.minor, requirementsOf(f));
+    const app = await startPyApp(venv, pythonEnv(receiver.url, 'carrier', f.appInstruments ? { APP_INSTRUMENTS: 'true' } : {}), { appDir: 'carrier' });
     t.teardown(() => app.stop());
     for (let i = 0; i < 2; i++) {
       const r = await getJson(`${app.url}/hello`);
@@ -92,7 +95,9 @@ for (const f of FAMILIES) {
     t.ok(counter.length > 0, 'the app\'s counter (made through its API before anything was set) exported through ours');
     t.equal(counter.at(-1)?.points.reduce((s, p) => s + (p.value ?? 0), 0), 2, 'with both adds');
     t.ok(st.metrics.some((m) => m.name === 'http.server.duration' || m.name === 'http.server.request.duration'), 'HTTP server metrics');
-    t.same(app.injectorLines(), [], 'no otel-injector line');
+    t.same(app.injectorLines(), f.appInstruments
+      ? [`otel-injector: python: httpx: the app applies its own opentelemetry-instrumentation-httpx ${f.instrumentation}; the injected one is not applied to it (no duplicate spans)`]
+      : [], f.appInstruments ? 'one line: the app\'s own httpx instrumentor replaces ours' : 'no otel-injector line');
     t.notMatch(app.stderr(), /Traceback/);
   });
 }

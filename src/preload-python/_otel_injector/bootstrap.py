@@ -101,6 +101,8 @@ def _setup(cfg, manifest, app_dists, native):
         providers.state['on_real_logger'].append(logbridge.replace_provider)
     providers.state['on_step_aside'] += [instrument.uninstrument_all, logbridge.uninstall, signals.uninstall]
     instrument.install(manifest, app_dists, cfg['disabled'])
+    if bridge.state['active']:
+        bridge.watch_app_instrumentors(instrument, hooks, messages, lambda: providers.state['stepped_aside'])
     fork.on_child(hooks.after_fork)
     fork.on_child(otlp_export.after_fork)
     fork.on_child(instrument.after_fork)

@@ -31,7 +31,8 @@ TRIGGERS = {
 # request, the bulk of its per-request cost) are left out; the server span carries the status.
 KWARGS = {'fastapi': {'exclude_spans': ['receive', 'send']}}
 
-state = {'instrumented': [], 'app_dists': {}, 'manifest': {}, 'disabled': set()}
+# yielded: instrumentations the app applies itself with its own installed instrumentor (bridge.py)
+state = {'instrumented': [], 'app_dists': {}, 'manifest': {}, 'disabled': set(), 'yielded': set()}
 
 
 def _load(entry_point):
@@ -70,6 +71,8 @@ def _unsupported(info, app_dists):
 
 
 def apply(name, info):
+    if name in state['yielded']:
+        return False
     ok = versions_ok(info, state['app_dists'])
     if ok is False:
         what, spec = _unsupported(info, state['app_dists'])

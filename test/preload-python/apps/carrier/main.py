@@ -1,6 +1,8 @@
 """An app that carries OpenTelemetry Python it does not set up (the first user's services with ENABLE_TRACING
 off): its venv has opentelemetry-api (and maybe the SDK and instrumentations) at some release, and its code
 uses the API directly: a manual span around a call to the next service over httpx, a counter, a log line.
+With APP_INSTRUMENTS=true it also applies its own installed FastAPI and httpx instrumentors (no SDK, no
+provider: what an app does that instruments unconditionally and configures exporters only when enabled).
 /where reports which files and versions of OpenTelemetry the app itself imports. Python 3.9 syntax."""
 
 import importlib
@@ -18,6 +20,13 @@ tracer = trace.get_tracer('carrier.manual')
 orders = metrics.get_meter('carrier.meter').create_counter('carrier.orders')  # made before anything is set
 
 app = FastAPI(title='carrier')
+
+if os.environ.get('APP_INSTRUMENTS') == 'true':
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+    FastAPIInstrumentor.instrument_app(app)
+    HTTPXClientInstrumentor().instrument()
 
 
 @app.get('/health')
