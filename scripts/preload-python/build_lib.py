@@ -161,7 +161,9 @@ def manifest(target):
 _FROM_IMPORT = re.compile(r'^(?P<lead>[ \t]*(?:from[ \t]+))opentelemetry(?=[.\s])', re.M)
 # `import opentelemetry.x.y` (also `import a, opentelemetry.x`): the bound name stays `opentelemetry`
 # (now our vendored package) so that dotted uses in the module keep working
-_IMPORT = re.compile(r'^(?P<lead>[ \t]*)import[ \t]+(?P<what>opentelemetry(?:\.\w+)*)(?P<alias>[ \t]+as[ \t]+\w+)?[ \t]*$', re.M)
+_IMPORT = re.compile(
+    r'^(?P<lead>[ \t]*)import[ \t]+(?P<what>opentelemetry(?:\.\w+)*)(?P<alias>[ \t]+as[ \t]+\w+)?[ \t]*$', re.M
+)
 _STRING = re.compile(r'(?P<q>["\'])(?P<mod>opentelemetry(?:\.\w+)+)(?P=q)')
 
 
@@ -231,6 +233,7 @@ def patch_vendored(root):
 
 def vendor_manifest(info):
     """Entry points name modules: the vendored ones."""
+
     def fix(value):
         return VENDOR + '.' + value if value.startswith('opentelemetry.') else value
 

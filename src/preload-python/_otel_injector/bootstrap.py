@@ -83,7 +83,7 @@ def _start(cfg):
         try:
             bridge.prepare(app_dists)
         except bridge.NotBridgeable as e:
-            raise config.StepAside(str(e))
+            raise config.StepAside(str(e)) from None
     _setup(cfg, manifest, app_dists, native)
 
 

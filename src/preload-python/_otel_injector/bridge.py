@@ -66,9 +66,9 @@ def prepare(app_dists):
             raise NotBridgeable(
                 'opentelemetry-api %s in the app cannot be imported (%s: %s); the app would fail the same'
                 % (version, type(e).__name__, e)
-            )
+            ) from None
         if OURS in (getattr(module, '__name__', '') or ''):
-            raise NotBridgeable('the app\'s opentelemetry resolved to ours')  # cannot happen: ours is private
+            raise NotBridgeable("the app's opentelemetry resolved to ours")  # cannot happen: ours is private
         if not hasattr(module, attr):
             raise NotBridgeable(
                 'opentelemetry-api %s in the app has no %s.%s, which the bridge needs (tested 1.25 to 1.45);'

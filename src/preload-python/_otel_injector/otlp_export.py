@@ -304,7 +304,11 @@ def metric_exporter(cfg, temporality='cumulative'):
         ObservableUpDownCounter,
         UpDownCounter,
     )
-    from _otel_injector_vendor.opentelemetry.sdk.metrics.export import AggregationTemporality, MetricExporter, MetricExportResult
+    from _otel_injector_vendor.opentelemetry.sdk.metrics.export import (
+        AggregationTemporality,
+        MetricExporter,
+        MetricExportResult,
+    )
 
     delta, cumulative = AggregationTemporality.DELTA, AggregationTemporality.CUMULATIVE
     preferred = {

@@ -271,11 +271,29 @@ def _flush_all(deadline):
 # ---- the app's own SDK ------------------------------------------------------------------------------
 _SLOTS = {
     # signal: (module, setter, once attribute, provider attribute)
-    'tracer': ('_otel_injector_vendor.opentelemetry.trace', 'set_tracer_provider', '_TRACER_PROVIDER_SET_ONCE', '_TRACER_PROVIDER'),
-    'meter': ('_otel_injector_vendor.opentelemetry.metrics._internal', 'set_meter_provider', '_METER_PROVIDER_SET_ONCE', '_METER_PROVIDER'),
-    'logger': ('_otel_injector_vendor.opentelemetry._logs._internal', 'set_logger_provider', '_LOGGER_PROVIDER_SET_ONCE', '_LOGGER_PROVIDER'),
+    'tracer': (
+        '_otel_injector_vendor.opentelemetry.trace',
+        'set_tracer_provider',
+        '_TRACER_PROVIDER_SET_ONCE',
+        '_TRACER_PROVIDER',
+    ),
+    'meter': (
+        '_otel_injector_vendor.opentelemetry.metrics._internal',
+        'set_meter_provider',
+        '_METER_PROVIDER_SET_ONCE',
+        '_METER_PROVIDER',
+    ),
+    'logger': (
+        '_otel_injector_vendor.opentelemetry._logs._internal',
+        'set_logger_provider',
+        '_LOGGER_PROVIDER_SET_ONCE',
+        '_LOGGER_PROVIDER',
+    ),
 }
-_PUBLIC = {'meter': '_otel_injector_vendor.opentelemetry.metrics', 'logger': '_otel_injector_vendor.opentelemetry._logs'}
+_PUBLIC = {
+    'meter': '_otel_injector_vendor.opentelemetry.metrics',
+    'logger': '_otel_injector_vendor.opentelemetry._logs',
+}
 _KIND = {'tracer': 'TracerProvider', 'meter': 'MeterProvider', 'logger': 'LoggerProvider'}
 
 

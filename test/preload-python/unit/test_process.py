@@ -109,7 +109,8 @@ def test_metrics_sdk_loads_at_the_first_export_interval_and_exports_what_was_rec
         import sys, time
         from _otel_injector_vendor.opentelemetry import metrics
         sdk = lambda: sorted(
-            m for m in sys.modules if m.startswith(("_otel_injector_vendor.opentelemetry.sdk.metrics", "_otel_injector_vendor.opentelemetry.sdk._logs")))
+            m for m in sys.modules
+            if m.startswith(tuple("_otel_injector_vendor.opentelemetry.sdk." + s for s in ("metrics", "_logs"))))
         meter = metrics.get_meter("early", "1.2", attributes={"scope.k": "scope-v"})
         meter.create_counter("early.counter").add(5, {"k": "v"})
         meter.create_histogram("early.histogram").record(2.5)
@@ -577,7 +578,7 @@ def test_an_app_carrying_opentelemetry_it_does_not_set_up_is_instrumented_throug
         print(json.dumps({
             "trace_file": trace.__file__,
             "api": metadata.version("opentelemetry-api"),
-            "sdk_file": sys.modules["opentelemetry.sdk.trace"].__file__ if "opentelemetry.sdk.trace" in sys.modules else None,
+            "sdk_file": getattr(sys.modules.get("opentelemetry.sdk.trace"), "__file__", None),
         }))
     """)
     r = run_app(code, app_env(receiver.endpoint, OTEL_METRIC_EXPORT_INTERVAL='60000'), python=_otel_app())
@@ -589,7 +590,9 @@ def test_an_app_carrying_opentelemetry_it_does_not_set_up_is_instrumented_throug
     assert '/site-packages/opentelemetry/trace/__init__.py' in info['trace_file'], info
     assert PAYLOAD not in info['trace_file']
     assert info['sdk_file'] is None  # the app's SDK was never imported (ours is another package)
-    assert wait_for(lambda: len(receiver.spans()) == 2 and receiver.logs() and 'app.requests' in receiver.metric_names())
+    assert wait_for(
+        lambda: len(receiver.spans()) == 2 and receiver.logs() and 'app.requests' in receiver.metric_names()
+    )
     spans = {s.name: s for _, s in receiver.spans()}
     assert spans['outer'].trace_id.hex() == '0af7651916cd43dd8448eb211c80319c'
     assert spans['outer'].parent_span_id.hex() == 'b7ad6b7169203331'
@@ -614,8 +617,8 @@ def test_an_api_older_than_the_bridge_supports_steps_aside_with_its_version(rece
 
 def test_sdk_disabled_does_nothing(receiver):
     code = (
-        'import sys; print([p for p in sys.path if p.startswith(%r + "/")]); print("_otel_injector_vendor" in sys.modules)'
-        % PAYLOAD
+        'import sys; print([p for p in sys.path if p.startswith(%r + "/")]); '
+        'print("_otel_injector_vendor" in sys.modules)' % PAYLOAD
     )
     r = run_app(code, app_env(receiver.endpoint, OTEL_SDK_DISABLED='true'))
     assert r.returncode == 0 and r.stderr == ''
@@ -715,7 +718,9 @@ def test_disabled_instrumentation_is_not_hooked(receiver, tmp_path):
     env = app_env(receiver.endpoint, OTEL_METRICS_EXPORTER='none', OTEL_PYTHON_DISABLED_INSTRUMENTATIONS='redis')
     env['PYTHONPATH'] = PAYLOAD + os.pathsep + str(site)
     r = run_app(
-        'import sys, redis; print(any(m.startswith("_otel_injector_vendor.opentelemetry.instrumentation") for m in sys.modules))', env
+        'import sys, redis; '
+        'print(any(m.startswith("_otel_injector_vendor.opentelemetry.instrumentation") for m in sys.modules))',
+        env,
     )
     assert r.returncode == 0 and r.stdout.strip() == 'False', r.stderr
 
@@ -759,7 +764,9 @@ def test_library_version_outside_the_instrumentation_is_left_alone_with_one_line
     env = app_env(receiver.endpoint, OTEL_METRICS_EXPORTER='none')
     env['PYTHONPATH'] = PAYLOAD + os.pathsep + str(site)
     r = run_app(
-        'import sys, sqlalchemy; print(any(m.startswith("_otel_injector_vendor.opentelemetry.instrumentation") for m in sys.modules))', env
+        'import sys, sqlalchemy; '
+        'print(any(m.startswith("_otel_injector_vendor.opentelemetry.instrumentation") for m in sys.modules))',
+        env,
     )
     assert r.returncode == 0 and r.stdout.strip() == 'False', r.stderr
     lines = ours(r.stderr)

@@ -217,7 +217,9 @@ def test_find_conflict():
     # our OpenTelemetry is vendored under a private name: the app's opentelemetry-* are never a conflict
     for app in ({'opentelemetry-api': '1.30.0'}, {'opentelemetry-api': '1.46.0'}, {'opentelemetry-api': '1.45.3rc1'}):
         assert conflicts.find_conflict(app, MANIFEST) is None
-    assert conflicts.find_conflict({'opentelemetry-sdk': '1.25.0'}, {'opentelemetry-sdk': {'version': '1.45.1'}}) is None
+    assert (
+        conflicts.find_conflict({'opentelemetry-sdk': '1.25.0'}, {'opentelemetry-sdk': {'version': '1.45.1'}}) is None
+    )
     assert conflicts.find_conflict({'wrapt': '3.1.0'}, MANIFEST)[2] == '<3.0.0,>=1.0.0'
 
 
@@ -307,7 +309,9 @@ def test_entry_points_from_the_manifest_and_fallback():
     mod = entry_points.make_module(
         {
             'opentelemetry_propagator': {
-                'tracecontext': '_otel_injector_vendor.opentelemetry.trace.propagation.tracecontext:TraceContextTextMapPropagator'
+                'tracecontext': (
+                    '_otel_injector_vendor.opentelemetry.trace.propagation.tracecontext:TraceContextTextMapPropagator'
+                )
             }
         },
         {'opentelemetry-sdk': {'version': '9.9.9'}, 'pytest': {'version': '0.0.1'}},
@@ -341,7 +345,7 @@ def test_memory_limit_prefers_the_container_limit(tmp_path):
 
 
 def test_a_lazily_loaded_module_is_never_seen_half_initialized_by_another_thread(tmp_path, monkeypatch):
-    # The metrics timer thread imports (our vendored) opentelemetry.instrumentation._semconv while the main thread may be
+    # The metrics timer thread imports (vendored) opentelemetry.instrumentation._semconv while the main thread may be
     # running it through lazy_requirements: the other thread must wait, as with a normal import.
     import builtins
     import threading
