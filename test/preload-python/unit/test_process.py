@@ -571,8 +571,10 @@ def test_an_app_carrying_opentelemetry_it_does_not_set_up_is_instrumented_throug
         token = context.attach(parent_ctx)
         with trace.get_tracer("app.manual").start_as_current_span("outer") as outer:
             print("current is outer:", trace.get_current_span() is outer)
+            outer.set_status(trace.Status(trace.StatusCode.ERROR, "boom"))  # the app's own types
             with trace.get_tracer("app.manual").start_as_current_span("inner"):
                 logging.getLogger("app").warning("inside inner")
+                trace.get_current_span().set_status(trace.StatusCode.ERROR)
         context.detach(token)
         counter.add(3)
         print(json.dumps({
@@ -598,6 +600,9 @@ def test_an_app_carrying_opentelemetry_it_does_not_set_up_is_instrumented_throug
     assert spans['outer'].parent_span_id.hex() == 'b7ad6b7169203331'
     assert spans['inner'].parent_span_id == spans['outer'].span_id
     assert spans['inner'].trace_id == spans['outer'].trace_id
+    # the app's Status / StatusCode (its API's types) set on our spans
+    assert (spans['outer'].status.code, spans['outer'].status.message) == (2, 'boom')
+    assert spans['inner'].status.code == 2
     logs = [lr for _, lr in receiver.logs() if lr.body.string_value == 'inside inner']
     assert len(logs) == 1 and logs[0].span_id == spans['inner'].span_id
 
