@@ -607,6 +607,35 @@ def test_an_app_carrying_opentelemetry_it_does_not_set_up_is_instrumented_throug
     assert len(logs) == 1 and logs[0].span_id == spans['inner'].span_id
 
 
+def test_an_app_with_its_own_api_that_forks_exports_from_parent_and_child(receiver):
+    # the bridge has no state of its own to reset in a child: the app's spans in a forked child go through
+    # our SDK's after-fork path like ours (the child flushes at its exit, with its own pid)
+    code = textwrap.dedent("""
+        import os
+        from opentelemetry import trace
+        tracer = trace.get_tracer("app.fork")
+        with tracer.start_as_current_span("parent-before-fork"):
+            pass
+        pid = os.fork()
+        if pid == 0:
+            with tracer.start_as_current_span("in-child") as span:
+                with tracer.start_as_current_span("child-inner"):
+                    pass
+            raise SystemExit(0)  # a normal exit: the child's atexit flush runs
+        os.waitpid(pid, 0)
+        print("child", pid, flush=True)
+    """)
+    r = run_app(code, app_env(receiver.endpoint, OTEL_METRICS_EXPORTER='none'), python=_otel_app())
+    assert r.returncode == 0, r.stderr
+    assert ours(r.stderr) == [], r.stderr
+    child = int(r.stdout.split()[-1])
+    assert wait_for(lambda: len(receiver.spans()) == 3)
+    by = {s.name: (res, s) for res, s in receiver.spans()}
+    assert attrs(by['in-child'][0].attributes)['process.pid'] == child
+    assert attrs(by['parent-before-fork'][0].attributes)['process.pid'] != child
+    assert by['child-inner'][1].parent_span_id == by['in-child'][1].span_id
+
+
 def test_an_api_older_than_the_bridge_supports_steps_aside_with_its_version(receiver, tmp_path):
     site = tmp_path / 'site'
     (site / 'opentelemetry_api-1.20.0.dist-info').mkdir(parents=True)
