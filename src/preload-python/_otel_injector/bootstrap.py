@@ -88,13 +88,13 @@ def _start(cfg):
 
 
 def _setup(cfg, manifest, app_dists, native):
-    from . import bridge, fork, hooks, instrument, logbridge, otlp_export, providers, resource, signals
+    from . import bridge, flushing, fork, hooks, instrument, logbridge, otlp_export, providers, resource, signals
 
     sdk_version = ((manifest.get('dists') or {}).get('opentelemetry-sdk') or {}).get('version', '')
     providers.setup(cfg, resource.attributes(cfg, sdk_version))
     bridge.attach(providers)
     timeout = cfg['shutdown_timeout_s']
-    signals.install(lambda: providers.flush(timeout), lambda: providers.flush_early(timeout))
+    signals.install(lambda: flushing.flush(timeout), lambda: flushing.flush_early(timeout))
     signals.watch_process_pools(hooks.on_import)
     if providers.state['logger'] is not None:
         logbridge.install(providers.state['logger'])

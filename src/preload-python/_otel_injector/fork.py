@@ -189,6 +189,7 @@ def _before():
         _state['held'] = _state['guard'].acquire(timeout=GUARD_WAIT_S)
     except Exception:
         _state['held'] = False
+    _quiet_fork_warning()
 
 
 def _after_in_parent():
@@ -198,6 +199,51 @@ def _after_in_parent():
             _state['guard'].release()
         except Exception:
             pass
+
+
+# ---- CPython 3.12+'s fork warning --------------------------------------------------------------------
+# os.fork() in a multi-threaded process warns "This process (pid=N) is multi-threaded, use of fork() may
+# lead to deadlocks in the child" (a DeprecationWarning, shown when __main__ forks). When every thread
+# but the forking main thread is ours or our SDK's, the warning is about threads whose fork safety this
+# module provides, so it is silenced; whenever the app has threads of its own it is left as it is. The
+# decision is made again before each fork (CPython 3.13 warns after the after-fork hooks, so the filter
+# stays in place from one fork to the next: it only ever matches this warning).
+_FORK_WARNING = r'This process \(pid=\d+\) is multi-threaded, use of fork'
+_OUR_THREADS = ('otel-injector', 'OtelBatch', 'OtelPeriodicExportingMetricReader')
+
+
+def _only_our_threads():
+    main = threading.main_thread()
+    if threading.current_thread() is not main:
+        return False
+    threads = threading.enumerate()
+    if len(threads) < 2 or any(t is not main and not t.name.startswith(_OUR_THREADS) for t in threads):
+        return False
+    with open('/proc/self/stat') as f:  # native threads that threading does not know make it the app's
+        return int(f.read().rsplit(')', 1)[1].split()[17]) == len(threads)
+
+
+def _quiet_fork_warning():
+    import sys
+
+    if sys.version_info < (3, 12):
+        return
+    try:
+        import warnings
+
+        if not hasattr(warnings, '_filters_mutated'):
+            return
+        entry = _state.get('fork_filter')
+        present = entry is not None and entry in warnings.filters
+        if _only_our_threads():
+            if not present:
+                warnings.filterwarnings('ignore', message=_FORK_WARNING, category=DeprecationWarning)
+                _state['fork_filter'] = warnings.filters[0]
+        elif present:
+            warnings.filters.remove(entry)
+            warnings._filters_mutated()
+    except Exception:
+        pass
 
 
 def _after_in_child(hooked=True):

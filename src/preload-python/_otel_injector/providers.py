@@ -1,5 +1,5 @@
-"""Tracer/meter/logger providers with our exporters, the gate that lets the app's own SDK take over,
-and the bounded flush."""
+"""Tracer/meter/logger providers with our exporters and the gate that lets the app's own SDK take over
+(the bounded flush of them: flushing.py)."""
 
 import threading
 import time
@@ -38,6 +38,7 @@ def setup(cfg, resource_attrs):
 
         provider_class = sdk_classes.tracer_provider_class(lambda: state['gate_open'])
         sdk = provider_class(resource=resource, shutdown_on_exit=False)
+        sdk_classes.quiet_batch_threads()
         with fork.quiet_threads():
             processor = BatchSpanProcessor(otlp_export.span_exporter(exporters['traces']))
         state['processors'].append(processor)
@@ -116,6 +117,7 @@ def _setup_logs(cfg, resource):
         from _otel_injector_vendor.opentelemetry.sdk._logs.export import BatchLogRecordProcessor
 
         sdk = sdk_classes.logger_provider_class()(resource=resource, shutdown_on_exit=False)
+        sdk_classes.quiet_batch_threads()
         with fork.quiet_threads():
             processor = BatchLogRecordProcessor(otlp_export.log_exporter(exporter_cfg))
         state['processors'].append(processor)
@@ -194,78 +196,6 @@ def _wrap_first_collect(reader, callback):
         return original(*args, **kwargs)
 
     reader.collect = collect
-
-
-def flush(timeout_s):
-    """force_flush of every provider of ours, all within timeout_s together, whatever the exporters do:
-    the flush runs in a daemon thread joined until the deadline (an export already in flight may hold
-    the processor's lock for its whole urllib timeout), and every export that starts from now on gets
-    at most the time left (otlp_export.shutdown_deadline). Past the deadline the caller goes on (the
-    signal is re-raised, the interpreter exits) and the thread is abandoned."""
-    fork.notice()
-    t = state.get('flush_thread')
-    early = state.get('early_deadline')
-    if early is not None and t is not None and t.is_alive():
-        # the flush started at the termination signal is still under way (held by the collector): the exit
-        # waits for it until that flush's own deadline, not a second bound from now (a pre-fork master
-        # would add its own bound to its workers', and a worker its own to its drain)
-        timeout_s = max(STALLED_WAIT_S, min(timeout_s, early - time.monotonic()))
-    deadline = time.monotonic() + timeout_s
-    state['flushing'] = True
-    otlp_export.shutdown_deadline(deadline)
-    if t is None or not t.is_alive():  # a second call (SIGINT, then atexit) waits for the first
-        t = threading.Thread(target=_flush_all, args=(deadline,), name='otel-injector-flush', daemon=True)
-        try:
-            with fork.quiet_threads():
-                t.start()
-        except RuntimeError:
-            # CPython 3.12 refuses new threads once finalization began ("can't create new thread at
-            # interpreter shutdown"), which is when atexit runs: flush inline. Every export that
-            # starts from now on is bounded by the deadline set above; one already in flight (its
-            # processor's lock held, which force_flush would wait for) is waited for until the
-            # deadline, then its socket is shut down so that it fails at once.
-            otlp_export.settle_in_flight(deadline)
-            _flush_all(deadline)
-            return True
-        state['flush_thread'] = t
-    t.join(max(0.0, deadline - time.monotonic()))
-    return not t.is_alive()
-
-
-STALLED_WAIT_S = 0.0  # past the deadline of the flush under way: not a moment more
-
-
-def flush_early(timeout_s):
-    """At a termination signal the app handles itself (gunicorn's master, uvicorn; signals.py wraps their
-    handlers): the flush starts in the background at once, so what was recorded leaves while the app shuts
-    down, and a pre-fork master's flush overlaps its workers' instead of following them. No shutdown
-    deadline is set: exports during the app's own drain keep their time. The exit flush later waits for
-    this one (flush()), at most the usual bound, or briefly if this one already used its whole bound."""
-    fork.notice()
-    t = state.get('flush_thread')
-    if state['stepped_aside'] or (t is not None and t.is_alive()):
-        return
-    deadline = time.monotonic() + timeout_s
-    t = threading.Thread(target=_flush_all, args=(deadline,), name='otel-injector-flush', daemon=True)
-    try:
-        with fork.quiet_threads():
-            t.start()
-    except RuntimeError:
-        return
-    state['early_deadline'] = deadline
-    state['flush_thread'] = t
-
-
-def _flush_all(deadline):
-    for key in ('tracer', 'logger', 'meter'):
-        provider = state[key]
-        left = deadline - time.monotonic()
-        if provider is None or left <= 0:
-            continue
-        try:
-            provider.force_flush(int(left * 1000))
-        except Exception:
-            pass
 
 
 # ---- the app's own SDK ------------------------------------------------------------------------------

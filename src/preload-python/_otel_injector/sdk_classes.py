@@ -98,3 +98,26 @@ def logger_provider_class():
             fork.relock(getattr(self, '_multi_log_record_processor', None))
 
     return ForkSafeLoggerProvider
+
+
+def quiet_batch_threads():
+    """The SDK's batch processors (spans, logs) start their worker thread again in a forked child, from
+    their after-fork hook, which runs in the child's main thread with its signal mask: that thread could
+    then take a process-directed SIGTERM, which Python handles only in the main thread, so a pool worker
+    blocked in a semaphore (multiprocessing's queue.get) never saw it and never ended, and Pool.terminate()
+    waited for it forever. Patched on the class before any processor registers its hook (the hook keeps
+    the class's function): the thread starts with every asynchronous signal blocked, like ours."""
+    try:
+        from _otel_injector_vendor.opentelemetry.sdk._shared_internal import BatchProcessor
+    except ImportError:
+        return
+    original = BatchProcessor._at_fork_reinit
+    if getattr(original, 'otel_injector_quiet', False):
+        return
+
+    def _at_fork_reinit(self):
+        with fork.quiet_threads():
+            original(self)
+
+    _at_fork_reinit.otel_injector_quiet = True
+    BatchProcessor._at_fork_reinit = _at_fork_reinit

@@ -79,6 +79,31 @@ def watch_uwsgi():
         return
     _state['uwsgi_previous'] = getattr(uwsgi, 'atexit', None)
     uwsgi.atexit = _uwsgi_atexit
+    _say_uwsgi_stop(uwsgi)
+
+
+def _say_uwsgi_stop(uwsgi):
+    """uWSGI's brutal stop (SIGTERM with --die-on-term, or its default reload) ends a worker that is busy with a
+    request at that moment without any exit hook (python_plugin.c skips them for a busy worker), so what it
+    recorded since its last export is lost; its graceful stop lets the worker finish and runs them. One line
+    per pod, from worker 1, unless the graceful stop is configured."""
+    try:
+        if uwsgi.worker_id() != 1:
+            return
+        hooks = uwsgi.opt.get('hook-master-start', b'')
+        hooks = b' '.join(hooks) if isinstance(hooks, list) else hooks
+        if b'gracefully_kill_them_all' in (hooks if isinstance(hooks, bytes) else str(hooks).encode()):
+            return
+    except Exception:
+        return
+    from . import messages
+
+    messages.say(
+        'uWSGI stops its workers brutally on SIGTERM: a worker busy with a request then exits without exit hooks'
+        ' and its telemetry since the last export is lost; for a graceful stop that flushes add'
+        ' --hook-master-start "unix_signal:15 gracefully_kill_them_all"',
+        once_key='uwsgi-stop',
+    )
 
 
 def _uwsgi_atexit():
@@ -141,7 +166,7 @@ def install(flush, early=None):
 def _signal(signum, handler):
     """signal.signal, except for SIGTERM and SIGINT: SIG_DFL installs ours in its place (the process still
     dies by that signal, after the flush), and a handler of the app's is wrapped so that the flush starts in
-    the background the moment the signal arrives (providers.flush_early). Servers reset the default before
+    the background the moment the signal arrives (flushing.flush_early). Servers reset the default before
     they re-raise the signal after their graceful stop (uvicorn's, also under gunicorn's UvicornWorker,
     which sets SIG_DFL in every worker): without this, a worker's spans, metrics and logs died with it at
     every rollout. What the caller sees is unchanged: the previous disposition is returned as it was set,

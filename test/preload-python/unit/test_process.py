@@ -207,6 +207,49 @@ def test_a_forked_child_loads_the_metrics_sdk_at_its_own_first_interval(receiver
     assert points and points[0].as_int == 3 and points[0].attributes[0].value.string_value == 'child', points
 
 
+def test_threads_of_a_forked_child_leave_sigterm_to_its_main_thread(receiver):
+    """A process-directed SIGTERM goes to any thread that does not block it, and Python runs its handler only
+    in the main thread: a pool worker blocked in a semaphore whose SIGTERM went to a thread of ours never
+    ended (the SDK's batch processors restart their thread from an after-fork hook, in the main thread's
+    mask). Every thread but the main one, in the parent and in a forked child, blocks SIGTERM and SIGINT."""
+    code = textwrap.dedent("""
+        import json, logging, os, sys, time
+        from _otel_injector_vendor.opentelemetry import trace
+        with trace.get_tracer("t").start_as_current_span("s"):
+            logging.getLogger("app").warning("a record: the logs SDK and its thread exist")
+        time.sleep(0.2)
+
+        def open_threads():
+            out = []
+            for tid in os.listdir("/proc/self/task"):
+                if int(tid) == os.getpid():
+                    continue
+                with open("/proc/self/task/%s/status" % tid) as f:
+                    blocked = int([l.split()[1] for l in f if l.startswith("SigBlk")][0], 16)
+                if not blocked & (1 << 14) or not blocked & (1 << 1):
+                    out.append(tid)
+            return out
+
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            with trace.get_tracer("t").start_as_current_span("child"):
+                logging.getLogger("app").warning("in the child")
+            time.sleep(0.2)
+            os.write(write, json.dumps([len(os.listdir("/proc/self/task")), open_threads()]).encode())
+            os._exit(0)
+        os.close(write)
+        os.waitpid(pid, 0)
+        child = json.loads(os.read(read, 4096))
+        print(json.dumps({"parent": [len(os.listdir("/proc/self/task")), open_threads()], "child": child}))
+    """)
+    r = run_app(code, app_env(receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY='30000', OTEL_BLRP_SCHEDULE_DELAY='30000'))
+    assert r.returncode == 0 and ours(r.stderr) == [], r.stderr
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert out['parent'][0] >= 3 and out['child'][0] >= 3, out  # the span and log batch threads run in both
+    assert out['parent'][1] == [] and out['child'][1] == [], out
+
+
 def test_logs_sdk_loads_at_the_first_record(receiver):
     code = textwrap.dedent("""
         import logging, sys

@@ -2,7 +2,8 @@
 imports concurrent.futures' thread module (as gunicorn, asyncio's executors and many libraries do after start:
 the import order that made forked children hang), forks a child that handles 2 jobs and ends with sys.exit(0),
 waits for it (the child must start within 10 s or the parent says so and kills it), handles 1 more job and
-exits. Each job logs inside a span and counts through the OpenTelemetry API. Prints
+exits. Each job logs inside a span and counts through the OpenTelemetry API. With argv[1] "app-thread" the app
+has a thread of its own running at the fork (CPython 3.12+ then warns, rightly). Prints
 {"parent": pid, "child": pid, "child_status": waitpid status, "jobs": [pid of each job]} as JSON. Python 3.9 syntax.
 
 Spans and instruments are made through the injected payload's own (vendored) OpenTelemetry API,
@@ -14,6 +15,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 import time
 
 from _otel_injector_vendor.opentelemetry import metrics, trace
@@ -34,8 +36,12 @@ def main():
     pids = [job(n) for n in range(3)]
     import concurrent.futures.thread  # noqa: F401  (imported after our start, as servers do)
 
+    stop = threading.Event()
+    if sys.argv[1:] == ['app-thread']:
+        threading.Thread(target=stop.wait, name='app-poller', daemon=True).start()
     read, write = os.pipe()
     child = os.fork()
+    stop.set()
     if child == 0:
         os.close(read)
         os.write(write, json.dumps([job(n) for n in (3, 4)]).encode())

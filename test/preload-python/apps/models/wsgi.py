@@ -33,3 +33,11 @@ def work(n):
     time.sleep(0.05)
     log.warning('work %d done by %d', n, os.getpid())
     return jsonify(pid=os.getpid(), n=n)
+
+
+@app.route('/slow/<int:n>')
+def slow(n):
+    """A request still in flight when the test stops the server: says on stderr when it started."""
+    log.warning('slow %d started by %d', n, os.getpid())
+    time.sleep(0.5)
+    return jsonify(pid=os.getpid(), n=n)
