@@ -17,6 +17,9 @@ import atexit
 import os
 import signal
 import threading
+import time
+
+from . import sigwatch
 
 _state = {
     'flush': None,
@@ -26,6 +29,7 @@ _state = {
     'busy': False,
     'deferred': None,
     'exit_flushed': False,
+    'handled': (0, 0.0),  # our handler's starts: count, monotonic time (sigwatch reads them)
 }
 # the signal module's own functions: ours stand in for them (stand_in_for_default) and call these
 _set, _get = signal.signal, signal.getsignal
@@ -64,6 +68,8 @@ def after_fork():
     _state['busy'] = False
     _state['deferred'] = None
     _state['exit_flushed'] = False
+    _state['handled'] = (0, 0.0)
+    sigwatch.after_fork()
 
 
 def watch_uwsgi():
@@ -124,6 +130,7 @@ def _uwsgi_atexit():
 
 
 def _handler(signum, frame):
+    _state['handled'] = (_state['handled'][0] + 1, time.monotonic())
     if _state['busy']:
         _state['deferred'] = signum  # interrupting our own flush: after it (_flush)
         return
@@ -161,6 +168,8 @@ def install(flush, early=None):
             except (ValueError, OSError):
                 _state['installed'].pop(signum, None)
     signal.signal, signal.getsignal = _signal, _getsignal
+    if _get(signal.SIGTERM) is _handler:
+        sigwatch.start(lambda: _get(signal.SIGTERM) is _handler, lambda: _state['handled'])
 
 
 def _signal(signum, handler):
@@ -270,6 +279,7 @@ def uninstall():
     app's stays: it only calls the app's now)."""
     _state['flush'] = None
     _state['early'] = None
+    sigwatch.stop()
     for signum, previous in list(_state['installed'].items()):
         try:
             if _get(signum) is _handler:

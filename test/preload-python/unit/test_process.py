@@ -342,6 +342,40 @@ def test_sigterm_flushes_then_dies_by_sigterm(receiver):
     assert [s.name for _, s in receiver.spans()] == ['before-sigterm']
 
 
+def test_sigterm_that_misses_the_main_thread_still_ends_the_process(receiver):
+    """The lost wake-up of a pool worker, made certain: the main thread waits in a multiprocessing semaphore
+    (sem_wait, not woken by a signal another thread takes) and SIGTERM is taken by a thread of the app.
+    Uninjected, SIGTERM's default kills the process in the kernel; with our handler standing in for it,
+    only sigwatch's re-delivery to the main thread lets the handler run: flush, then death by SIGTERM."""
+    code = textwrap.dedent("""
+        import multiprocessing, signal, threading
+        try:
+            from opentelemetry import trace
+            with trace.get_tracer("t").start_as_current_span("before-sigterm"):
+                pass
+        except ImportError:  # uninjected
+            pass
+        lock = multiprocessing.Lock()
+        lock.acquire()
+        threading.Timer(0.3, lambda: signal.pthread_kill(threading.get_ident(), signal.SIGTERM)).start()
+        print("ready", flush=True)
+        lock.acquire()  # never released: only a signal ends this
+    """)
+    env = app_env(receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY='60000', OTEL_METRICS_EXPORTER='none')
+    plain = _start(code, app_env(None, PYTHONPATH=None))
+    p = _start(code, env)
+    try:
+        plain.wait(timeout=20)
+        assert plain.returncode == -signal.SIGTERM  # what the app does without us
+        assert p.stdout.readline().strip() == 'ready'
+        p.wait(timeout=20)
+    finally:
+        plain.kill()
+        p.kill()
+    assert p.returncode == -signal.SIGTERM, p.stderr.read()
+    assert [s.name for _, s in receiver.spans()] == ['before-sigterm']
+
+
 def test_sigterm_handled_by_the_app_then_reraised_like_uvicorn(receiver):
     # uvicorn: saves the handler it found, handles SIGTERM, restores it, re-raises
     extra = textwrap.dedent("""
