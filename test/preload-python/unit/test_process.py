@@ -350,7 +350,7 @@ def test_sigterm_that_misses_the_main_thread_still_ends_the_process(receiver):
     code = textwrap.dedent("""
         import multiprocessing, signal, threading
         try:
-            from opentelemetry import trace
+            from _otel_injector_vendor.opentelemetry import trace
             with trace.get_tracer("t").start_as_current_span("before-sigterm"):
                 pass
         except ImportError:  # uninjected
