@@ -102,7 +102,9 @@ def _setup(cfg, manifest, app_dists, native):
     providers.state['on_step_aside'] += [instrument.uninstrument_all, logbridge.uninstall, signals.uninstall]
     instrument.install(manifest, app_dists, cfg['disabled'])
     if bridge.state['active']:
-        bridge.watch_app_instrumentors(instrument, hooks, messages, lambda: providers.state['stepped_aside'])
+        from . import app_instrumentors
+
+        app_instrumentors.watch(instrument, hooks, messages, lambda: providers.state['stepped_aside'])
     fork.on_child(hooks.after_fork)
     fork.on_child(otlp_export.after_fork)
     fork.on_child(instrument.after_fork)
