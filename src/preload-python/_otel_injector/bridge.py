@@ -170,6 +170,33 @@ def attach(providers):
     providers.state['on_step_aside'].append(lambda: _free_app_slots(providers))
 
 
+def _accept_app_status():
+    """The app's code calls set_status on our spans with its own Status / StatusCode types, which our SDK
+    would ignore (it checks isinstance): they are converted by name."""
+    from _otel_injector_vendor.opentelemetry.sdk import trace as our_sdk
+    from _otel_injector_vendor.opentelemetry.trace.status import Status, StatusCode
+
+    original = our_sdk.Span.set_status
+    if getattr(original, '_otel_injector', False):
+        return
+
+    def set_status(self, status, description=None):
+        if not isinstance(status, (Status, StatusCode)):
+            code = getattr(status, 'status_code', status)
+            name = getattr(code, 'name', None)
+            if name in StatusCode.__members__:
+                if code is status:
+                    status = StatusCode[name]
+                else:
+                    status = Status(StatusCode[name], getattr(status, 'description', None))
+        return original(self, status, description)
+
+    set_status._otel_injector = True
+    set_status.__wrapped__ = original
+    set_status.__doc__ = original.__doc__
+    our_sdk.Span.set_status = set_status
+
+
 def _app_module(name):
     try:
         return importlib.import_module(name)
