@@ -14,10 +14,11 @@ import { ensurePayload, interpreter, testedPythons } from './support/python.js';
 
 await ensurePayload();
 
-// `ticks` spans tick-0, tick-1, ... one every `every` ms, then exits 0 (the exit flush sends the rest).
+// `ticks` spans tick-0, tick-1, ... one every `every` ms, then exits 0 (the exit flush sends the rest). The
+// interpreter has no OpenTelemetry of its own: the spans are made through the payload's vendored API.
 const APP = `
 import sys, time
-from opentelemetry import trace
+from _otel_injector_vendor.opentelemetry import trace
 tracer = trace.get_tracer("ticks")
 n, every = int(sys.argv[1]), float(sys.argv[2]) / 1000
 for i in range(n):
