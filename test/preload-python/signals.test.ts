@@ -2,20 +2,35 @@
 // RabbitMQ through aio-pika, a second service over httpx, stdlib logging), its dependencies in its own venv
 // with no OpenTelemetry package, instrumented only through PYTHONPATH=dist/preload/python and the OTEL_*
 // variables the webhook sets; judged by a real OTLP/HTTP protobuf receiver. On the lowest and the highest
-// supported CPython. Real servers, started once for this file.
+// supported CPython, and once more with the first user's own OpenTelemetry packages in its venv (set up by
+// nothing): the same checks. Real servers, started once for this file.
 import t from 'tap';
 import { get, getJson, pythonEnv, startPyApp } from './support/app.js';
 import { CLIENT, CONSUMER, PRODUCER, SERVER, attr, descendsFrom, httpServerDuration, metricNames, ofService, serverSpan, startReceiver, type ReceiverState } from './support/otlp.js';
-import { ensurePayload, ensureVenv, shopRequirements, testedPythons } from './support/python.js';
+import { ensurePayload, ensureVenv, pinned, shopRequirements, testedPythons } from './support/python.js';
 import { startServers } from './support/servers.js';
 
 await ensurePayload();
 const pythons = testedPythons();
-const [servers, ...venvs] = await Promise.all([
+const highest = pythons.at(-1) ?? '3.13';
+// The first user's images (issue 20): their shared monitoring package installs OpenTelemetry's API, SDK,
+// OTLP exporter and instrumentations at its own pins; with ENABLE_TRACING etc. off it sets nothing up, and
+// the service must be instrumented exactly as one without any OpenTelemetry package.
+const CARRIED = {
+  'opentelemetry-api': '1.39.1', 'opentelemetry-sdk': '1.39.1', 'opentelemetry-exporter-otlp-proto-http': '1.39.1',
+  'opentelemetry-instrumentation-fastapi': '0.60b1', 'opentelemetry-instrumentation-httpx': '0.60b1',
+  'opentelemetry-instrumentation-redis': '0.60b1', 'opentelemetry-instrumentation-sqlalchemy': '0.60b1',
+};
+const [servers, carried, ...venvs] = await Promise.all([
   startServers(),
+  ensureVenv('shop-carried', highest, pinned(highest, CARRIED)),
   ...pythons.map((minor) => ensureVenv('shop', minor, shopRequirements(minor))),
 ]);
 t.teardown(() => servers.stop());
+const CASES = [
+  ...pythons.map((minor, i) => ({ minor, venv: venvs[i], what: 'instrumented through PYTHONPATH only' })),
+  { minor: highest, venv: carried, what: "the first user's image: its own OpenTelemetry 1.39.1 / 0.60b1 installed, set up by nothing" },
+];
 
 /** Waits (bounded) until `done` holds, and returns what arrived either way: the assertions say what is missing. */
 async function settle(receiver: { waitFor(p: (s: ReceiverState) => boolean, ms?: number): Promise<ReceiverState> } & ReceiverState, done: (s: ReceiverState) => boolean, ms = 20000): Promise<ReceiverState> {
@@ -30,10 +45,9 @@ function routePoint(st: ReceiverState): { count?: number } | undefined {
 
 const SYSTEM_METRICS = ['process.cpu.utilization', 'process.memory.usage', 'system.cpu.utilization', 'system.memory.usage', 'system.disk.io', 'system.network.io'];
 
-for (const [i, minor] of pythons.entries()) {
-  const venv = venvs[i];
+for (const { minor, venv, what } of CASES) {
   if (venv === undefined) throw new Error('venv missing');
-  t.test(`CPython ${minor}: FastAPI + httpx + redis + SQLAlchemy/psycopg + aio-pika, instrumented through PYTHONPATH only`, async (t) => {
+  t.test(`CPython ${minor}: FastAPI + httpx + redis + SQLAlchemy/psycopg + aio-pika, ${what}`, async (t) => {
     const receiver = await startReceiver();
     t.teardown(() => receiver.close());
     const inventory = await startPyApp(venv, pythonEnv(receiver.url, 'inventory'));
