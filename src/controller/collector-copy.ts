@@ -11,7 +11,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { COLLECTOR_KEYS } from '../config/collector.js';
 import type { CollectorSources } from '../config/collector-sources.js';
-import type { CollectorKube } from './collector-kube.js';
+import type { CollectorKube, CopyRecord } from './collector-kube.js';
 
 export const COPY_LABEL = 'otel-injector.io/collector-copy';
 
@@ -31,8 +31,6 @@ const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64
 class SourceError extends Error {}
 
 export class CollectorCopier {
-  /** Per namespace: the resourceVersion we last wrote, for the data we wrote it with. */
-  private readonly written = new Map<string, string>();
   private lastData: Data | undefined;
   private lastProblem = '';
   private readonly labels: Record<string, string>;
@@ -45,9 +43,8 @@ export class CollectorCopier {
     this.labels = { [COPY_LABEL]: options.webhookConfigName, 'app.kubernetes.io/managed-by': 'otel-injector-controller' };
   }
 
-  /** Forget what was written (a new leadership term checks every copy again). */
+  /** Forget the last sources (a new leadership term starts afresh). */
   reset(): void {
-    this.written.clear();
     this.lastData = undefined;
   }
 
@@ -56,12 +53,7 @@ export class CollectorCopier {
     const { secretName, webhookConfigName } = this.options;
     const want = new Set(namespaces);
     const copies = await this.kube.listCopies(secretName, `${COPY_LABEL}=${webhookConfigName}`);
-    for (const copy of copies) {
-      if (want.has(copy.namespace)) continue;
-      await this.kube.deleteCopy(copy.namespace, secretName);
-      this.written.delete(copy.namespace);
-      this.logger.info({ namespace: copy.namespace, secret: secretName }, 'collector secret: namespace not opted in, copy deleted');
-    }
+    await this.deleteUnwanted(copies, want);
     const data = await this.compose();
     if (data === undefined) return;
     if (this.lastData !== undefined && !isDeepStrictEqual(this.lastData, data)) {
@@ -74,20 +66,26 @@ export class CollectorCopier {
       return;
     }
     const listed = new Map(copies.map((c) => [c.namespace, c]));
-    for (const namespace of want) {
-      const copy = listed.get(namespace);
-      if (copy !== undefined && isDeepStrictEqual(copy.data, data) && this.written.get(namespace) === copy.resourceVersion) continue;
-      if (copy !== undefined && isDeepStrictEqual(copy.data, data)) {
-        this.written.set(namespace, copy.resourceVersion);
-        continue;
-      }
-      try {
-        const version = await this.kube.putCopy({ namespace, name: secretName, labels: this.labels, owner: { name: webhookConfigName, uid: owner }, data }, copy !== undefined);
-        this.written.set(namespace, version);
-        this.logger.info({ namespace, secret: secretName, keys: Object.keys(data) }, copy === undefined ? 'collector secret: copy written' : 'collector secret: copy updated');
-      } catch (error) {
-        this.logger.warn({ namespace, secret: secretName, err: (error as Error).message }, 'collector secret: copy not written; retried at the next sync');
-      }
+    for (const namespace of want) await this.write(namespace, listed.get(namespace), data, owner);
+  }
+
+  private async deleteUnwanted(copies: readonly CopyRecord[], want: ReadonlySet<string>): Promise<void> {
+    for (const copy of copies) {
+      if (want.has(copy.namespace)) continue;
+      await this.kube.deleteCopy(copy.namespace, this.options.secretName);
+      this.logger.info({ namespace: copy.namespace, secret: this.options.secretName }, 'collector secret: namespace not opted in, copy deleted');
+    }
+  }
+
+  /** Writes one namespace's copy unless it already holds `data`. */
+  private async write(namespace: string, copy: CopyRecord | undefined, data: Data, owner: string): Promise<void> {
+    const { secretName, webhookConfigName } = this.options;
+    if (copy !== undefined && isDeepStrictEqual(copy.data, data)) return;
+    try {
+      await this.kube.putCopy({ namespace, name: secretName, labels: this.labels, owner: { name: webhookConfigName, uid: owner }, data }, copy !== undefined);
+      this.logger.info({ namespace, secret: secretName, keys: Object.keys(data) }, copy === undefined ? 'collector secret: copy written' : 'collector secret: copy updated');
+    } catch (error) {
+      this.logger.warn({ namespace, secret: secretName, err: (error as Error).message }, 'collector secret: copy not written; retried at the next sync');
     }
   }
 
@@ -111,48 +109,57 @@ export class CollectorCopier {
   }
 
   private async read(): Promise<Data> {
-    const { sources, releaseNamespace: ns } = this.options;
+    const { sources } = this.options;
     const data: Data = {};
-    const secretKey = async (name: string, key: string, what: string): Promise<string> => {
-      let values: Data | undefined;
-      try {
-        values = await this.kube.secretData(ns, name);
-      } catch (error) {
-        throw new SourceError(`${what}: Secret ${ns}/${name} unreadable (${(error as Error).message})`);
-      }
-      if (values === undefined) throw new SourceError(`${what}: Secret ${ns}/${name} not found`);
-      const value = values[key];
-      if (value === undefined || value === '') throw new SourceError(`${what}: Secret ${ns}/${name} has no key ${key}`);
-      return value;
-    };
-    if (sources.caPem !== undefined) data[COLLECTOR_KEYS.ca] = b64(`${sources.caPem}\n`);
-    if (sources.caSecret !== undefined) data[COLLECTOR_KEYS.ca] = await secretKey(sources.caSecret.name, sources.caSecret.key, 'CA');
-    if (sources.caConfigMap !== undefined) {
-      const { name, key } = sources.caConfigMap;
-      let values: Data | undefined;
-      try {
-        values = await this.kube.configMapData(ns, name);
-      } catch (error) {
-        throw new SourceError(`CA: ConfigMap ${ns}/${name} unreadable (${(error as Error).message})`);
-      }
-      if (values === undefined) throw new SourceError(`CA: ConfigMap ${ns}/${name} not found`);
-      const pem = values[key];
-      if (pem === undefined || pem.trim() === '') throw new SourceError(`CA: ConfigMap ${ns}/${name} has no key ${key}`);
-      data[COLLECTOR_KEYS.ca] = b64(pem);
-    }
+    const ca = await this.readCa();
+    if (ca !== undefined) data[COLLECTOR_KEYS.ca] = ca;
     if (sources.clientCertSecret !== undefined) {
-      data[COLLECTOR_KEYS.clientCertificate] = await secretKey(sources.clientCertSecret, 'tls.crt', 'client certificate');
-      data[COLLECTOR_KEYS.clientKey] = await secretKey(sources.clientCertSecret, 'tls.key', 'client certificate');
+      data[COLLECTOR_KEYS.clientCertificate] = await this.secretKey(sources.clientCertSecret, 'tls.crt', 'client certificate');
+      data[COLLECTOR_KEYS.clientKey] = await this.secretKey(sources.clientCertSecret, 'tls.key', 'client certificate');
     }
     if (sources.headers.length > 0) {
       const pairs: string[] = [];
       for (const h of sources.headers) {
-        const value = Buffer.from(await secretKey(h.secretName, h.key, `header ${h.name}`), 'base64').toString('utf8').trim();
+        const value = Buffer.from(await this.secretKey(h.secretName, h.key, `header ${h.name}`), 'base64').toString('utf8').trim();
         // The OTEL_EXPORTER_OTLP_HEADERS format: percent-encoded values, as both payloads decode them.
         pairs.push(`${h.name}=${encodeURIComponent(value)}`);
       }
       data[COLLECTOR_KEYS.headers] = b64(pairs.join(','));
     }
     return data;
+  }
+
+  /** `ca.crt` (base64) from the one CA source, if any. */
+  private async readCa(): Promise<string | undefined> {
+    const { sources, releaseNamespace: ns } = this.options;
+    if (sources.caPem !== undefined) return b64(`${sources.caPem}\n`);
+    if (sources.caSecret !== undefined) return this.secretKey(sources.caSecret.name, sources.caSecret.key, 'CA');
+    if (sources.caConfigMap === undefined) return undefined;
+    const { name, key } = sources.caConfigMap;
+    let values: Data | undefined;
+    try {
+      values = await this.kube.configMapData(ns, name);
+    } catch (error) {
+      throw new SourceError(`CA: ConfigMap ${ns}/${name} unreadable (${(error as Error).message})`);
+    }
+    if (values === undefined) throw new SourceError(`CA: ConfigMap ${ns}/${name} not found`);
+    const pem = values[key];
+    if (pem === undefined || pem.trim() === '') throw new SourceError(`CA: ConfigMap ${ns}/${name} has no key ${key}`);
+    return b64(pem);
+  }
+
+  /** One key of a Secret of the release namespace (base64), or a SourceError naming it (never its value). */
+  private async secretKey(name: string, key: string, what: string): Promise<string> {
+    const ns = this.options.releaseNamespace;
+    let values: Data | undefined;
+    try {
+      values = await this.kube.secretData(ns, name);
+    } catch (error) {
+      throw new SourceError(`${what}: Secret ${ns}/${name} unreadable (${(error as Error).message})`);
+    }
+    if (values === undefined) throw new SourceError(`${what}: Secret ${ns}/${name} not found`);
+    const value = values[key];
+    if (value === undefined || value === '') throw new SourceError(`${what}: Secret ${ns}/${name} has no key ${key}`);
+    return value;
   }
 }
