@@ -145,8 +145,8 @@ export class Controller {
   }
 
   private async round(): Promise<void> {
-    if (!this.view.synced() || !this.elector.isLeader()) return;
     if (this.copier !== undefined && this.view.watchedNamespaces().join(',') !== this.copiedFor) this.copy();
+    if (!this.view.synced() || !this.elector.isLeader()) return;
     try {
       const version = this.index.version;
       const findings = this.index.findings();
@@ -166,7 +166,8 @@ export class Controller {
   /** One pass of the collector Secret copies (leader only, after the namespaces were listed); never two at once. */
   private copy(): void {
     const copier = this.copier;
-    if (copier === undefined || this.stopped || !this.view.synced() || !this.elector.isLeader()) return;
+    // The namespaces listed is enough: the copies need not wait for every namespace's pods.
+    if (copier === undefined || this.stopped || !this.view.namespacesListed() || !this.elector.isLeader()) return;
     if (this.copying !== undefined) {
       this.copyAgain = true;
       return;
