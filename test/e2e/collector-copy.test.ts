@@ -6,7 +6,7 @@
 // MutatingWebhookConfiguration (their owner), as on uninstall.
 import t from 'tap';
 import type { V1Secret } from '@kubernetes/client-node';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CoordinationV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { startControlPlane } from './harness.js';
 import { RELEASE_NAMESPACE, parseManifests, pointWebhookAt, renderChart } from './chart.js';
 import { INJECT_LABEL, apis, applyWebhookConfig, createNamespace, eventually } from './kube.js';
@@ -57,6 +57,11 @@ await createNamespace(core, 'copy-b', { [INJECT_LABEL]: 'enabled' });
 await createNamespace(core, 'copy-c');
 const kubeconfig = await chartControllerKubeconfig(cp, VALUES);
 const ctl = await startController(t, cp, 'copy-1', env, kubeconfig);
+// A second replica: the standby, which must write nothing while copy-1 leads (started once copy-1 holds the Lease).
+const coordination = cp.kubeConfig.makeApiClient(CoordinationV1Api);
+const holder = async (): Promise<string> => (await coordination.readNamespacedLease({ name: env.CONTROLLER_LEASE_NAME ?? '', namespace: RELEASE_NAMESPACE }).catch(() => undefined))?.spec?.holderIdentity ?? '';
+if ((await eventually(holder, (h) => h === 'copy-1', 30_000)) !== 'copy-1') t.bailout('copy-1 never became the leader');
+const standby = await startController(t, cp, 'copy-2', env, kubeconfig);
 
 async function copyIn(namespace: string): Promise<V1Secret | undefined> {
   try {
@@ -98,11 +103,17 @@ t.test('a changed source reaches every copy at the next sync', async (tt) => {
   tt.comment(`source change to every copy: ${Date.now() - start} ms (collector.syncSeconds=1)`);
 });
 
-t.test('a namespace that opts in gets a copy; one that opts out loses it', async (tt) => {
+t.test('a namespace that opts in gets a copy; one that opts out loses it; a hand-made copy is taken over', async (tt) => {
+  await createNamespace(core, 'copy-d');
+  await core.createNamespacedSecret({ namespace: 'copy-d', body: { metadata: { name: SECRET }, stringData: { 'ca.crt': 'made by hand, stale' } } });
+  await core.patchNamespace({ name: 'copy-d', body: { metadata: { labels: { [INJECT_LABEL]: 'enabled' } } } }, merge);
   await core.patchNamespace({ name: 'copy-c', body: { metadata: { labels: { [INJECT_LABEL]: 'enabled' } } } }, merge);
   await core.patchNamespace({ name: 'copy-b', body: { metadata: { labels: { [INJECT_LABEL]: null } } } }, merge);
   tt.ok(await eventually(() => copyIn('copy-c'), (s) => s !== undefined, 30_000), 'copy-c has its copy');
   tt.equal(await eventually(() => copyIn('copy-b'), (s) => s === undefined, 30_000), undefined, 'copy-b no longer has one');
+  const taken = await eventually(() => copyIn('copy-d'), (s) => s?.metadata?.labels?.['otel-injector.io/collector-copy'] !== undefined, 30_000);
+  tt.equal(text(taken?.data?.['tls.key']), CLIENT_KEY_2, 'the hand-made Secret now holds the composed data');
+  tt.equal(taken?.metadata?.ownerReferences?.[0]?.uid, owner.metadata?.uid, 'and is owned like every copy');
 });
 
 t.test('a source that disappears leaves the copies as they are, said once', async (tt) => {
@@ -121,8 +132,14 @@ t.test('nothing secret in the controller log', async (tt) => {
   for (const secret of [CLIENT_KEY, CLIENT_KEY_2, INGESTION_KEY, encodeURIComponent(INGESTION_KEY), b64(CLIENT_KEY), b64(CLIENT_KEY_2), b64(INGESTION_KEY), 'MIIB-e2e']) tt.notOk(log.includes(secret), `no ${secret.slice(0, 12)}… in the log`);
 });
 
+t.test('only the leader writes: the standby logged no copy', async (tt) => {
+  tt.same(logLines(standby.proc).filter((l) => String(l.msg).startsWith('collector secret:')), []);
+  tt.ok(logLines(ctl.proc).some((l) => String(l.msg).startsWith('collector secret: copy')), 'the leader did');
+});
+
 t.test('deleting the MutatingWebhookConfiguration (uninstall) garbage-collects every copy', async (tt) => {
+  await standby.proc.stop();
   await ctl.proc.stop();
   await admission.deleteMutatingWebhookConfiguration({ name: 'otel-injector' });
-  for (const ns of ['copy-a', 'copy-c']) tt.equal(await eventually(() => copyIn(ns), (s) => s === undefined, 60_000), undefined, `${ns}: copy removed`);
+  for (const ns of ['copy-a', 'copy-c', 'copy-d']) tt.equal(await eventually(() => copyIn(ns), (s) => s === undefined, 60_000), undefined, `${ns}: copy removed`);
 });
