@@ -1,7 +1,9 @@
 // The controller: watches on every replica keep the picture of the opted-in namespaces' pods and the
 // findings index up to date, pod event by pod event; only the Lease holder reports the findings (Events,
 // summary, gauge; again only when they changed) and, in restart mode, restarts. The tick follows
-// rollouts and re-checks the restart limits; it never goes over the pods.
+// rollouts and re-checks the restart limits; it never goes over the pods. With collector sources set, the
+// Lease holder also keeps the collector Secret in every opted-in namespace (collector-copy.ts): a pass every
+// syncSeconds and at once when the set of opted-in namespaces changes.
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
