@@ -3,7 +3,8 @@
 // supported CPython (or those named): for each interpreter a cached virtualenv under
 // .cache/python-test/<cp3X>-<key>/ with the pinned test dependencies
 // (test/preload-python/requirements-test-*.txt), a bare virtualenv (no packages: the "app" the
-// subprocess tests start), then pytest. The payload is the built one (dist/preload/python; built
+// subprocess tests start), one with OpenTelemetry API+SDK 1.39.1 of its own (requirements-test-otel-app.txt:
+// the app that carries OpenTelemetry), then pytest. The payload is the built one (dist/preload/python; built
 // here with scripts/build-preload-python.mjs, cached).
 // Prints pytest's own output, then tap's summary line `# { total, pass, fail }` counted from pytest's
 // JUnit XML (scripts/test-all.mjs reads it), and exits non-zero when any interpreter's run failed.
@@ -90,6 +91,7 @@ for (const minor of minors) {
   const req = join(root, 'test', 'preload-python', minor === '3.9' ? 'requirements-test-py39.txt' : 'requirements-test-py310plus.txt');
   const dir = venv(python, minor, req);
   const app = bareVenv(python, minor);
+  const otelApp = venv(python, minor, join(root, 'test', 'preload-python', 'requirements-test-otel-app.txt'));
   const junit = join(cache, `junit-cp${minor.replace('.', '')}-${process.pid}.xml`);
   console.log(`\n== pytest on CPython ${minor} (${python}) ==`);
   const r = run(join(dir, 'bin', 'python'), ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', `--junitxml=${junit}`,
@@ -98,6 +100,7 @@ for (const minor of minors) {
       ...process.env,
       OTEL_INJECTOR_TEST_PAYLOAD: join(root, 'dist', 'preload', 'python'),
       OTEL_INJECTOR_TEST_APP_PYTHON: join(app, 'bin', 'python'),
+      OTEL_INJECTOR_TEST_OTEL_APP_PYTHON: join(otelApp, 'bin', 'python'),
       PYTHONDONTWRITEBYTECODE: '1',
     },
   });

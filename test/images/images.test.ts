@@ -232,20 +232,24 @@ async function loadsPreload(t: Test, ctrs: Containers, appBase: string, vol: str
 /**
  * A Python app container (stand-in for python:3.X-slim: interpreter and pip, no OpenTelemetry; yet
  * another uid; the volume at the mount path) started with the webhook's PYTHONPATH: our sitecustomize
- * is the one imported, the OpenTelemetry API is importable only from the copied lib/cp3X.zip, the span
- * the app makes records (an SDK is installed, not the API's no-op) and reaches the receiver on loopback.
+ * is the one imported, the app's own `import opentelemetry` finds nothing (ours is vendored under a private
+ * name in the copied lib/cp3X.zip), a span made through our vendored API records (our SDK is set up) and
+ * reaches the receiver on loopback.
  */
 async function loadsPythonPayload(t: Test, ctrs: Containers, appBase: string, minor: string, vol: string, receiver: Receiver): Promise<void> {
   const mount = inject.mountPath;
   const uid = randomUid();
   const service = `images-python-${minor}-${uid}`;
-  // exit 3: another sitecustomize (or none); 4: opentelemetry not from our zip; 5: no SDK (the span does not record)
+  // exit 3: another sitecustomize (or none); 4: a plain `opentelemetry` importable, or ours not from our zip; 5: no SDK
+  // (the span does not record)
   const probe = [
     'import sys',
     'mount = sys.argv[1]',
     'site = sys.modules.get("sitecustomize")',
     'if getattr(site, "__file__", None) != mount + "/python/sitecustomize.py": sys.exit(3)',
-    'from opentelemetry import trace',
+    'import importlib.util',
+    'if importlib.util.find_spec("opentelemetry") is not None: sys.exit(4)',
+    'from _otel_injector_vendor.opentelemetry import trace',
     'if not trace.__file__.startswith(mount + "/python/lib/cp%d%d.zip/" % sys.version_info[:2]): sys.exit(4)',
     'with trace.get_tracer("images-test").start_as_current_span("images-probe") as span:',
     '    if not (span.is_recording() and span.get_span_context().is_valid): sys.exit(5)',
@@ -262,7 +266,7 @@ async function loadsPythonPayload(t: Test, ctrs: Containers, appBase: string, mi
   const app = await ctrs.from(appBase);
   const t0 = Date.now();
   const r = await ctrs.run(app, ['python3', '-c', probe, mount], { user: `${uid}:${randomUid()}`, volumes: { [vol]: mount }, env });
-  t.equal(r.code, 0, `python ${minor} app as uid ${uid}: PYTHONPATH=${mount}/python runs our sitecustomize, OpenTelemetry from lib/cp${minor.replace('.', '')}.zip, its span records (${secs(t0)})`, { stderr: r.stderr });
+  t.equal(r.code, 0, `python ${minor} app as uid ${uid}: PYTHONPATH=${mount}/python runs our sitecustomize, OpenTelemetry from lib/cp${minor.replace('.', '')}.zip, no plain opentelemetry importable, its span through our vendored API records (${secs(t0)})`, { stderr: r.stderr });
   const got = await receiver.waitFor((s) => s.spans.some((sp) => sp.resource['service.name'] === service), 15_000).catch(() => receiver);
   const span = got.spans.find((sp) => sp.resource['service.name'] === service);
   t.equal(span?.name, 'images-probe', `python ${minor}: the app's span reached the receiver (service.name ${service})`, { stderr: r.stderr });

@@ -1,8 +1,9 @@
 // The app's environment has packages the injected instrumentation also uses. In an incompatible version
-// (opentelemetry-api other than ours, packaging older than our instrumentation needs): the payload steps aside
-// with one line naming the package and both versions, and the app serves as without us. In a compatible
-// version: the app's own copy wins on sys.path and the app is instrumented. protobuf, which the peers'
-// exporters need and which often clashes, is not a dependency of ours at all.
+// (packaging older than our instrumentation needs): the payload steps aside with one line naming the package
+// and both versions, and the app serves as without us. In a compatible version: the app's own copy wins on
+// sys.path and the app is instrumented. protobuf, which the peers' exporters need and which often clashes, is
+// not a dependency of ours at all. OpenTelemetry itself is vendored under a private name, so the app's
+// opentelemetry-* are never a conflict (versions.test.ts); an API older than the bridge supports steps aside.
 import { join } from 'node:path';
 import t from 'tap';
 import { appFor, getJson, literal, pythonEnv, requestsAfter } from './support/app.js';
@@ -15,18 +16,13 @@ const pythons = testedPythons();
 const highest = pythons.at(-1) ?? '3.13';
 
 // Conflicts: a distribution our payload needs, in a version outside what our packages require.
-// opentelemetry-api: any library of the app may depend on it (current FastAPI does); `opentelemetry-*` must be identical.
 // packaging: opentelemetry-instrumentation needs >= 18.
-function conflicts(minor: string): { dist: string; appVersion: string }[] {
-  const api = ourVersion(minor, 'opentelemetry-api');
-  return [
-    { dist: 'opentelemetry-api', appVersion: api === '1.30.0' ? '1.29.0' : '1.30.0' },
-    { dist: 'packaging', appVersion: '17.1' },
-  ];
+function conflicts(): { dist: string; appVersion: string }[] {
+  return [{ dist: 'packaging', appVersion: '17.1' }];
 }
 
 for (const minor of pythons) {
-  for (const { dist, appVersion } of conflicts(minor)) {
+  for (const { dist, appVersion } of conflicts()) {
     t.test(`CPython ${minor}: ${dist} ${appVersion} in the app's venv: the app serves, one "not instrumented" line names it and both versions, nothing exported`, async (t) => {
       const ours = ourVersion(minor, dist);
       const receiver = await startReceiver();
@@ -47,6 +43,20 @@ for (const minor of pythons) {
       t.equal(await requestsAfter(receiver, 2000), 0, 'nothing exported');
     });
   }
+}
+
+for (const minor of pythons) {
+  t.test(`CPython ${minor}: opentelemetry-api 1.24.0 in the app (older than the bridge supports): the app serves, one line names its version and what to change, nothing exported`, async (t) => {
+    const receiver = await startReceiver();
+    t.teardown(() => receiver.close());
+    const app = await appFor(t, 'old-api', minor, pinned(minor, { 'opentelemetry-api': '1.24.0' }), pythonEnv(receiver.url, 'old-api'));
+    const r = await getJson(`${app.url}/orders/3`);
+    t.equal(r.status, 200, 'the app serves');
+    t.same(app.injectorLines(), [
+      'otel-injector: python: not instrumented: opentelemetry-api 1.24.0 in the app is older than 1.25, the oldest the injected SDK bridges to; upgrade it to >=1.25 or remove it',
+    ]);
+    t.equal(await requestsAfter(receiver, 2000), 0, 'nothing exported');
+  });
 }
 
 t.test(`CPython ${highest}: an app pinning an old protobuf (3.20.3) serves AND is instrumented: the payload needs no protobuf (the peers' exporters do)`, async (t) => {

@@ -61,7 +61,8 @@ for (const minor of built) {
     t.same(names.filter((n) => /\.(py|so|pyi)$/.test(n) || n.includes('__pycache__') || /(^|\/)tests?\//.test(n)), [], 'no source, extension module, stub, __pycache__ or tests');
     const dirs = new Set(names.filter((n) => n.endsWith('/')));
     t.same(names.filter((n) => n.includes('/') && !dirs.has(n.slice(0, n.lastIndexOf('/') + 1))), [], 'a directory entry for every directory (namespace packages)');
-    t.ok(names.includes('opentelemetry/sdk/trace/__init__.pyc') && !names.includes('opentelemetry/__init__.pyc'), 'opentelemetry is a namespace package with the SDK in it');
+    t.ok(names.includes('_otel_injector_vendor/opentelemetry/sdk/trace/__init__.pyc') && !names.includes('_otel_injector_vendor/opentelemetry/__init__.pyc'), 'our opentelemetry (a namespace package with the SDK in it) is vendored under _otel_injector_vendor');
+    t.same(names.filter((n) => n.startsWith('opentelemetry')), [], 'no top-level opentelemetry: an app\'s `import opentelemetry` never finds ours');
     t.ok(names.includes('wrapt/wrappers.pyc') && !names.some((n) => n.startsWith('wrapt/_wrappers')), 'wrapt without its C extension');
     t.notOk(names.some((n) => n.startsWith('psutil')), 'psutil is not in the zip (native/)');
 
@@ -103,10 +104,12 @@ for (const minor of built) {
       // as at run time: OpenTelemetry's entry points from the manifest (the bootstrap's stand-in), then the SDK
       const code = ['import json, sys', 'sys.path.append(sys.argv[1]); sys.path.insert(0, sys.argv[2])',
         'from _otel_injector import entry_points', 'm = json.load(open(sys.argv[3])); entry_points.install(m["entry_points"], m["dists"])',
-        'del sys.path[0]', 'import opentelemetry.sdk.trace as sdk, wrapt, importlib.metadata as md',
-        'print(sdk.__file__, len(list(md.distributions(path=[sys.argv[1]]))))'].join('\n');
-      const [file, seen] = py(python, code, join(PY, 'lib', `${tag}.zip`), PY, join(PY, 'lib', `${tag}.json`)).split(' ');
-      t.equal(file, join(PY, 'lib', `${tag}.zip`, 'opentelemetry/sdk/trace/__init__.pyc'), `${minor} imports the SDK from the zip with no site-packages`);
+        'del sys.path[0]', 'import _otel_injector_vendor.opentelemetry.sdk.trace as sdk, wrapt, importlib.metadata as md',
+        'plain = [n for n in sys.modules if n.split(".")[0] == "opentelemetry"]',
+        'print(sdk.__file__, len(list(md.distributions(path=[sys.argv[1]]))), len(plain))'].join('\n');
+      const [file, seen, plain] = py(python, code, join(PY, 'lib', `${tag}.zip`), PY, join(PY, 'lib', `${tag}.json`)).split(' ');
+      t.equal(file, join(PY, 'lib', `${tag}.zip`, '_otel_injector_vendor/opentelemetry/sdk/trace/__init__.pyc'), `${minor} imports the (vendored) SDK from the zip with no site-packages`);
+      t.equal(plain, '0', 'and no module under the plain name opentelemetry');
       t.equal(seen, '0', 'importlib.metadata sees no dist in the zip (an app\'s entry-point scan does not read ours)');
     }
   });

@@ -58,6 +58,9 @@ def _start(cfg):
     conflict = conflicts.find_conflict(app_dists, manifest.get('dists') or {})
     if conflict is not None:
         raise config.StepAside(conflicts.message(conflict))
+    problem = conflicts.api_problem(app_dists)
+    if problem is not None:
+        raise config.StepAside(problem)
     native = None
     tag = platform_tags.native_tag()
     if tag is not None and tag in ((manifest.get('native') or {}).get('psutil') or {}).get('tags', ()):
@@ -73,14 +76,23 @@ def _start(cfg):
     from . import entry_points
 
     entry_points.install(manifest.get('entry_points'), manifest.get('dists'))
+    if 'opentelemetry-api' in app_dists:
+        # the app's own API (its files, its version), sharing our context before our SDK exists
+        from . import bridge
+
+        try:
+            bridge.prepare(app_dists)
+        except bridge.NotBridgeable as e:
+            raise config.StepAside(str(e)) from None
     _setup(cfg, manifest, app_dists, native)
 
 
 def _setup(cfg, manifest, app_dists, native):
-    from . import flushing, fork, hooks, instrument, logbridge, otlp_export, providers, resource, signals
+    from . import bridge, flushing, fork, hooks, instrument, logbridge, otlp_export, providers, resource, signals
 
     sdk_version = ((manifest.get('dists') or {}).get('opentelemetry-sdk') or {}).get('version', '')
     providers.setup(cfg, resource.attributes(cfg, sdk_version))
+    bridge.attach(providers)
     timeout = cfg['shutdown_timeout_s']
     signals.install(lambda: flushing.flush(timeout), lambda: flushing.flush_early(timeout))
     signals.watch_process_pools(hooks.on_import)
@@ -89,6 +101,10 @@ def _setup(cfg, manifest, app_dists, native):
         providers.state['on_real_logger'].append(logbridge.replace_provider)
     providers.state['on_step_aside'] += [instrument.uninstrument_all, logbridge.uninstall, signals.uninstall]
     instrument.install(manifest, app_dists, cfg['disabled'])
+    if bridge.state['active']:
+        from . import app_instrumentors
+
+        app_instrumentors.watch(instrument, hooks, messages, lambda: providers.state['stepped_aside'])
     fork.on_child(hooks.after_fork)
     fork.on_child(otlp_export.after_fork)
     fork.on_child(instrument.after_fork)

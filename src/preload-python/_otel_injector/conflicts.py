@@ -1,11 +1,13 @@
 """Conflict check against the app's installed distributions, before anything of ours is importable.
 
 The app's distributions are read from the *.dist-info / *.egg-info directory NAMES in the sys.path
-entries that exist before ours (one listdir per entry, no importlib.metadata scan). A distribution
-that our manifest also has conflicts when
-  - it is an `opentelemetry-*` one at a different version (API/SDK/instrumentations must match), or
-  - one of our distributions requires it with a specifier its version does not satisfy.
-The app's copy wins on sys.path in both cases, so ours would run against it: we step aside instead.
+entries that exist before ours (one listdir per entry, no importlib.metadata scan).
+
+Our OpenTelemetry is vendored under a private package name (`_otel_injector_vendor.opentelemetry`), so
+the app's `opentelemetry-*` distributions never replace ours and are no conflict: the app's API is
+bridged to our SDK (bridge.py) when it is in the supported range (api_problem). Any other distribution
+that our manifest also has conflicts when one of our distributions requires it with a specifier its
+version does not satisfy: the app's copy wins on sys.path, so ours would run against it: we step aside.
 """
 
 import os
@@ -188,49 +190,47 @@ def _clause(op, target, version, v):
     return c >= 0 and _prefix_match(version, prefix)
 
 
-# The API may differ from ours in the patch version: frameworks bring it themselves (FastAPI >= 0.16x
-# depends on opentelemetry-api), our SDK pins it exactly, and patch releases of the API keep what the
-# SDK of the same minor uses. Another minor (or any other opentelemetry-* at another version) conflicts.
-PATCH_TOLERANT = ('opentelemetry-api',)
+# The app's opentelemetry-api releases the bridge was tested with (bridge.py checks the names it needs
+# by attribute; a newer API without them steps aside there).
+API_MIN = (1, 25)
+API_TESTED_MAX = (1, 45)
 
 
-def _same_minor(a, b):
-    ra, rb = _release(a), _release(b)
-    return (
-        ra is not None
-        and rb is not None
-        and _pad(ra, 2)[:2] == _pad(rb, 2)[:2]
-        and parse_version(a)[2:] == parse_version(b)[2:]
-    )
+def api_problem(app):
+    """A step-aside reason for the app's opentelemetry-api version, or None (absent or bridgeable)."""
+    version = app.get('opentelemetry-api')
+    if version is None:
+        return None
+    release = _release(version)
+    if release is None:
+        return None
+    if tuple(_pad(release, 2)[:2]) < API_MIN:
+        return (
+            'opentelemetry-api %s in the app is older than %d.%d, the oldest the injected SDK bridges to;'
+            ' upgrade it to >=%d.%d or remove it' % ((version,) + API_MIN + API_MIN)
+        )
+    if release[0] != API_MIN[0]:
+        return (
+            'opentelemetry-api %s in the app is a major version the injected SDK does not bridge to'
+            ' (tested %d.%d to %d.%d); use opentelemetry-api 1.x' % ((version,) + API_MIN + API_TESTED_MAX)
+        )
+    return None
 
 
 def find_conflict(app, manifest_dists):
     """The first conflict as (dist, app version, needed spec, our version), or None.
-    app: {name: version}; manifest_dists: the manifest's `dists` ({name: {version, requires}})."""
+    app: {name: version}; manifest_dists: the manifest's `dists` ({name: {version, requires}}).
+    opentelemetry-* are vendored (never the app's copy): no conflict."""
     for name in sorted(app):
         ours = manifest_dists.get(name)
-        if ours is None:
+        if ours is None or name.startswith('opentelemetry-'):
             continue
         app_version = app[name]
-        if name in PATCH_TOLERANT and _same_minor(app_version, ours['version']):
-            continue
-        if name.startswith('opentelemetry-') and _cmp_safe(app_version, ours['version']) != 0:
-            spec = '==' + (
-                '.'.join(ours['version'].split('.')[:2]) + '.*' if name in PATCH_TOLERANT else ours['version']
-            )
-            return (name, app_version, spec, ours['version'])
         for other in sorted(manifest_dists):
             spec = (manifest_dists[other].get('requires') or {}).get(name)
             if spec and not satisfies(app_version, spec):
                 return (name, app_version, spec, ours['version'])
     return None
-
-
-def _cmp_safe(a, b):
-    va, vb = parse_version(a), parse_version(b)
-    if va is None or vb is None:
-        return 0 if a == b else 1
-    return _cmp(va, vb)
 
 
 def message(conflict):

@@ -8,7 +8,7 @@ only when first used."""
 import sys
 import types
 
-MODULE = 'opentelemetry.util._importlib_metadata'
+MODULE = '_otel_injector_vendor.opentelemetry.util._importlib_metadata'
 
 
 class EntryPoint:

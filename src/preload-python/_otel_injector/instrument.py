@@ -31,7 +31,8 @@ TRIGGERS = {
 # request, the bulk of its per-request cost) are left out; the server span carries the status.
 KWARGS = {'fastapi': {'exclude_spans': ['receive', 'send']}}
 
-state = {'instrumented': [], 'app_dists': {}, 'manifest': {}, 'disabled': set()}
+# yielded: instrumentations the app applies itself with its own installed instrumentor (bridge.py)
+state = {'instrumented': [], 'app_dists': {}, 'manifest': {}, 'disabled': set(), 'yielded': set()}
 
 
 def _load(entry_point):
@@ -70,6 +71,8 @@ def _unsupported(info, app_dists):
 
 
 def apply(name, info):
+    if name in state['yielded']:
+        return False
     ok = versions_ok(info, state['app_dists'])
     if ok is False:
         what, spec = _unsupported(info, state['app_dists'])
@@ -275,8 +278,8 @@ def _memory_utilization():
     fraction of memory_limit(), so in a pod with a limit it reads against that limit."""
     try:
         import psutil
-        from opentelemetry import metrics
-        from opentelemetry.metrics import Observation
+        from _otel_injector_vendor.opentelemetry import metrics
+        from _otel_injector_vendor.opentelemetry.metrics import Observation
 
         _process['psutil'] = psutil.Process()
         limit = memory_limit()

@@ -5,7 +5,7 @@ Nothing is emitted before a logger exists, so nothing is lost."""
 
 import threading
 
-from opentelemetry._logs import LoggerProvider, NoOpLogger
+from _otel_injector_vendor.opentelemetry._logs import LoggerProvider, NoOpLogger
 
 from . import fork
 

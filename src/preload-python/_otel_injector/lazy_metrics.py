@@ -16,8 +16,8 @@ SDK and start over (after_fork)."""
 import threading
 import time
 
-from opentelemetry.metrics._internal import _ProxyMeter, _ProxyMeterProvider
-from opentelemetry.metrics._internal import instrument as _api
+from _otel_injector_vendor.opentelemetry.metrics._internal import _ProxyMeter, _ProxyMeterProvider
+from _otel_injector_vendor.opentelemetry.metrics._internal import instrument as _api
 
 from . import fork, messages
 
@@ -50,7 +50,7 @@ def _current_context():
     """The context of the measurement (the SDK's exemplars take the span from it), as the SDK would
     have read it at record time."""
     try:
-        from opentelemetry.context import get_current
+        from _otel_injector_vendor.opentelemetry.context import get_current
 
         return get_current()
     except Exception:

@@ -18,9 +18,9 @@ a stand-in whose first attribute read imports `packaging.version` and puts the r
 
 import sys
 
-MODULE = 'opentelemetry.instrumentation.dependencies'
+MODULE = '_otel_injector_vendor.opentelemetry.instrumentation.dependencies'
 TARGET = 'packaging.requirements'
-SEMCONV = 'opentelemetry.instrumentation._semconv'
+SEMCONV = '_otel_injector_vendor.opentelemetry.instrumentation._semconv'
 VERSION = 'packaging.version'
 
 

@@ -72,8 +72,8 @@ _API = []
 
 def _api():
     if not _API:
-        from opentelemetry._logs import LogRecord, SeverityNumber
-        from opentelemetry.context import get_current
+        from _otel_injector_vendor.opentelemetry._logs import LogRecord, SeverityNumber
+        from _otel_injector_vendor.opentelemetry.context import get_current
 
         _API.append((LogRecord, SeverityNumber, get_current))
     return _API[0]

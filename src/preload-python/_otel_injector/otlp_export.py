@@ -266,7 +266,7 @@ def _suppress():
     """Marks the export as ours so that no instrumentation records it (urllib is not instrumented by
     us, but an app may instrument it)."""
     try:
-        from opentelemetry import context
+        from _otel_injector_vendor.opentelemetry import context
 
         return context.attach(context.set_value(context._SUPPRESS_INSTRUMENTATION_KEY, True))
     except Exception:
@@ -276,7 +276,7 @@ def _suppress():
 def _unsuppress(token):
     if token is not None:
         try:
-            from opentelemetry import context
+            from _otel_injector_vendor.opentelemetry import context
 
             context.detach(token)
         except Exception:
@@ -284,7 +284,7 @@ def _unsuppress(token):
 
 
 def span_exporter(cfg):
-    from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+    from _otel_injector_vendor.opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
     class OTLPSpanExporter(SpanExporter):
         def __init__(self):
@@ -307,7 +307,7 @@ def span_exporter(cfg):
 
 
 def metric_exporter(cfg, temporality='cumulative'):
-    from opentelemetry.sdk.metrics import (
+    from _otel_injector_vendor.opentelemetry.sdk.metrics import (
         Counter,
         Histogram,
         ObservableCounter,
@@ -315,7 +315,11 @@ def metric_exporter(cfg, temporality='cumulative'):
         ObservableUpDownCounter,
         UpDownCounter,
     )
-    from opentelemetry.sdk.metrics.export import AggregationTemporality, MetricExporter, MetricExportResult
+    from _otel_injector_vendor.opentelemetry.sdk.metrics.export import (
+        AggregationTemporality,
+        MetricExporter,
+        MetricExportResult,
+    )
 
     delta, cumulative = AggregationTemporality.DELTA, AggregationTemporality.CUMULATIVE
     preferred = {
@@ -350,11 +354,11 @@ def metric_exporter(cfg, temporality='cumulative'):
 
 def log_exporter(cfg):
     try:
-        from opentelemetry.sdk._logs.export import LogRecordExporter as Base
-        from opentelemetry.sdk._logs.export import LogRecordExportResult as Result
+        from _otel_injector_vendor.opentelemetry.sdk._logs.export import LogRecordExporter as Base
+        from _otel_injector_vendor.opentelemetry.sdk._logs.export import LogRecordExportResult as Result
     except ImportError:  # older SDKs
-        from opentelemetry.sdk._logs.export import LogExporter as Base
-        from opentelemetry.sdk._logs.export import LogExportResult as Result
+        from _otel_injector_vendor.opentelemetry.sdk._logs.export import LogExporter as Base
+        from _otel_injector_vendor.opentelemetry.sdk._logs.export import LogExportResult as Result
 
     class OTLPLogExporter(Base):
         def __init__(self):

@@ -24,7 +24,7 @@ state = {
 
 def setup(cfg, resource_attrs):
     """Creates and registers the providers for the signals in cfg['exporters']."""
-    from opentelemetry.sdk.resources import Resource
+    from _otel_injector_vendor.opentelemetry.sdk.resources import Resource
 
     state['shutdown_timeout_s'] = cfg.get('shutdown_timeout_s', 1.0)
     fork.install()  # before any provider or processor: in a child, ours is the first after-fork hook
@@ -33,8 +33,8 @@ def setup(cfg, resource_attrs):
     fork.track_resource(resource, resource_attrs)
     exporters = cfg['exporters']
     if 'traces' in exporters:
-        from opentelemetry import trace
-        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+        from _otel_injector_vendor.opentelemetry import trace
+        from _otel_injector_vendor.opentelemetry.sdk.trace.export import BatchSpanProcessor
 
         provider_class = sdk_classes.tracer_provider_class(lambda: state['gate_open'])
         sdk = provider_class(resource=resource, shutdown_on_exit=False)
@@ -58,7 +58,7 @@ def setup(cfg, resource_attrs):
 
 def _setup_metrics(cfg, resource):
     """The metrics SDK is imported when first needed (lazy_metrics), not here."""
-    from opentelemetry import metrics
+    from _otel_injector_vendor.opentelemetry import metrics
 
     from . import lazy_metrics
 
@@ -107,14 +107,14 @@ def _setup_metrics(cfg, resource):
 
 def _setup_logs(cfg, resource):
     """The logs SDK is imported at the first get_logger (lazy_logs), not here."""
-    from opentelemetry import _logs
+    from _otel_injector_vendor.opentelemetry import _logs
 
     from . import lazy_logs
 
     exporter_cfg = cfg['exporters']['logs']
 
     def build():
-        from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+        from _otel_injector_vendor.opentelemetry.sdk._logs.export import BatchLogRecordProcessor
 
         sdk = sdk_classes.logger_provider_class()(resource=resource, shutdown_on_exit=False)
         sdk_classes.quiet_batch_threads()
@@ -129,7 +129,7 @@ def _setup_logs(cfg, resource):
         for callback in state['on_real_logger']:
             callback(real)
         if not state['stepped_aside']:
-            from opentelemetry._logs import _internal
+            from _otel_injector_vendor.opentelemetry._logs import _internal
 
             if _internal._LOGGER_PROVIDER is lazy:
                 _internal._LOGGER_PROVIDER = real
@@ -201,11 +201,29 @@ def _wrap_first_collect(reader, callback):
 # ---- the app's own SDK ------------------------------------------------------------------------------
 _SLOTS = {
     # signal: (module, setter, once attribute, provider attribute)
-    'tracer': ('opentelemetry.trace', 'set_tracer_provider', '_TRACER_PROVIDER_SET_ONCE', '_TRACER_PROVIDER'),
-    'meter': ('opentelemetry.metrics._internal', 'set_meter_provider', '_METER_PROVIDER_SET_ONCE', '_METER_PROVIDER'),
-    'logger': ('opentelemetry._logs._internal', 'set_logger_provider', '_LOGGER_PROVIDER_SET_ONCE', '_LOGGER_PROVIDER'),
+    'tracer': (
+        '_otel_injector_vendor.opentelemetry.trace',
+        'set_tracer_provider',
+        '_TRACER_PROVIDER_SET_ONCE',
+        '_TRACER_PROVIDER',
+    ),
+    'meter': (
+        '_otel_injector_vendor.opentelemetry.metrics._internal',
+        'set_meter_provider',
+        '_METER_PROVIDER_SET_ONCE',
+        '_METER_PROVIDER',
+    ),
+    'logger': (
+        '_otel_injector_vendor.opentelemetry._logs._internal',
+        'set_logger_provider',
+        '_LOGGER_PROVIDER_SET_ONCE',
+        '_LOGGER_PROVIDER',
+    ),
 }
-_PUBLIC = {'meter': 'opentelemetry.metrics', 'logger': 'opentelemetry._logs'}
+_PUBLIC = {
+    'meter': '_otel_injector_vendor.opentelemetry.metrics',
+    'logger': '_otel_injector_vendor.opentelemetry._logs',
+}
 _KIND = {'tracer': 'TracerProvider', 'meter': 'MeterProvider', 'logger': 'LoggerProvider'}
 
 
@@ -248,7 +266,7 @@ def step_aside(reason):
     """Stops everything of ours at run time and frees the global provider slots."""
     import importlib
 
-    from opentelemetry.util._once import Once
+    from _otel_injector_vendor.opentelemetry.util._once import Once
 
     state['stepped_aside'] = True
     state['gate_open'] = False

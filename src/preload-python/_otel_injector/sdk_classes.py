@@ -11,11 +11,23 @@ processor or reader to the global provider keep working), changed in two ways.
 
 from . import fork
 
+VENDOR_PREFIX = '_otel_injector_vendor.'
+
+
+def _scope(args, kwargs, key):
+    """The instrumentations name their scope with __name__: the upstream name, not the vendored one."""
+    if args and isinstance(args[0], str) and args[0].startswith(VENDOR_PREFIX):
+        args = (args[0][len(VENDOR_PREFIX) :],) + tuple(args[1:])
+    name = kwargs.get(key)
+    if isinstance(name, str) and name.startswith(VENDOR_PREFIX):
+        kwargs = dict(kwargs, **{key: name[len(VENDOR_PREFIX) :]})
+    return args, kwargs
+
 
 def tracer_provider_class(gate_open):
     """gate_open() -> False once the app's own SDK took over."""
-    from opentelemetry import trace
-    from opentelemetry.sdk.trace import TracerProvider
+    from _otel_injector_vendor.opentelemetry import trace
+    from _otel_injector_vendor.opentelemetry.sdk.trace import TracerProvider
 
     class GatedTracer(trace.Tracer):
         """Our SDK's tracer while we export; afterwards a pass-through that records nothing."""
@@ -41,6 +53,7 @@ def tracer_provider_class(gate_open):
 
     class GatedTracerProvider(TracerProvider):
         def get_tracer(self, *args, **kwargs):
+            args, kwargs = _scope(args, kwargs, 'instrumenting_module_name')
             return GatedTracer(super().get_tracer(*args, **kwargs))
 
         def _handle_fork(self):
@@ -51,9 +64,13 @@ def tracer_provider_class(gate_open):
 
 
 def meter_provider_class():
-    from opentelemetry.sdk.metrics import MeterProvider
+    from _otel_injector_vendor.opentelemetry.sdk.metrics import MeterProvider
 
     class ForkSafeMeterProvider(MeterProvider):
+        def get_meter(self, *args, **kwargs):
+            args, kwargs = _scope(args, kwargs, 'name')
+            return super().get_meter(*args, **kwargs)
+
         def _handle_fork(self):
             fork.relock(self)
             if '_all_metric_readers_lock' in vars(MeterProvider):  # class-wide, as the SDK resets it
@@ -63,7 +80,7 @@ def meter_provider_class():
 
 
 def metric_reader_class():
-    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+    from _otel_injector_vendor.opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 
     class ParentOnlyReader(PeriodicExportingMetricReader):
         def _at_fork_reinit(self):
@@ -73,7 +90,7 @@ def metric_reader_class():
 
 
 def logger_provider_class():
-    from opentelemetry.sdk._logs import LoggerProvider
+    from _otel_injector_vendor.opentelemetry.sdk._logs import LoggerProvider
 
     class ForkSafeLoggerProvider(LoggerProvider):
         def _handle_fork(self):
@@ -91,7 +108,7 @@ def quiet_batch_threads():
     waited for it forever. Patched on the class before any processor registers its hook (the hook keeps
     the class's function): the thread starts with every asynchronous signal blocked, like ours."""
     try:
-        from opentelemetry.sdk._shared_internal import BatchProcessor
+        from _otel_injector_vendor.opentelemetry.sdk._shared_internal import BatchProcessor
     except ImportError:
         return
     original = BatchProcessor._at_fork_reinit

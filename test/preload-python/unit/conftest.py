@@ -17,6 +17,9 @@ PAYLOAD = os.environ.get('OTEL_INJECTOR_TEST_PAYLOAD') or os.path.join(
 )
 PAYLOAD = os.path.abspath(PAYLOAD)
 APP_PYTHON = os.environ.get('OTEL_INJECTOR_TEST_APP_PYTHON') or sys.executable
+# An app with its own opentelemetry-api/sdk 1.39.1 (scripts/test-python-unit.mjs makes it); required by the tests
+# that use it (they fail without it, never skip).
+OTEL_APP_PYTHON = os.environ.get('OTEL_INJECTOR_TEST_OTEL_APP_PYTHON')
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', 'src', 'preload-python'))
 TAG = 'cp%d%d' % sys.version_info[:2]
 

@@ -12,11 +12,11 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 
 def _spans():
-    from opentelemetry import trace
-    from opentelemetry.sdk.resources import Resource
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from _otel_injector_vendor.opentelemetry import trace
+    from _otel_injector_vendor.opentelemetry.sdk.resources import Resource
+    from _otel_injector_vendor.opentelemetry.sdk.trace import TracerProvider
+    from _otel_injector_vendor.opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from _otel_injector_vendor.opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
     exporter = InMemorySpanExporter()
     provider = TracerProvider(resource=Resource({'service.name': 'enc', 'k': 'v', 'n': 7}), shutdown_on_exit=False)
@@ -109,11 +109,11 @@ def test_traces_json():
 
 
 def test_metrics_protobuf_field_by_field():
-    from opentelemetry.metrics import Observation
-    from opentelemetry.sdk.metrics import MeterProvider
-    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-    from opentelemetry.sdk.metrics.view import ExponentialBucketHistogramAggregation, View
-    from opentelemetry.sdk.resources import Resource
+    from _otel_injector_vendor.opentelemetry.metrics import Observation
+    from _otel_injector_vendor.opentelemetry.sdk.metrics import MeterProvider
+    from _otel_injector_vendor.opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from _otel_injector_vendor.opentelemetry.sdk.metrics.view import ExponentialBucketHistogramAggregation, View
+    from _otel_injector_vendor.opentelemetry.sdk.resources import Resource
 
     reader = InMemoryMetricReader()
     provider = MeterProvider(
@@ -205,17 +205,17 @@ def test_zero_values_of_oneofs_are_kept():
 
 
 def test_logs_protobuf_field_by_field():
-    from opentelemetry import trace
-    from opentelemetry._logs import LogRecord, SeverityNumber
-    from opentelemetry.sdk._logs import LoggerProvider
-    from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
-    from opentelemetry.sdk.resources import Resource
-    from opentelemetry.sdk.trace import TracerProvider
+    from _otel_injector_vendor.opentelemetry import trace
+    from _otel_injector_vendor.opentelemetry._logs import LogRecord, SeverityNumber
+    from _otel_injector_vendor.opentelemetry.sdk._logs import LoggerProvider
+    from _otel_injector_vendor.opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
+    from _otel_injector_vendor.opentelemetry.sdk.resources import Resource
+    from _otel_injector_vendor.opentelemetry.sdk.trace import TracerProvider
 
     try:
-        from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter as Mem
+        from _otel_injector_vendor.opentelemetry.sdk._logs.export import InMemoryLogRecordExporter as Mem
     except ImportError:
-        from opentelemetry.sdk._logs.export import InMemoryLogExporter as Mem
+        from _otel_injector_vendor.opentelemetry.sdk._logs.export import InMemoryLogExporter as Mem
     exporter = Mem()
     provider = LoggerProvider(resource=Resource({'service.name': 'l'}), shutdown_on_exit=False)
     provider.add_log_record_processor(SimpleLogRecordProcessor(exporter))

@@ -9,11 +9,11 @@ import textwrap
 import time
 
 import pytest
-from conftest import APP_PYTHON, PAYLOAD, app_env, attrs, ours, run_app, wait_for
+from conftest import APP_PYTHON, OTEL_APP_PYTHON, PAYLOAD, app_env, attrs, ours, run_app, wait_for
 
 APP = textwrap.dedent("""
     import logging, sys
-    from opentelemetry import trace
+    from _otel_injector_vendor.opentelemetry import trace
     log = logging.getLogger("app")
     log.addHandler(logging.StreamHandler(sys.stdout))
     log.setLevel(logging.INFO)
@@ -66,7 +66,7 @@ def test_the_app_prints_exactly_what_it_prints_without_us(receiver):
 
 def test_metrics_at_exit_and_json_gzip_headers(receiver):
     code = textwrap.dedent("""
-        from opentelemetry import metrics
+        from _otel_injector_vendor.opentelemetry import metrics
         metrics.get_meter("m").create_counter("jobs").add(5, {"k": "v"})
     """)
     env = app_env(
@@ -107,16 +107,17 @@ def _metric_points(receiver, name):
 def test_metrics_sdk_loads_at_the_first_export_interval_and_exports_what_was_recorded_before(receiver):
     code = textwrap.dedent("""
         import sys, time
-        from opentelemetry import metrics
+        from _otel_injector_vendor.opentelemetry import metrics
         sdk = lambda: sorted(
-            m for m in sys.modules if m.startswith(("opentelemetry.sdk.metrics", "opentelemetry.sdk._logs")))
+            m for m in sys.modules
+            if m.startswith(tuple("_otel_injector_vendor.opentelemetry.sdk." + s for s in ("metrics", "_logs"))))
         meter = metrics.get_meter("early", "1.2", attributes={"scope.k": "scope-v"})
         meter.create_counter("early.counter").add(5, {"k": "v"})
         meter.create_histogram("early.histogram").record(2.5)
         meter.create_up_down_counter("early.updown").add(-3)
         print("sdk before the interval:", sdk())
         time.sleep(1.5)  # the first export interval (400 ms) has passed
-        from opentelemetry.sdk.metrics import MeterProvider
+        from _otel_injector_vendor.opentelemetry.sdk.metrics import MeterProvider
         # the global stays our proxy provider (fork: lazy_metrics.after_fork), the SDK's behind it
         real = metrics.get_meter_provider()._real_meter_provider
         print("global is backed by the sdk's:", isinstance(real, MeterProvider))
@@ -152,7 +153,7 @@ def test_metrics_sdk_loads_at_the_first_export_interval_and_exports_what_was_rec
 def test_metrics_recorded_before_the_sdk_reach_the_collector_at_exit(receiver):
     # a short-lived script: the export interval never comes, the exit flush loads the SDK
     code = textwrap.dedent("""
-        from opentelemetry import metrics
+        from _otel_injector_vendor.opentelemetry import metrics
         h = metrics.get_meter("job").create_histogram("job.duration")
         for v in (1.0, 2.0, 4.0):
             h.record(v, {"step": "a"})
@@ -166,11 +167,11 @@ def test_metrics_recorded_before_the_sdk_reach_the_collector_at_exit(receiver):
 def test_a_full_buffer_loads_the_metrics_sdk_at_once_and_loses_nothing(receiver):
     code = textwrap.dedent("""
         import sys
-        from opentelemetry import metrics
+        from _otel_injector_vendor.opentelemetry import metrics
         c = metrics.get_meter("busy").create_counter("busy.requests")
         for _ in range(10000):
             c.add(1)
-        print("sdk loaded:", "opentelemetry.sdk.metrics" in sys.modules)
+        print("sdk loaded:", "_otel_injector_vendor.opentelemetry.sdk.metrics" in sys.modules)
     """)
     r = run_app(code, app_env(receiver.endpoint, OTEL_TRACES_EXPORTER='none'))
     assert r.returncode == 0 and ours(r.stderr) == [], r.stderr
@@ -182,13 +183,13 @@ def test_a_forked_child_loads_the_metrics_sdk_at_its_own_first_interval(receiver
     # gunicorn-style pre-fork: the timer thread of the parent does not exist in the child
     code = textwrap.dedent("""
         import os, sys, time
-        from opentelemetry import metrics
+        from _otel_injector_vendor.opentelemetry import metrics
         c = metrics.get_meter("f").create_counter("forked.counter")
         pid = os.fork()
         if pid == 0:
             c.add(3, {"who": "child"})
             time.sleep(1.5)
-            print("child sdk:", "opentelemetry.sdk.metrics" in sys.modules, flush=True)
+            print("child sdk:", "_otel_injector_vendor.opentelemetry.sdk.metrics" in sys.modules, flush=True)
             os._exit(0)  # no atexit flush: what arrived came from the child's timer
         os.waitpid(pid, 0)
     """)
@@ -213,7 +214,7 @@ def test_threads_of_a_forked_child_leave_sigterm_to_its_main_thread(receiver):
     mask). Every thread but the main one, in the parent and in a forked child, blocks SIGTERM and SIGINT."""
     code = textwrap.dedent("""
         import json, logging, os, sys, time
-        from opentelemetry import trace
+        from _otel_injector_vendor.opentelemetry import trace
         with trace.get_tracer("t").start_as_current_span("s"):
             logging.getLogger("app").warning("a record: the logs SDK and its thread exist")
         time.sleep(0.2)
@@ -252,12 +253,12 @@ def test_threads_of_a_forked_child_leave_sigterm_to_its_main_thread(receiver):
 def test_logs_sdk_loads_at_the_first_record(receiver):
     code = textwrap.dedent("""
         import logging, sys
-        loaded = lambda: "opentelemetry.sdk._logs" in sys.modules
+        loaded = lambda: "_otel_injector_vendor.opentelemetry.sdk._logs" in sys.modules
         print("before:", loaded())
         logging.getLogger("app").warning("first record")
         print("after:", loaded())
-        from opentelemetry import _logs
-        from opentelemetry.sdk._logs import LoggerProvider
+        from _otel_injector_vendor.opentelemetry import _logs
+        from _otel_injector_vendor.opentelemetry.sdk._logs import LoggerProvider
         print("global is the sdk's:", isinstance(_logs.get_logger_provider(), LoggerProvider))
     """)
     r = run_app(code, app_env(receiver.endpoint, OTEL_TRACES_EXPORTER='none', OTEL_METRICS_EXPORTER='none'))
@@ -271,8 +272,8 @@ def test_instrumentation_dependencies_import_packaging_requirements_at_first_use
         import sys
         from _otel_injector import bootstrap, lazy_requirements
         print(lazy_requirements.load(bootstrap.HERE))
-        from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
-        from opentelemetry.instrumentation import dependencies as d
+        from _otel_injector_vendor.opentelemetry.instrumentation.instrumentor import BaseInstrumentor
+        from _otel_injector_vendor.opentelemetry.instrumentation import dependencies as d
         print("packaging.requirements" in sys.modules)
         print(d.get_dependency_conflicts(["not-installed-anywhere >= 1"]) is not None)
         print("packaging.requirements" in sys.modules, d.Requirement.__module__)
@@ -288,8 +289,8 @@ def test_semconv_imports_packaging_version_at_first_use(receiver):
         import sys
         from _otel_injector import bootstrap, lazy_requirements
         print(lazy_requirements.load_semconv(bootstrap.HERE))
-        from opentelemetry.instrumentation import _semconv as s
-        import opentelemetry.instrumentation.asgi
+        from _otel_injector_vendor.opentelemetry.instrumentation import _semconv as s
+        import _otel_injector_vendor.opentelemetry.instrumentation.asgi
         print("packaging.version" in sys.modules)
         s._OpenTelemetrySemanticConventionStability._initialize()
         t = s._OpenTelemetryStabilitySignalType
@@ -305,7 +306,7 @@ def _server_app(extra=''):
     return (
         textwrap.dedent("""
         import sys, time
-        from opentelemetry import trace
+        from _otel_injector_vendor.opentelemetry import trace
         %s
         with trace.get_tracer("t").start_as_current_span("before-sigterm"):
             pass
@@ -316,9 +317,13 @@ def _server_app(extra=''):
     )
 
 
-def _start(code, env):
+def _start(code, env, python=None):
     return subprocess.Popen(
-        [APP_PYTHON, '-c', code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True
+        [python or APP_PYTHON, '-c', code],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
     )
 
 
@@ -345,7 +350,7 @@ def test_sigterm_that_misses_the_main_thread_still_ends_the_process(receiver):
     code = textwrap.dedent("""
         import multiprocessing, signal, threading
         try:
-            from opentelemetry import trace
+            from _otel_injector_vendor.opentelemetry import trace
             with trace.get_tracer("t").start_as_current_span("before-sigterm"):
                 pass
         except ImportError:  # uninjected
@@ -488,7 +493,7 @@ def test_collector_that_never_answers_exit_is_bounded_by_the_shutdown_timeout():
     hole = BlackHole()
     code = textwrap.dedent("""
         import time
-        from opentelemetry import trace
+        from _otel_injector_vendor.opentelemetry import trace
         with trace.get_tracer("t").start_as_current_span("stuck-export"):
             pass
         time.sleep(1.5)  # its export now hangs on the black hole
@@ -517,7 +522,7 @@ def test_collector_that_answers_slowly_exit_waits_for_the_export_in_flight(recei
     receiver.delay_s = 1.5
     code = textwrap.dedent("""
         import time
-        from opentelemetry import trace
+        from _otel_injector_vendor.opentelemetry import trace
         with trace.get_tracer("t").start_as_current_span("in-flight-at-exit"):
             pass
         time.sleep(0.5)  # its export now waits 1.5 s for the answer
@@ -548,7 +553,7 @@ def test_collector_that_never_answers_exit_after_a_step_aside_is_bounded_by_the_
     hole = BlackHole()
     code = textwrap.dedent("""
         import time
-        from opentelemetry import trace
+        from opentelemetry import trace  # the app's own API and SDK (1.39.1)
         from opentelemetry.sdk.trace import TracerProvider
         with trace.get_tracer("t").start_as_current_span("stuck-export"):
             pass
@@ -560,7 +565,7 @@ def test_collector_that_never_answers_exit_after_a_step_aside_is_bounded_by_the_
     """)
     env = _hanging_env(hole)
     env['OTEL_INJECTOR_SHUTDOWN_TIMEOUT_MS'] = '500'
-    p = _start(code, env)
+    p = _start(code, env, python=_otel_app())
     try:
         assert p.stdout.readline().strip() == 'exiting'
         t0 = time.monotonic()
@@ -580,11 +585,18 @@ def test_collector_that_never_answers_exit_after_a_step_aside_is_bounded_by_the_
     )
 
 
+def _otel_app():
+    assert OTEL_APP_PYTHON, 'OTEL_INJECTOR_TEST_OTEL_APP_PYTHON: the app venv with its own OpenTelemetry (run via npm)'
+    return OTEL_APP_PYTHON
+
+
 def test_app_with_its_own_sdk_exports_itself(receiver):
     code = textwrap.dedent("""
+        import opentelemetry.sdk.trace as app_sdk_trace
         from opentelemetry import trace
         from opentelemetry.sdk.trace import TracerProvider
-        print("global is an SDK TracerProvider:", isinstance(trace.get_tracer_provider(), TracerProvider))
+        print("the app's SDK is its own:", "site-packages/opentelemetry/sdk" in app_sdk_trace.__file__)
+        print("global is the app's SDK TracerProvider:", isinstance(trace.get_tracer_provider(), TracerProvider))
         tracer = trace.get_tracer("early")
         with tracer.start_as_current_span("ours-before"):
             pass
@@ -606,25 +618,118 @@ def test_app_with_its_own_sdk_exports_itself(receiver):
         metrics.set_meter_provider(mp)
         print("meter provider is the app's:", metrics.get_meter_provider() is mp)
     """)
-    r = run_app(code, app_env(receiver.endpoint))
+    r = run_app(code, app_env(receiver.endpoint), python=_otel_app())
     assert r.returncode == 0, r.stderr
-    assert 'global is an SDK TracerProvider: True' in r.stdout
+    assert "the app's SDK is its own: True" in r.stdout
+    # ours is the vendored SDK: no instance of the app's class (an app that checks this sets up its own anyway)
+    assert "global is the app's SDK TracerProvider: False" in r.stdout
     assert "app exported: ['app-span']" in r.stdout
     assert 'parent: True' in r.stdout  # our stepped-aside tracer records nothing and is no one's parent
     assert "meter provider is the app's: True" in r.stdout
     lines = ours(r.stderr)
     assert lines == [
-        'otel-injector: python: not instrumented: the app sets its own OpenTelemetry TracerProvider; '
-        "the app's SDK exports from now on"
+        'otel-injector: python: not instrumented: the app sets its own OpenTelemetry TracerProvider '
+        "(opentelemetry-sdk 1.39.1 in the app); the app's SDK exports from now on"
     ]
     assert 'Overriding' not in r.stderr
     assert [s.name for _, s in receiver.spans()] == ['ours-before']
 
 
+def test_an_app_carrying_opentelemetry_it_does_not_set_up_is_instrumented_through_its_own_api(receiver):
+    # The app's own API 1.39.1 (and SDK, unused) stay what it imports; its manual spans and instruments go
+    # through our vendored SDK; an incoming traceparent extracted by the app's own propagator is the parent.
+    code = textwrap.dedent("""
+        import json, logging, sys
+        import opentelemetry.trace as trace
+        from opentelemetry import context, metrics, propagate
+        from importlib import metadata
+        counter = metrics.get_meter("app.meter").create_counter("app.requests")  # before anything is set
+        parent_ctx = propagate.extract({"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"})
+        token = context.attach(parent_ctx)
+        with trace.get_tracer("app.manual").start_as_current_span("outer") as outer:
+            print("current is outer:", trace.get_current_span() is outer)
+            outer.set_status(trace.Status(trace.StatusCode.ERROR, "boom"))  # the app's own types
+            with trace.get_tracer("app.manual").start_as_current_span("inner"):
+                logging.getLogger("app").warning("inside inner")
+                trace.get_current_span().set_status(trace.StatusCode.ERROR)
+        context.detach(token)
+        counter.add(3)
+        print(json.dumps({
+            "trace_file": trace.__file__,
+            "api": metadata.version("opentelemetry-api"),
+            "sdk_file": getattr(sys.modules.get("opentelemetry.sdk.trace"), "__file__", None),
+        }))
+    """)
+    r = run_app(code, app_env(receiver.endpoint, OTEL_METRIC_EXPORT_INTERVAL='60000'), python=_otel_app())
+    assert r.returncode == 0, r.stderr
+    assert ours(r.stderr) == [], r.stderr
+    assert 'current is outer: True' in r.stdout
+    info = json.loads(r.stdout.strip().splitlines()[-1])
+    assert info['api'] == '1.39.1'
+    assert '/site-packages/opentelemetry/trace/__init__.py' in info['trace_file'], info
+    assert PAYLOAD not in info['trace_file']
+    assert info['sdk_file'] is None  # the app's SDK was never imported (ours is another package)
+    assert wait_for(
+        lambda: len(receiver.spans()) == 2 and receiver.logs() and 'app.requests' in receiver.metric_names()
+    )
+    spans = {s.name: s for _, s in receiver.spans()}
+    assert spans['outer'].trace_id.hex() == '0af7651916cd43dd8448eb211c80319c'
+    assert spans['outer'].parent_span_id.hex() == 'b7ad6b7169203331'
+    assert spans['inner'].parent_span_id == spans['outer'].span_id
+    assert spans['inner'].trace_id == spans['outer'].trace_id
+    # the app's Status / StatusCode (its API's types) set on our spans
+    assert (spans['outer'].status.code, spans['outer'].status.message) == (2, 'boom')
+    assert spans['inner'].status.code == 2
+    logs = [lr for _, lr in receiver.logs() if lr.body.string_value == 'inside inner']
+    assert len(logs) == 1 and logs[0].span_id == spans['inner'].span_id
+
+
+def test_an_app_with_its_own_api_that_forks_exports_from_parent_and_child(receiver):
+    # the bridge has no state of its own to reset in a child: the app's spans in a forked child go through
+    # our SDK's after-fork path like ours (the child flushes at its exit, with its own pid)
+    code = textwrap.dedent("""
+        import os
+        from opentelemetry import trace
+        tracer = trace.get_tracer("app.fork")
+        with tracer.start_as_current_span("parent-before-fork"):
+            pass
+        pid = os.fork()
+        if pid == 0:
+            with tracer.start_as_current_span("in-child") as span:
+                with tracer.start_as_current_span("child-inner"):
+                    pass
+            raise SystemExit(0)  # a normal exit: the child's atexit flush runs
+        os.waitpid(pid, 0)
+        print("child", pid, flush=True)
+    """)
+    r = run_app(code, app_env(receiver.endpoint, OTEL_METRICS_EXPORTER='none'), python=_otel_app())
+    assert r.returncode == 0, r.stderr
+    assert ours(r.stderr) == [], r.stderr
+    child = int(r.stdout.split()[-1])
+    assert wait_for(lambda: len(receiver.spans()) == 3)
+    by = {s.name: (res, s) for res, s in receiver.spans()}
+    assert attrs(by['in-child'][0].attributes)['process.pid'] == child
+    assert attrs(by['parent-before-fork'][0].attributes)['process.pid'] != child
+    assert by['child-inner'][1].parent_span_id == by['in-child'][1].span_id
+
+
+def test_an_api_older_than_the_bridge_supports_steps_aside_with_its_version(receiver, tmp_path):
+    site = tmp_path / 'site'
+    (site / 'opentelemetry_api-1.20.0.dist-info').mkdir(parents=True)
+    env = app_env(receiver.endpoint)
+    env['PYTHONPATH'] = PAYLOAD + os.pathsep + str(site)
+    r = run_app('import sys; print(any(p.startswith(%r + "/") for p in sys.path)); print("served")' % PAYLOAD, env)
+    assert r.returncode == 0 and r.stdout.split() == ['False', 'served']
+    assert ours(r.stderr) == [
+        'otel-injector: python: not instrumented: opentelemetry-api 1.20.0 in the app is older than 1.25, the oldest '
+        'the injected SDK bridges to; upgrade it to >=1.25 or remove it'
+    ]
+
+
 def test_sdk_disabled_does_nothing(receiver):
     code = (
-        'import sys; print([p for p in sys.path if p.startswith(%r + "/")]); print("opentelemetry" in sys.modules)'
-        % PAYLOAD
+        'import sys; print([p for p in sys.path if p.startswith(%r + "/")]); '
+        'print("_otel_injector_vendor" in sys.modules)' % PAYLOAD
     )
     r = run_app(code, app_env(receiver.endpoint, OTEL_SDK_DISABLED='true'))
     assert r.returncode == 0 and r.stderr == ''
@@ -706,9 +811,9 @@ def test_lazy_instrumentation_only_for_imported_libraries(receiver, tmp_path):
     (site / 'redis' / '__init__.py').write_text('VERSION = (5, 0, 0)\n__version__ = "5.0.0"\n')
     code = textwrap.dedent("""
         import sys
-        before = sorted(m for m in sys.modules if m.startswith("opentelemetry.instrumentation"))
+        before = sorted(m for m in sys.modules if m.startswith("_otel_injector_vendor.opentelemetry.instrumentation"))
         import redis
-        print(before == [], "opentelemetry.instrumentation" in sys.modules)
+        print(before == [], "_otel_injector_vendor.opentelemetry.instrumentation" in sys.modules)
     """)
     env = app_env(receiver.endpoint)
     env['PYTHONPATH'] = PAYLOAD + os.pathsep + str(site)
@@ -724,7 +829,9 @@ def test_disabled_instrumentation_is_not_hooked(receiver, tmp_path):
     env = app_env(receiver.endpoint, OTEL_METRICS_EXPORTER='none', OTEL_PYTHON_DISABLED_INSTRUMENTATIONS='redis')
     env['PYTHONPATH'] = PAYLOAD + os.pathsep + str(site)
     r = run_app(
-        'import sys, redis; print(any(m.startswith("opentelemetry.instrumentation") for m in sys.modules))', env
+        'import sys, redis; '
+        'print(any(m.startswith("_otel_injector_vendor.opentelemetry.instrumentation") for m in sys.modules))',
+        env,
     )
     assert r.returncode == 0 and r.stdout.strip() == 'False', r.stderr
 
@@ -751,7 +858,7 @@ def test_an_app_entry_point_scan_does_not_open_our_zip(receiver):
         from importlib import metadata
         metadata.entry_points()
         list(metadata.distributions())
-        import opentelemetry.sdk.trace as sdk_trace
+        import _otel_injector_vendor.opentelemetry.sdk.trace as sdk_trace
         ours = [p for p in sys.path if p.startswith(sys.argv[1]) and ".zip" in p]
         print(len(ours), sdk_trace.__file__.startswith(ours[0].rstrip("/")), [f for f in opened if "cp3" in f])
     """)
@@ -768,7 +875,9 @@ def test_library_version_outside_the_instrumentation_is_left_alone_with_one_line
     env = app_env(receiver.endpoint, OTEL_METRICS_EXPORTER='none')
     env['PYTHONPATH'] = PAYLOAD + os.pathsep + str(site)
     r = run_app(
-        'import sys, sqlalchemy; print(any(m.startswith("opentelemetry.instrumentation") for m in sys.modules))', env
+        'import sys, sqlalchemy; '
+        'print(any(m.startswith("_otel_injector_vendor.opentelemetry.instrumentation") for m in sys.modules))',
+        env,
     )
     assert r.returncode == 0 and r.stdout.strip() == 'False', r.stderr
     lines = ours(r.stderr)
@@ -780,7 +889,7 @@ def test_library_version_outside_the_instrumentation_is_left_alone_with_one_line
 def test_sigint_flushes_then_keyboardinterrupt_as_usual(receiver):
     code = textwrap.dedent("""
         import sys, time
-        from opentelemetry import trace
+        from _otel_injector_vendor.opentelemetry import trace
         with trace.get_tracer("t").start_as_current_span("before-sigint"):
             pass
         try:
@@ -816,7 +925,7 @@ def test_python_without_a_build_starts_untouched_with_one_line(tmp_path, receive
     env = app_env(receiver.endpoint)
     env['PYTHONPATH'] = str(payload)
     r = run_app(
-        'import sys; print("opentelemetry" in sys.modules, any(p.startswith(%r) for p in sys.path[1:]))'
+        'import sys; print("_otel_injector_vendor" in sys.modules, any(p.startswith(%r) for p in sys.path[1:]))'
         % (str(payload) + '/'),
         env,
     )
@@ -836,9 +945,9 @@ def test_django_is_instrumented_after_setup_not_at_import(receiver, tmp_path):
     (site / 'Django-4.2.0.dist-info').mkdir()
     code = textwrap.dedent("""
         import sys, django
-        at_import = any(m.startswith("opentelemetry.instrumentation") for m in sys.modules)
+        at_import = any(m.startswith("_otel_injector_vendor.opentelemetry.instrumentation") for m in sys.modules)
         django.setup(set_prefix=False)
-        print(at_import, django.calls, "opentelemetry.instrumentation" in sys.modules)
+        print(at_import, django.calls, "_otel_injector_vendor.opentelemetry.instrumentation" in sys.modules)
     """)
     env = app_env(receiver.endpoint, OTEL_METRICS_EXPORTER='none')
     env['PYTHONPATH'] = PAYLOAD + os.pathsep + str(site)
@@ -887,7 +996,7 @@ def test_a_metrics_sdk_that_cannot_be_built_costs_one_line_and_never_reaches_the
     # (an app whose opentelemetry API lacks what the metrics SDK imports: the build raises in the thread that
     # records, which is the app's once the buffer is full)
     code = textwrap.dedent("""
-        from opentelemetry import metrics, trace
+        from _otel_injector_vendor.opentelemetry import metrics, trace
         from _otel_injector import lazy_metrics, providers
         lazy = providers.state['meter_lazy']
         def broken(for_flush):

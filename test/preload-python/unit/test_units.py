@@ -214,25 +214,28 @@ def test_find_conflict():
     assert conflicts.message(c) == (
         'typing-extensions 4.1.0 in the app, the injected instrumentation needs >=4.5.0 (4.16.0)'
     )
-    assert conflicts.find_conflict({'opentelemetry-api': '1.30.0'}, MANIFEST)[:3] == (
-        'opentelemetry-api',
-        '1.30.0',
-        '==1.45.*',
-    )
-    assert conflicts.find_conflict({'opentelemetry-api': '1.45.1'}, MANIFEST) is None
-    # FastAPI brings the API itself: another patch of our minor is fine, another minor is not
-    assert conflicts.find_conflict({'opentelemetry-api': '1.45.2'}, MANIFEST) is None
-    assert conflicts.find_conflict({'opentelemetry-api': '1.46.0'}, MANIFEST)[:3] == (
-        'opentelemetry-api',
-        '1.46.0',
-        '==1.45.*',
-    )
-    assert conflicts.find_conflict({'opentelemetry-api': '1.45.3rc1'}, MANIFEST) is not None
+    # our OpenTelemetry is vendored under a private name: the app's opentelemetry-* are never a conflict
+    for app in ({'opentelemetry-api': '1.30.0'}, {'opentelemetry-api': '1.46.0'}, {'opentelemetry-api': '1.45.3rc1'}):
+        assert conflicts.find_conflict(app, MANIFEST) is None
     assert (
-        conflicts.find_conflict({'opentelemetry-sdk': '1.45.2'}, {'opentelemetry-sdk': {'version': '1.45.1'}})
-        is not None
+        conflicts.find_conflict({'opentelemetry-sdk': '1.25.0'}, {'opentelemetry-sdk': {'version': '1.45.1'}}) is None
     )
     assert conflicts.find_conflict({'wrapt': '3.1.0'}, MANIFEST)[2] == '<3.0.0,>=1.0.0'
+
+
+def test_api_problem_names_the_version_and_what_to_change():
+    assert conflicts.api_problem({}) is None
+    assert conflicts.api_problem({'opentelemetry-api': '1.25.0'}) is None
+    assert conflicts.api_problem({'opentelemetry-api': '1.45.3'}) is None
+    assert conflicts.api_problem({'opentelemetry-api': '1.60.0'}) is None  # newer minors: the bridge checks names
+    assert conflicts.api_problem({'opentelemetry-api': '1.24.0'}) == (
+        'opentelemetry-api 1.24.0 in the app is older than 1.25, the oldest the injected SDK bridges to; '
+        'upgrade it to >=1.25 or remove it'
+    )
+    assert conflicts.api_problem({'opentelemetry-api': '2.0.0'}) == (
+        'opentelemetry-api 2.0.0 in the app is a major version the injected SDK does not bridge to '
+        '(tested 1.25 to 1.45); use opentelemetry-api 1.x'
+    )
 
 
 def test_real_manifest_has_no_protobuf_and_no_requests():
@@ -306,7 +309,9 @@ def test_entry_points_from_the_manifest_and_fallback():
     mod = entry_points.make_module(
         {
             'opentelemetry_propagator': {
-                'tracecontext': 'opentelemetry.trace.propagation.tracecontext:TraceContextTextMapPropagator'
+                'tracecontext': (
+                    '_otel_injector_vendor.opentelemetry.trace.propagation.tracecontext:TraceContextTextMapPropagator'
+                )
             }
         },
         {'opentelemetry-sdk': {'version': '9.9.9'}, 'pytest': {'version': '0.0.1'}},
@@ -340,7 +345,7 @@ def test_memory_limit_prefers_the_container_limit(tmp_path):
 
 
 def test_a_lazily_loaded_module_is_never_seen_half_initialized_by_another_thread(tmp_path, monkeypatch):
-    # The metrics timer thread imports opentelemetry.instrumentation._semconv while the main thread may be
+    # The metrics timer thread imports (vendored) opentelemetry.instrumentation._semconv while the main thread may be
     # running it through lazy_requirements: the other thread must wait, as with a normal import.
     import builtins
     import threading

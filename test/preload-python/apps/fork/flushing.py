@@ -1,6 +1,10 @@
 """A thread forks while the main thread is in its own flush (what atexit or a SIGTERM runs; a Pool's handler
 thread forks replacement workers at any time); the child gets SIGTERM and must die by it, after a flush of its
-own, not live on because it inherited its parent's 'flush under way'. Prints `child=<how it ended>`."""
+own, not live on because it inherited its parent's 'flush under way'. Prints `child=<how it ended>`.
+
+Spans and instruments are made through the injected payload's own (vendored) OpenTelemetry API,
+`_otel_injector_vendor.opentelemetry`: the app has no OpenTelemetry of its own, and the SDK under test is
+the same one an app's own API is bridged to (versions.test.ts)."""
 
 import os
 import signal
@@ -8,7 +12,7 @@ import threading
 import time
 
 from _otel_injector import signals
-from opentelemetry import trace
+from _otel_injector_vendor.opentelemetry import trace
 
 with trace.get_tracer('flushing').start_as_current_span('parent-work'):
     pass

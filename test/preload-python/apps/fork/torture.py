@@ -10,7 +10,11 @@ that never answers), so that a span export and a log export are in flight at the
   handler's lock, and fork.guard() around a lazy import that takes 0.5 s (SLOW_MODULE).
 The child records a span, a log record and the counter (2), imports the slow module, prints its pid and
 how long after the fork it was ready, and exits the usual way (atexit flush). The parent waits for it
-(bounded) and prints what happened. Prints lines `key=value`."""
+(bounded) and prints what happened. Prints lines `key=value`.
+
+Spans and instruments are made through the injected payload's own (vendored) OpenTelemetry API,
+`_otel_injector_vendor.opentelemetry`: the app has no OpenTelemetry of its own, and the SDK under test is
+the same one an app's own API is bridged to (versions.test.ts)."""
 
 import logging
 import os
@@ -20,7 +24,7 @@ import threading
 import time
 
 from _otel_injector import fork, hooks, lazy_metrics, otlp_export, providers
-from opentelemetry import metrics, trace
+from _otel_injector_vendor.opentelemetry import metrics, trace
 
 log = logging.getLogger('torture')
 log.setLevel(logging.INFO)

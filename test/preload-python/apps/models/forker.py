@@ -4,7 +4,11 @@ the import order that made forked children hang), forks a child that handles 2 j
 waits for it (the child must start within 10 s or the parent says so and kills it), handles 1 more job and
 exits. Each job logs inside a span and counts through the OpenTelemetry API. With argv[1] "app-thread" the app
 has a thread of its own running at the fork (CPython 3.12+ then warns, rightly). Prints
-{"parent": pid, "child": pid, "child_status": waitpid status, "jobs": [pid of each job]} as JSON. Python 3.9 syntax."""
+{"parent": pid, "child": pid, "child_status": waitpid status, "jobs": [pid of each job]} as JSON. Python 3.9 syntax.
+
+Spans and instruments are made through the injected payload's own (vendored) OpenTelemetry API,
+`_otel_injector_vendor.opentelemetry`: the app has no OpenTelemetry of its own, and the SDK under test is
+the same one an app's own API is bridged to (versions.test.ts)."""
 
 import json
 import logging
@@ -14,7 +18,7 @@ import sys
 import threading
 import time
 
-from opentelemetry import metrics, trace
+from _otel_injector_vendor.opentelemetry import metrics, trace
 
 logging.basicConfig(level=logging.INFO, format='%(levelname)s %(name)s %(message)s')
 log = logging.getLogger('models.forker')

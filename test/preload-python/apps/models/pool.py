@@ -2,7 +2,11 @@
 method argv[1] (fork, forkserver, spawn) handles 8 more; argv[2] says how the pool ends: "with" (the context
 manager, which calls terminate(): SIGTERM to the workers once map() returned) or "join" (close() then join():
 the workers return and exit). Each job logs inside a span of its own and counts through the OpenTelemetry API
-(provided by the injected payload). Prints {"parent": pid, "jobs": [pid of each job]} as JSON. Python 3.9 syntax."""
+(provided by the injected payload). Prints {"parent": pid, "jobs": [pid of each job]} as JSON. Python 3.9 syntax.
+
+Spans and instruments are made through the injected payload's own (vendored) OpenTelemetry API,
+`_otel_injector_vendor.opentelemetry`: the app has no OpenTelemetry of its own, and the SDK under test is
+the same one an app's own API is bridged to (versions.test.ts)."""
 
 import json
 import logging
@@ -11,7 +15,7 @@ import os
 import sys
 import time
 
-from opentelemetry import metrics, trace
+from _otel_injector_vendor.opentelemetry import metrics, trace
 
 logging.basicConfig(level=logging.INFO, format='%(levelname)s %(name)s %(message)s')
 log = logging.getLogger('models.pool')

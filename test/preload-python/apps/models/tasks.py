@@ -1,6 +1,10 @@
 """A Celery app the way a service runs its background jobs: a real broker and result backend (BROKER_URL), a
 task that logs, counts and says which process ran it. The counter goes through the OpenTelemetry API when one
-is importable (the injected payload provides it; uninjected the app runs without). Python 3.9 syntax."""
+is importable (the injected payload provides it; uninjected the app runs without). Python 3.9 syntax.
+
+Spans and instruments are made through the injected payload's own (vendored) OpenTelemetry API,
+`_otel_injector_vendor.opentelemetry`: the app has no OpenTelemetry of its own, and the SDK under test is
+the same one an app's own API is bridged to (versions.test.ts)."""
 
 import logging
 import os
@@ -9,7 +13,7 @@ import time
 from celery import Celery
 
 try:
-    from opentelemetry import metrics
+    from _otel_injector_vendor.opentelemetry import metrics
 except ImportError:
     metrics = None
 
