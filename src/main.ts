@@ -98,14 +98,16 @@ async function controllerMain(): Promise<void> {
     logger.info('CONTROLLER_MODE=off: nothing to do; exiting');
     return;
   }
-  const [{ Controller }, { createControllerKube }, { httpProbe }, { registerControllerMetrics }, { buildControllerApp }] = await Promise.all([
+  const [{ Controller }, { createControllerKube }, { createCollectorKube }, { httpProbe }, { registerControllerMetrics }, { buildControllerApp }] = await Promise.all([
     import('./controller/controller.js'),
     import('./controller/kube.js'),
+    import('./controller/collector-kube.js'),
     import('./controller/probe.js'),
     import('./controller/metrics.js'),
     import('./controller/app.js'),
   ]);
-  const kube = createControllerKube(await loadKubeConfig());
+  const kubeConfig = await loadKubeConfig();
+  const kube = createControllerKube(kubeConfig);
   let controller: InstanceType<typeof Controller> | undefined;
   const telemetry = createTelemetry(config.telemetry, {
     logger: logger.child({ component: 'telemetry' }),
@@ -115,7 +117,7 @@ async function controllerMain(): Promise<void> {
     registerInstruments: registerControllerMetrics(() => controller?.findings() ?? []),
   });
   const caBundle = (): ReturnType<typeof kube.caBundle> => kube.caBundle(config.certs.webhookConfigName);
-  controller = new Controller(config, { kube, probe: httpProbe(config.controller.webhookProbeUrl, caBundle), clock: systemClock, logger });
+  controller = new Controller(config, { kube, probe: httpProbe(config.controller.webhookProbeUrl, caBundle), collector: createCollectorKube(kubeConfig), clock: systemClock, logger });
   const running = controller;
   const app = await buildControllerApp({ logger, telemetry, ready: () => running.isReady(), leader: () => running.isLeader() });
   await app.listen({ port: config.server.port, host: config.server.host });

@@ -96,7 +96,7 @@ export async function checkCollectorSecret(kube: Kube, use: CollectorUse, namesp
   }
   return {
     finding: finding('collector-secret', 'fail', `instrumented pods export without their collector credentials: ${problems.join('; ')}`,
-      `create it in each opted-in namespace from the chart's collector sources (charts/otel-injector/README.md, "Collector TLS and credentials"); pods read it without a restart once it is there`),
+      `the controller keeps it there from the chart's collector sources: check its log for "collector secret:" warnings (a source missing in the release namespace) and that controller.mode is not off (then create it yourself, charts/otel-injector/README.md, "Collector TLS and credentials"); pods read it without a restart once it is there`),
     copies,
   };
 }

@@ -1,5 +1,6 @@
 // The controller's settings (issue 15): what it does with pods the webhook never handled, and its limits.
 import { ConfigError } from '../errors.js';
+import { parseCollectorSources, type CollectorSources } from './collector-sources.js';
 import type { EnvReader } from './read.js';
 
 export type ControllerMode = 'off' | 'report' | 'restart';
@@ -24,6 +25,8 @@ export interface ControllerConfig {
   readonly leaseDurationSeconds: number;
   /** The leader's identity (the pod name in the chart). */
   readonly identity: string;
+  /** The sources of the collector Secret the leader keeps a copy of in each opted-in namespace (issue 21). */
+  readonly collectorSources: CollectorSources;
 }
 
 /** A label value may be empty (the chart's namespaceSelector.labelValue allows it, as Kubernetes does). */
@@ -55,5 +58,6 @@ export function parseController(read: EnvReader): ControllerConfig {
     leaseName: read.string('CONTROLLER_LEASE_NAME', 'otel-injector-controller'),
     leaseDurationSeconds,
     identity: read.string('POD_NAME', read.string('HOSTNAME', 'otel-injector-controller')),
+    collectorSources: parseCollectorSources(read),
   };
 }

@@ -1,10 +1,15 @@
 // The controller: watches on every replica keep the picture of the opted-in namespaces' pods and the
 // findings index up to date, pod event by pod event; only the Lease holder reports the findings (Events,
 // summary, gauge; again only when they changed) and, in restart mode, restarts. The tick follows
-// rollouts and re-checks the restart limits; it never goes over the pods.
+// rollouts and re-checks the restart limits; it never goes over the pods. With collector sources set, the
+// Lease holder also keeps the collector Secret in every opted-in namespace (collector-copy.ts): a pass every
+// syncSeconds and at once when the set of opted-in namespaces changes.
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
+import { hasCollectorSources } from '../config/collector-sources.js';
+import { CollectorCopier } from './collector-copy.js';
+import type { CollectorKube } from './collector-kube.js';
 import { FindingsIndex } from './findings-index.js';
 import type { ControllerKube } from './kube.js';
 import { LeaderElector } from './leader.js';
@@ -22,6 +27,8 @@ export interface ControllerDeps {
   readonly probe: WebhookProbe;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The collector Secret copies' API access; needed only when collector sources are configured. */
+  readonly collector?: CollectorKube;
   /** How often rollouts are followed and limits re-checked (also run at once on every change); default 1000. */
   readonly tickMs?: number;
 }
@@ -36,6 +43,11 @@ export class Controller {
   private readonly elector: LeaderElector;
   private readonly reporter: Reporter;
   private readonly restarter: Restarter;
+  private readonly copier: CollectorCopier | undefined;
+  private copying: Promise<void> | undefined;
+  private copyAgain = false;
+  /** The opted-in namespaces the last copy pass saw. */
+  private copiedFor = '';
   private readonly timers: NodeJS.Timeout[] = [];
   private running: Promise<void> | undefined;
   private again = false;
@@ -54,7 +66,13 @@ export class Controller {
     this.elector = new LeaderElector(deps.kube.lease, { namespace: config.certs.namespace, name: c.leaseName, identity: c.identity, durationSeconds: c.leaseDurationSeconds }, deps.clock, logger);
     this.reporter = new Reporter(mode, (event) => deps.kube.recordEvent(event, deps.clock.now()), logger);
     this.restarter = new Restarter(c, { kube: deps.kube, probe: deps.probe, clock: deps.clock, logger });
+    if (hasCollectorSources(c.collectorSources) && deps.collector !== undefined) {
+      const options = { sources: c.collectorSources, secretName: config.inject.collector.secretName, releaseNamespace: config.certs.namespace, webhookConfigName: config.certs.webhookConfigName };
+      this.copier = new CollectorCopier(options, deps.collector, logger);
+    }
     this.elector.onChange((leading) => {
+      this.copier?.reset();
+      this.copiedFor = '';
       if (leading) this.restarter.begin();
       else this.reporter.reset();
       this.reported = -1;
@@ -70,6 +88,7 @@ export class Controller {
     await this.elector.tick();
     this.timers.push(setInterval(() => void this.elector.tick(), this.elector.periodMs));
     this.timers.push(setInterval(() => this.kick(), this.deps.tickMs ?? 1000));
+    if (this.copier !== undefined) this.timers.push(setInterval(() => this.copy(), this.config.controller.collectorSources.syncSeconds * 1000));
     this.kick();
   }
 
@@ -79,6 +98,7 @@ export class Controller {
     for (const timer of this.timers) clearInterval(timer);
     clearTimeout(this.batch);
     await this.running;
+    await this.copying;
     await this.elector.release();
     await this.view.stop();
   }
@@ -127,6 +147,7 @@ export class Controller {
   }
 
   private async round(): Promise<void> {
+    if (this.copier !== undefined && this.view.watchedNamespaces().join(',') !== this.copiedFor) this.copy();
     if (!this.view.synced() || !this.elector.isLeader()) return;
     try {
       const version = this.index.version;
@@ -142,5 +163,28 @@ export class Controller {
     } catch (error) {
       this.deps.logger.warn({ err: (error as Error).message }, 'controller: round failed; retried');
     }
+  }
+
+  /** One pass of the collector Secret copies (leader only, after the namespaces were listed); never two at once. */
+  private copy(): void {
+    const copier = this.copier;
+    // The namespaces listed is enough: the copies need not wait for every namespace's pods.
+    if (copier === undefined || this.stopped || !this.view.namespacesListed() || !this.elector.isLeader()) return;
+    if (this.copying !== undefined) {
+      this.copyAgain = true;
+      return;
+    }
+    const namespaces = this.view.watchedNamespaces();
+    this.copiedFor = namespaces.join(',');
+    this.copying = copier
+      .sync(namespaces)
+      .catch((error: unknown) => this.deps.logger.warn({ err: (error as Error).message }, 'collector secret: sync failed; retried'))
+      .finally(() => {
+        this.copying = undefined;
+        if (this.copyAgain) {
+          this.copyAgain = false;
+          this.copy();
+        }
+      });
   }
 }

@@ -54,6 +54,11 @@ export class ClusterView {
     return this.namespacesSynced && [...this.pods.values()].every((p) => p.isSynced());
   }
 
+  /** True once the opted-in namespaces have been listed (their pods may still be listing). */
+  namespacesListed(): boolean {
+    return this.namespacesSynced;
+  }
+
   /** Names of the opted-in namespaces being watched. */
   watchedNamespaces(): string[] {
     return [...this.pods.keys()].sort();

@@ -3,7 +3,7 @@
 // certificate, key or header ever appears in what the chart renders. Contradictory values fail at helm time.
 import t from 'tap';
 import { parseConfig } from '../../src/config/index.js';
-import { envMap, HELM_MAJORS, render, template, webhookEnv, type Obj } from './lib/render.js';
+import { all, controllerEnv, one, type Manifest, deploymentWith, envMap, HELM_MAJORS, parseManifests, render, template, webhookEnv, type Obj } from './lib/render.js';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ2Ff\n-----END CERTIFICATE-----\n';
 
@@ -48,8 +48,38 @@ for (const major of HELM_MAJORS) {
         collector: { ca: { pem: PEM }, headers: [{ name: 'x-key', secretName: 'key-secret-name', key: 'the-key' }] },
       });
       t.equal(r.code, 0, r.stderr);
-      t.notOk(r.stdout.includes('MIIBszCCAVmgAwIBAgIUQ2Ff'), 'the inline PEM is not in the webhook Deployment');
-      t.notOk(r.stdout.includes('key-secret-name'), 'nor the names of the sources');
+      const m = parseManifests(r.stdout);
+      const webhook = JSON.stringify(deploymentWith(m, 'webhook'));
+      t.notOk(webhook.includes('MIIBszCCAVmgAwIBAgIUQ2Ff'), 'the inline PEM is not in the webhook Deployment');
+      t.notOk(webhook.includes('key-secret-name'), 'nor the names of the sources');
+      // The controller, which composes the copies, gets the sources by name (and the inline CA, not a secret).
+      const ctl = envMap(controllerEnv(m));
+      t.equal(ctl.COLLECTOR_CA_PEM?.trim(), PEM.trim());
+      t.same(JSON.parse(ctl.COLLECTOR_HEADER_SOURCES ?? ''), [{ name: 'x-key', secretName: 'key-secret-name', key: 'the-key' }]);
+    });
+
+    void t.test('controller RBAC for the copies: the copies by name, the sources by name, nothing without sources', async (t) => {
+      const rulesOf = (m: Manifest[], kind: string): Obj[] => (one(m, kind, 'otel-otel-injector-controller').rules ?? []) as Obj[];
+      const secretRules = (rules: Obj[]): Obj[] => rules.filter((r) => (r.resources as string[]).includes('secrets') || (r.resources as string[]).includes('configmaps'));
+      const plain = await render(major);
+      t.same(secretRules(rulesOf(plain, 'ClusterRole')), [], 'no Secret access without collector sources');
+      t.same(secretRules(rulesOf(plain, 'Role')), []);
+      t.notOk(envMap(controllerEnv(plain)).COLLECTOR_SYNC_SECONDS, 'nor the copy env');
+      const m = await render(major, {
+        inject: { otlpEndpoint: 'https://c:4318' },
+        collector: { secretName: 'coll', ca: { configMap: { name: 'ca-map', key: 'ca.crt' } }, clientCertificate: { secretName: 'client' }, headers: [{ name: 'x-key', secretName: 'keys', key: 'k' }, { name: 'y-key', secretName: 'keys', key: 'k2' }] },
+      });
+      t.same(secretRules(rulesOf(m, 'ClusterRole')), [
+        { apiGroups: [''], resources: ['secrets'], resourceNames: ['coll'], verbs: ['list', 'watch', 'update', 'delete'] },
+        { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+      ]);
+      t.ok(rulesOf(m, 'ClusterRole').some((r) => (r.resources as string[]).includes('mutatingwebhookconfigurations')), 'get on the owner, in report mode too');
+      t.same(secretRules(rulesOf(m, 'Role')), [
+        { apiGroups: [''], resources: ['secrets'], resourceNames: ['client', 'keys'], verbs: ['get'] },
+        { apiGroups: [''], resources: ['configmaps'], resourceNames: ['ca-map'], verbs: ['get'] },
+      ]);
+      const off = await render(major, { inject: { otlpEndpoint: 'https://c:4318' }, collector: { clientCertificate: { secretName: 'client' } }, controller: { mode: 'off' } });
+      t.equal(all(off, 'ClusterRole').filter((r) => r.metadata.name.endsWith('-controller')).length, 0, 'controller off: no copies, no RBAC');
     });
 
     void t.test('contradictory values fail at helm time with the reason', async (t) => {

@@ -122,6 +122,7 @@ void t.test('src/config parses the controller env the chart renders, and it maps
         namespaceLabel: { key: 'otel-injector.io/inject', value: 'enabled' },
         excludeNamespaces: [NAMESPACE, 'kube-system'],
         leaseName: `${FULLNAME}-controller`, leaseDurationSeconds: 15, identity: POD_NAME,
+        collectorSources: { caConfigMap: undefined, caSecret: undefined, caPem: undefined, clientCertSecret: undefined, headers: [], syncSeconds: 10 },
       },
     },
     {
@@ -138,6 +139,28 @@ void t.test('src/config parses the controller env the chart renders, and it maps
         namespaceLabel: { key: 'example.com/otel', value: 'on' },
         excludeNamespaces: [NAMESPACE, 'kube-system', 'legacy'],
         leaseName: 'inj-controller', leaseDurationSeconds: 40, identity: POD_NAME,
+        collectorSources: { caConfigMap: undefined, caSecret: undefined, caPem: undefined, clientCertSecret: undefined, headers: [], syncSeconds: 10 },
+      },
+    },
+    {
+      name: 'collector sources (issue 21)',
+      values: {
+        inject: { otlpEndpoint: 'https://c:4318' },
+        collector: {
+          syncSeconds: 3, ca: { configMap: { name: 'signoz-ca', key: 'bundle.pem' } }, clientCertificate: { secretName: 'signoz-client' },
+          headers: [{ name: 'signoz-ingestion-key', secretName: 'signoz-cloud', key: 'ingestion-key' }],
+        },
+      },
+      expect: {
+        mode: 'report', maxConcurrent: 1, minIntervalSeconds: 30, rolloutTimeoutSeconds: 600, dryRun: false,
+        webhookProbeUrl: `https://${FULLNAME}.${NAMESPACE}.svc:443/readyz`,
+        namespaceLabel: { key: 'otel-injector.io/inject', value: 'enabled' },
+        excludeNamespaces: [NAMESPACE, 'kube-system'],
+        leaseName: `${FULLNAME}-controller`, leaseDurationSeconds: 15, identity: POD_NAME,
+        collectorSources: {
+          caConfigMap: { name: 'signoz-ca', key: 'bundle.pem' }, caSecret: undefined, caPem: undefined, clientCertSecret: 'signoz-client',
+          headers: [{ name: 'signoz-ingestion-key', secretName: 'signoz-cloud', key: 'ingestion-key' }], syncSeconds: 3,
+        },
       },
     },
   ];
@@ -146,7 +169,9 @@ void t.test('src/config parses the controller env the chart renders, and it maps
       const m = await render(major, values);
       const cfg = parseConfig(processEnv(m, controllerEnv), '0.1.0');
       const c = cfg.controller;
-      t.same({ ...c, namespaceLabel: { ...c.namespaceLabel }, excludeNamespaces: [...c.excludeNamespaces] }, expect, `Helm ${major}, ${name}: ControllerConfig`);
+      const sources = { ...c.collectorSources, headers: c.collectorSources.headers.map((h) => ({ ...h })) };
+      t.same({ ...c, namespaceLabel: { ...c.namespaceLabel }, excludeNamespaces: [...c.excludeNamespaces], collectorSources: sources }, expect, `Helm ${major}, ${name}: ControllerConfig`);
+      t.equal(cfg.inject.collector.secretName, 'otel-injector-collector', 'the copies carry the name the webhook mounts');
       t.same((one(m, 'Role', c.leaseName).rules as Obj[])[0]?.resourceNames, [c.leaseName], 'the Lease Role names the Lease the parser read');
       t.equal(cfg.server.port, 8080, 'serves probes and /metrics on 8080');
       t.equal(cfg.server.host, '0.0.0.0');

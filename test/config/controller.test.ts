@@ -42,6 +42,7 @@ t.test('controller values are read and POD_NAME wins for the identity', async (t
     leaseName: 'x-controller',
     leaseDurationSeconds: 5,
     identity: 'ctl-1',
+    collectorSources: { caConfigMap: undefined, caSecret: undefined, caPem: undefined, clientCertSecret: undefined, headers: [], syncSeconds: 10 },
   });
 });
 

@@ -90,6 +90,7 @@ function finding(name: string, createdMs = [T0 - 3_600_000], pods = ['p0']): Fin
 const CONFIG: ControllerConfig = Object.freeze({
   mode: 'restart', maxConcurrent: 1, minIntervalSeconds: 30, rolloutTimeoutSeconds: 600, dryRun: false, webhookProbeUrl: undefined,
   namespaceLabel: { key: 'otel-injector.io/inject', value: 'enabled' }, excludeNamespaces: [], leaseName: 'l', leaseDurationSeconds: 15, identity: 'me',
+  collectorSources: { caConfigMap: undefined, caSecret: undefined, caPem: undefined, clientCertSecret: undefined, headers: [], syncSeconds: 10 },
 });
 
 function setup(config: Partial<ControllerConfig> = {}, names = ['a', 'b', 'c']) {

@@ -130,10 +130,10 @@ export function logLines(proc: Proc): Array<Record<string, unknown>> {
 
 /**
  * A kubeconfig for the chart's controller ServiceAccount, with exactly the RBAC the chart renders for
- * controller.mode=restart (applied with kubectl): the controller under test can do no more than in a cluster.
+ * controller.mode=restart, or `values` (applied with kubectl): the controller under test can do no more than in a cluster.
  */
-export async function chartControllerKubeconfig(cp: ControlPlane): Promise<string> {
-  const manifests = parseManifests(await renderChart(['controller.mode=restart']));
+export async function chartControllerKubeconfig(cp: ControlPlane, values: string[] = ['controller.mode=restart']): Promise<string> {
+  const manifests = parseManifests(await renderChart(values));
   const kinds = new Set(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
   const rbac = manifests.filter((m) => kinds.has(m.kind) && m.metadata.name.endsWith('-controller'));
   const account = rbac.find((m) => m.kind === 'ServiceAccount');

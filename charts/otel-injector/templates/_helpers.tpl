@@ -136,3 +136,19 @@ The collector's credentials (issue 21): which items the collector Secret of each
 {{- if or (eq $mount $pre) (hasPrefix (printf "%s/" $pre) $mount) (hasPrefix (printf "%s/" $mount) $pre) }}{{ fail "collector.mountPath must not overlap preload.mountPath" }}{{ end }}
 {{- dict "ca" (gt $sources 0) "clientCertificate" (not (empty $c.clientCertificate.secretName)) "headers" (gt (len $c.headers) 0) | toJson }}
 {{- end }}
+
+{{/* True ("true") when the controller keeps copies of the collector Secret: a source is configured and the controller runs. */}}
+{{- define "otel-injector.collectorCopy" -}}
+{{- $items := include "otel-injector.collectorItems" . | fromJson }}
+{{- if and (ne (include "otel-injector.controllerMode" .) "off") (or $items.ca $items.clientCertificate $items.headers) }}true{{ end }}
+{{- end }}
+
+{{/* The Secrets of the release namespace the controller reads the collector Secret's items from (names, unique). */}}
+{{- define "otel-injector.collectorSourceSecrets" -}}
+{{- $c := .Values.collector }}
+{{- $names := list }}
+{{- with $c.ca.secret.name }}{{ $names = append $names . }}{{ end }}
+{{- with $c.clientCertificate.secretName }}{{ $names = append $names . }}{{ end }}
+{{- range $c.headers }}{{ $names = append $names .secretName }}{{ end }}
+{{- uniq $names | toJson }}
+{{- end }}
