@@ -53,9 +53,9 @@ class FakeKube {
     const rv = (body as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion;
     if (rv !== undefined && rv !== w.metadata?.resourceVersion) throw new Error('Conflict: the object has been modified');
     const templateBefore = JSON.stringify(w.spec?.template);
-    const next = merge(w, body) as WorkloadObject;
-    const generation = (w.metadata?.generation ?? 1) + (JSON.stringify(next.spec?.template) === templateBefore ? 0 : 1);
-    next.metadata = { ...next.metadata, generation, resourceVersion: String(Number(w.metadata?.resourceVersion ?? 0) + 1) };
+    const merged = merge(w, body) as WorkloadObject;
+    const generation = (w.metadata?.generation ?? 1) + (JSON.stringify(merged.spec?.template) === templateBefore ? 0 : 1);
+    const next: WorkloadObject = { ...merged, metadata: { ...merged.metadata, generation, resourceVersion: String(Number(w.metadata?.resourceVersion ?? 0) + 1) } };
     this.store.set(key, next);
     this.patches.push({ key, body });
     return next;
@@ -78,7 +78,7 @@ class FakeKube {
 function deployment(name: string, extra: { template?: Record<string, string>; paused?: boolean } = {}): WorkloadObject {
   return {
     metadata: { name, namespace: 'shop', generation: 1, resourceVersion: '1' },
-    spec: { replicas: 1, paused: extra.paused, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name }, annotations: extra.template } } },
+    spec: { replicas: 1, paused: extra.paused, selector: { matchLabels: { app: name } }, template: { metadata: { annotations: extra.template } } },
     status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1, readyReplicas: 1 },
   };
 }

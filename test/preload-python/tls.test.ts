@@ -2,12 +2,9 @@
 // header key, the files laid out like the mounted collector Secret (the paths the webhook gives); a CA rotated
 // in that directory (as the kubelet updates a Secret volume) is used by the running process with nothing lost;
 // a wrong CA or key leaves the app running and says so in one otel-injector: line.
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { ca, clientCert, SecretDir, serverCert, type IssuedPair } from '../support/collector-pki.js';
+import { clientCert, collectorPki, injectorLines, runToEnd, secretDir, tickNames, type IssuedPair, type Run } from '../support/collector-pki.js';
 import { pythonEnv, type Env } from './support/app.js';
 import { startReceiver, type Receiver, type ReceiverState } from './support/otlp.js';
 import { ensurePayload, interpreter, testedPythons } from './support/python.js';
@@ -28,40 +25,12 @@ for i in range(n):
 print("app done", n)
 `;
 
-interface Run { code: number | null; stdout: string; stderr: string }
-
 function runApp(python: string, env: Env, ticks: number, everyMs: number): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(python, ['-c', APP, String(ticks), String(everyMs)], { env: env as NodeJS.ProcessEnv });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('error', reject);
-    child.once('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
-  });
+  return runToEnd(python, ['-c', APP, String(ticks), String(everyMs)], { env: env as NodeJS.ProcessEnv });
 }
 
-const injectorLines = (run: Run): string[] => run.stderr.split('\n').filter((line) => line.includes('otel-injector'));
-const ticks = (s: ReceiverState): Set<string> => new Set(s.spans.map((span) => span.name).filter((name) => name.startsWith('tick-')));
-
-const pki = {
-  a: await ca('collector ca a'),
-  b: await ca('collector ca b'),
-  clients: await ca('collector clients'),
-  other: await ca('not the collector ca'),
-};
-const serverA = await serverCert(pki.a);
-const serverB = await serverCert(pki.b);
-const client = await clientCert(pki.clients, 'orders-api');
-
-async function secretDir(t: Test, files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'otel-collector-secret-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  await new SecretDir(dir).write(files);
-  return dir;
-}
+const ticks = (s: ReceiverState): Set<string> => tickNames(s.spans);
+const { serverA, serverB, client, ...pki } = await collectorPki();
 
 async function tlsReceiver(t: Test, server: IssuedPair, clientCa?: IssuedPair): Promise<Receiver> {
   const tls = { key: server.keyPem, cert: server.certPem, ...(clientCa === undefined ? {} : { ca: clientCa.certPem, requestCert: true }) };
@@ -85,7 +54,7 @@ for (const minor of testedPythons()) {
 
   t.test(`CPython ${minor}: server TLS with a private CA`, async (t) => {
     const receiver = await tlsReceiver(t, serverA);
-    const dir = await secretDir(t, { 'ca.crt': pki.a.certPem });
+    const dir = (await secretDir(t, { 'ca.crt': pki.a.certPem })).path;
     const run = await runApp(python, env(receiver, dir), 5, 20);
     t.equal(run.code, 0, run.stderr);
     t.match(run.stdout, /app done 5/);
@@ -97,7 +66,7 @@ for (const minor of testedPythons()) {
 
   t.test(`CPython ${minor}: mTLS and an ingestion key header`, async (t) => {
     const receiver = await tlsReceiver(t, serverA, pki.clients);
-    const dir = await secretDir(t, { 'ca.crt': pki.a.certPem, 'tls.crt': client.certPem, 'tls.key': client.keyPem });
+    const dir = (await secretDir(t, { 'ca.crt': pki.a.certPem, 'tls.crt': client.certPem, 'tls.key': client.keyPem })).path;
     const run = await runApp(python, env(receiver, dir, {
       OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: join(dir, 'tls.crt'),
       OTEL_EXPORTER_OTLP_CLIENT_KEY: join(dir, 'tls.key'),
@@ -120,7 +89,7 @@ for (const minor of testedPythons()) {
     ];
     for (const [what, files, mtls, reason] of cases) {
       const receiver = await tlsReceiver(t, serverA, mtls ? pki.clients : undefined);
-      const dir = await secretDir(t, files);
+      const dir = (await secretDir(t, files)).path;
       const extra: Env = 'tls.crt' in files ? { OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: join(dir, 'tls.crt'), OTEL_EXPORTER_OTLP_CLIENT_KEY: join(dir, 'tls.key') } : {};
       const run = await runApp(python, env(receiver, dir, extra), 5, 20);
       t.equal(run.code, 0, `${what}: the app exits 0`);
@@ -135,10 +104,8 @@ for (const minor of testedPythons()) {
 
   t.test(`CPython ${minor}: a CA rotated in the mounted directory is used by the running process, nothing lost`, async (t) => {
     const receiver = await tlsReceiver(t, serverA);
-    const dir = await mkdtemp(join(tmpdir(), 'otel-collector-secret-'));
-    t.teardown(() => rm(dir, { recursive: true, force: true }));
-    const secret = new SecretDir(dir);
-    await secret.write({ 'ca.crt': pki.a.certPem });
+    const secret = await secretDir(t, { 'ca.crt': pki.a.certPem });
+    const dir = secret.path;
     const total = 120;
     const running = runApp(python, env(receiver, dir), total, 50); // about 6 s
     await receiver.waitFor((s) => ticks(s).size > 0, 15_000);
@@ -162,10 +129,8 @@ for (const minor of testedPythons()) {
 
   t.test(`CPython ${minor}: an ingestion key renewed in the mounted headers file is sent by the running process`, async (t) => {
     const receiver = await tlsReceiver(t, serverA);
-    const dir = await mkdtemp(join(tmpdir(), 'otel-collector-secret-'));
-    t.teardown(() => rm(dir, { recursive: true, force: true }));
-    const secret = new SecretDir(dir);
-    await secret.write({ 'ca.crt': pki.a.certPem, headers: 'signoz-ingestion-key=key-1' });
+    const secret = await secretDir(t, { 'ca.crt': pki.a.certPem, headers: 'signoz-ingestion-key=key-1' });
+    const dir = secret.path;
     const total = 60;
     // As the webhook sets it: the variable from the Secret (read at start) and the same key as a file.
     const running = runApp(python, env(receiver, dir, {

@@ -3,53 +3,22 @@
 // in that directory (as the kubelet updates a Secret volume) is used by the running process with nothing lost;
 // a wrong CA or key leaves the app running and says so in one otel-injector: line. Plain http:// is unchanged
 // (every other test of this folder).
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { ca, clientCert, SecretDir, serverCert, type IssuedPair } from '../support/collector-pki.js';
+import { clientCert, collectorPki, injectorLines, runToEnd, secretDir, tickNames, type IssuedPair, type Run } from '../support/collector-pki.js';
 import { APP_NODE, APPS, cleanCommand, ensureBuilt, webhookEnv, type Env } from './helpers.js';
 import { startReceiver, type Receiver, type ReceiverState } from './receiver.mjs';
 
 ensureBuilt();
 
-interface Run { code: number | null; stdout: string; stderr: string }
 
 function runApp(env: Env, ticks: number, everyMs: number): Promise<Run> {
   const clean = cleanCommand(APP_NODE, [join(APPS, 'ticks.cjs'), String(ticks), String(everyMs)], env);
-  return new Promise((resolve, reject) => {
-    const child = spawn(clean.cmd, clean.args, { env: clean.env as NodeJS.ProcessEnv, cwd: APPS });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('error', reject);
-    child.once('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
-  });
+  return runToEnd(clean.cmd, clean.args, { env: clean.env as NodeJS.ProcessEnv, cwd: APPS });
 }
 
-const injectorLines = (run: Run): string[] => run.stderr.split('\n').filter((line) => line.includes('otel-injector'));
-const ticks = (s: ReceiverState): Set<string> => new Set(s.spans.map((span) => span.name).filter((name) => name.startsWith('tick-')));
-
-const pki = {
-  a: await ca('collector ca a'),
-  b: await ca('collector ca b'),
-  clients: await ca('collector clients'),
-  other: await ca('not the collector ca'),
-};
-const serverA = await serverCert(pki.a);
-const serverB = await serverCert(pki.b);
-const client = await clientCert(pki.clients, 'orders-api');
-
-async function secretDir(t: Test, files: Record<string, string>): Promise<SecretDir> {
-  const dir = await mkdtemp(join(tmpdir(), 'otel-collector-secret-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const secret = new SecretDir(dir);
-  await secret.write(files);
-  return secret;
-}
+const ticks = (s: ReceiverState): Set<string> => tickNames(s.spans);
+const { serverA, serverB, client, ...pki } = await collectorPki();
 
 async function tlsReceiver(t: Test, server: IssuedPair, clientCa?: IssuedPair): Promise<Receiver> {
   const tls = { key: server.keyPem, cert: server.certPem, ...(clientCa === undefined ? {} : { ca: clientCa.certPem, requestCert: true }) };

@@ -2,9 +2,12 @@
 // webhook's own issuer (src/certs/issue.ts), client certificates (extKeyUsage clientAuth) with node-forge, and
 // a directory laid out like a Kubernetes Secret volume (files are links through `..data` to a timestamped
 // directory; an update swaps `..data` in one rename, as the kubelet's atomic writer does).
+import { spawn, type SpawnOptions } from 'node:child_process';
 import { generateKeyPair, createSign, randomBytes } from 'node:crypto';
-import { mkdir, rename, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Test } from 'tap';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
 import { issueCa, issueServingCert, type IssuedPair } from '../../src/certs/issue.js';
@@ -69,3 +72,38 @@ export class SecretDir {
     }
   }
 }
+
+/** A new Secret-volume-like directory holding `files`, removed when `t` ends. */
+export async function secretDir(t: Test, files: Record<string, string>): Promise<SecretDir> {
+  const dir = await mkdtemp(join(tmpdir(), 'otel-collector-secret-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const secret = new SecretDir(dir);
+  await secret.write(files);
+  return secret;
+}
+
+/** The private PKI both runtimes' TLS tests use: two collector CAs (for rotation), a client CA, an unrelated CA. */
+export async function collectorPki(): Promise<{ a: IssuedPair; b: IssuedPair; clients: IssuedPair; other: IssuedPair; serverA: IssuedPair; serverB: IssuedPair; client: IssuedPair }> {
+  const [a, b, clients, other] = await Promise.all([ca('collector ca a'), ca('collector ca b'), ca('collector clients'), ca('not the collector ca')]);
+  return { a, b, clients, other, serverA: await serverCert(a), serverB: await serverCert(b), client: await clientCert(clients, 'orders-api') };
+}
+
+export interface Run { code: number | null; stdout: string; stderr: string }
+
+/** Runs an app to its end (killed after 60 s) and keeps what it printed. */
+export function runToEnd(cmd: string, args: readonly string[], options: SpawnOptions): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, options);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.once('error', reject);
+    child.once('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+  });
+}
+
+export const injectorLines = (run: Run): string[] => run.stderr.split('\n').filter((line) => line.includes('otel-injector'));
+/** The names of the `ticks` apps' spans that arrived. */
+export const tickNames = (spans: ReadonlyArray<{ name: string }>): Set<string> => new Set(spans.map((span) => span.name).filter((name) => name.startsWith('tick-')));
