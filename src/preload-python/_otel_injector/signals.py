@@ -267,11 +267,13 @@ def _register_after_fork(util):
 
 def _finalizer(util):
     """In a multiprocessing child, after its parent's finalizers were dropped: our flush runs with the
-    last of the child's own (exitpriority below the app's usual 0 and up)."""
+    last of the child's own (exitpriority below the app's usual 0 and up); sigwatch again where the
+    forkserver reset the wakeup fd."""
     try:
         util.Finalize(None, _flush, exitpriority=-100)
     except Exception:
         pass
+    sigwatch.ensure()
 
 
 def uninstall():

@@ -125,6 +125,25 @@ def after_fork():
     _open()
 
 
+def ensure():
+    """In a child of multiprocessing (from its after-fork callbacks, in the main thread): its forkserver sets
+    the wakeup fd to none in every child it forks, after Python's fork hooks ran; ours again there."""
+    is_ours = _state['is_ours']
+    if is_ours is None or not is_ours() or 'uwsgi' in sys.modules:
+        return
+    try:
+        current = signal.set_wakeup_fd(-1)
+    except (ValueError, OSError):
+        return
+    if current != -1:  # ours already, or someone else's: left as it was
+        try:
+            signal.set_wakeup_fd(current)
+        except (ValueError, OSError):
+            pass
+        return
+    _open()
+
+
 def stop():
     """At a step-aside: the wakeup fd back to none if it is still ours; the thread ends at EOF."""
     w = _state['w']

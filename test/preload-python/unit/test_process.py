@@ -376,6 +376,42 @@ def test_sigterm_that_misses_the_main_thread_still_ends_the_process(receiver):
     assert [s.name for _, s in receiver.spans()] == ['before-sigterm']
 
 
+@pytest.mark.parametrize('method', ['fork', 'forkserver'])
+def test_sigterm_that_misses_a_multiprocessing_childs_main_thread_still_ends_it(receiver, method):
+    """The same lost wake-up in a child of multiprocessing: a thread of the child takes the SIGTERM while its
+    main thread waits. multiprocessing's forkserver sets the wakeup fd to none in every child it forks (after
+    Python's fork hooks), so the backstop is put back from multiprocessing's own after-fork callbacks.
+    Uninjected, the child dies by SIGTERM at once."""
+    code = textwrap.dedent("""
+        import multiprocessing, sys
+        LOSE = ("import threading; threading.Timer(0.3, lambda: __import__('signal').pthread_kill("
+                "__import__('threading').get_ident(), __import__('signal').SIGTERM)).start(); "
+                "threading.Event().wait()")
+        if __name__ == "__main__":
+            p = multiprocessing.get_context(sys.argv[1]).Process(target=exec, args=(LOSE,))
+            p.start()
+            p.join(10)
+            print("exitcode %s" % p.exitcode, flush=True)
+            if p.exitcode is None:
+                p.kill()
+                p.join()
+    """)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, 'lost.py')
+        with open(path, 'w') as f:
+            f.write(code)
+        plain = subprocess.run(
+            [APP_PYTHON, path, method], env=app_env(None, PYTHONPATH=None), capture_output=True, text=True, timeout=60
+        )
+        env = app_env(receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY='60000', OTEL_METRICS_EXPORTER='none')
+        r = subprocess.run([APP_PYTHON, path, method], env=env, capture_output=True, text=True, timeout=60)
+    assert plain.stdout.strip() == 'exitcode -15', plain.stderr  # what the app does without us
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == 'exitcode -15', r.stderr
+
+
 def test_sigterm_handled_by_the_app_then_reraised_like_uvicorn(receiver):
     # uvicorn: saves the handler it found, handles SIGTERM, restores it, re-raises
     extra = textwrap.dedent("""
