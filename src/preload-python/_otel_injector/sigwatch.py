@@ -45,10 +45,7 @@ def _open():
         _close(r, w)
         return
     if previous != -1:  # someone else's: theirs stays
-        try:
-            signal.set_wakeup_fd(previous)
-        except (ValueError, OSError):
-            pass
+        _put_back(previous)
         _close(r, w)
         return
     _state['r'], _state['w'] = r, w
@@ -103,6 +100,21 @@ def _backstop():
         signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
 
 
+def _take_wakeup_fd():
+    """The wakeup fd in place, set to none for now; None where it cannot be changed (not the main thread)."""
+    try:
+        return signal.set_wakeup_fd(-1)
+    except (ValueError, OSError):
+        return None
+
+
+def _put_back(fd):
+    try:
+        signal.set_wakeup_fd(fd)
+    except (ValueError, OSError):
+        pass
+
+
 def after_fork():
     """In a forked child: the pipe and its thread were the parent's; a child whose wakeup fd is still ours
     (inherited) gets its own. Where the wakeup fd cannot be changed (not the main thread: uWSGI noticing a
@@ -111,16 +123,12 @@ def after_fork():
     if w is None:
         return
     _state['r'] = _state['w'] = None
-    try:
-        current = signal.set_wakeup_fd(-1)
-    except (ValueError, OSError):
+    current = _take_wakeup_fd()
+    if current is None:
         return
     _close(r, w)
     if current != w:
-        try:
-            signal.set_wakeup_fd(current)
-        except (ValueError, OSError):
-            pass
+        _put_back(current)
         return
     _open()
 
@@ -131,15 +139,11 @@ def ensure():
     is_ours = _state['is_ours']
     if is_ours is None or not is_ours() or 'uwsgi' in sys.modules:
         return
-    try:
-        current = signal.set_wakeup_fd(-1)
-    except (ValueError, OSError):
+    current = _take_wakeup_fd()
+    if current is None:
         return
     if current != -1:  # ours already, or someone else's: left as it was
-        try:
-            signal.set_wakeup_fd(current)
-        except (ValueError, OSError):
-            pass
+        _put_back(current)
         return
     _open()
 
@@ -150,11 +154,10 @@ def stop():
     if w is None:
         return
     _state['r'] = _state['w'] = None
-    try:
-        current = signal.set_wakeup_fd(-1)
-        if current != w:
-            signal.set_wakeup_fd(current)
-            return
-    except (ValueError, OSError):
+    current = _take_wakeup_fd()
+    if current is None:
+        return
+    if current != w:
+        _put_back(current)
         return
     _close(w)
