@@ -14,7 +14,7 @@ export interface PodReport {
   readonly workload: string;
   readonly state: PodState;
   readonly detail: string;
-  /** Version (tag/digest) of the preload image of an injected pod. */
+  /** Version (tag/digest) of the payload image of an injected pod (the status column PRELOAD). */
   readonly preload: string | undefined;
   readonly created: string | undefined;
 }

@@ -10,7 +10,7 @@
 #                   libraries ldd lists + busybox as /bin/sh, python3 on PATH (stands in for
 #                   python:3.X-slim: the Dockerfile's Python build stages and the test's app images)
 # "this machine's node" is the first node on PATH: under `npm run` that is node_modules/.bin/node, the
-# Node 24 that the devDependency `node` brings (see docs/runtimes.md), so the stand-ins run Node 24
+# Node 24 that the devDependency `node` brings (see docs/node-versions.md), so the stand-ins run Node 24
 # whatever the system Node is.
 # Usage: make-bases.sh PREFIX   (prints "NAME=IMAGE" lines; an image that already exists is kept)
 set -euo pipefail

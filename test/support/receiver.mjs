@@ -1,4 +1,4 @@
-// A small OTLP/HTTP receiver for the preload tests and benchmark: accepts /v1/traces, /v1/metrics and
+// A small OTLP/HTTP receiver for the payload tests and benchmarks: accepts /v1/traces, /v1/metrics and
 // /v1/logs as protobuf (decoded with protobufjs from the schema in otlp-proto.mjs) or JSON, and keeps
 // normalised records. Standalone: `node test/support/receiver.mjs [port]` prints its port and counts.
 import { createServer } from 'node:http';

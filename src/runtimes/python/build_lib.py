@@ -1,4 +1,4 @@
-"""Builds one CPython minor's part of the Python payload (docs/preload-python-build.md).
+"""Builds one CPython minor's part of the Python payload (docs/python-build.md).
 
 Run BY the interpreter the payload is for (the compiled .pyc are that interpreter's), with only the
 standard library and pip:

@@ -1,4 +1,4 @@
-// Shared by the preload tests: build once, start example apps as real processes with the env the
+// Shared by the Node.js payload's tests: build once, start example apps as real processes with the env the
 // webhook sets, talk to them over HTTP.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ export function ensureBuilt(): void {
 
 export type Env = Record<string, string | undefined>;
 
-/** The environment the webhook puts on an app container (see issue 2 / docs/preload.md). */
+/** The environment the webhook puts on an app container (see docs/node.md). */
 export function webhookEnv(endpoint: string, service: string, extra: Env = {}, preloadDir = PRELOAD_DIR): Env {
   const env: Env = {
     PATH: process.env.PATH,

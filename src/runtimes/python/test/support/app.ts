@@ -10,7 +10,7 @@ import { ensureVenv, type Venv } from './python.js';
 
 export type Env = Record<string, string | undefined>;
 
-/** The webhook's env for a Python container (docs/preload.md, CONTRACT-python.md), short export intervals for tests. */
+/** The webhook's env for a Python container (README, "What the webhook does, exactly"; docs/python.md), short export intervals for tests. */
 export function pythonEnv(endpoint: string, service: string, extra: Env = {}): Env {
   const env: Env = {
     PATH: process.env.PATH,
