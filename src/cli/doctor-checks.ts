@@ -3,6 +3,7 @@ import type { V1MutatingWebhook, V1Namespace, V1Pod, V1Service } from '@kubernet
 import { CliError, EXIT } from './errors.js';
 import { apiError, call, find, statusOf, type Kube } from './kube.js';
 import { podReport } from './pod-state.js';
+import { probePod } from './probe.js';
 import { matches, selectorText } from './selector.js';
 import { httpsGet, pemCertificates, servedCertificate, verifyChain } from './tls.js';
 
@@ -155,24 +156,6 @@ export async function checkExpected(ctx: DoctorContext): Promise<Finding[]> {
     }
   }
   return out;
-}
-
-export function probePod(): V1Pod {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { generateName: 'otel-injector-doctor-', labels: { 'app.kubernetes.io/name': 'otel-injector-doctor' } },
-    spec: {
-      securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
-      containers: [
-        {
-          name: 'probe',
-          image: 'registry.invalid/otel-injector/doctor-probe:0',
-          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-        },
-      ],
-    },
-  };
 }
 
 export async function checkDryRun(ctx: DoctorContext, namespace: string | undefined): Promise<{ finding: Finding; pod: V1Pod | undefined }> {
