@@ -1,7 +1,7 @@
 // The probe pod that doctor and selftest send through the API server as a server-side dry run (nothing is
 // stored, its image is never pulled), and the reading of what the webhook made of it.
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { RUNTIMES } from '../runtimes/index.js';
+import { RUNTIMES, type Runtime } from '../runtimes/index.js';
 
 export const STATUS_ANNOTATION = 'otel-injector.io/status';
 
@@ -47,28 +47,33 @@ function payloadMounts(pod: V1Pod, container: V1Container): string[] {
   return (container.volumeMounts ?? []).filter((m) => filled.has(m.name)).map((m) => m.mountPath);
 }
 
+/** The problem with one container's variable for `runtime`, if any; records what it saw. */
+function variableProblem(pod: V1Pod, container: V1Container, runtime: Runtime, seen: string[]): string | undefined {
+  const value = (container.env ?? []).filter((e) => e.name === runtime.variable).at(-1)?.value;
+  seen.push(`${container.name}: ${runtime.variable}=${value ?? '<none>'}`);
+  const mounts = payloadMounts(pod, container);
+  // prepend (PYTHONPATH): our entry must come first, or another one would be imported before it
+  const { separator, placement } = runtime.extension;
+  const looked = placement === 'prepend' ? value?.split(separator)[0] : value;
+  if (looked !== undefined && mounts.some((path) => looked.includes(`${path}/`))) return undefined;
+  const where = placement === 'prepend' ? 'first' : 'from';
+  return `container ${container.name}: ${runtime.variable} does not load the payload ${where} the injected volume (${mounts.join(', ') || 'not mounted'})`;
+}
+
 function runtimeProblems(pod: V1Pod, runtimes: readonly string[], seen: string[]): string[] {
   const problems: string[] = [];
   for (const name of runtimes) {
     const runtime = RUNTIMES.find((r) => r.name === name);
-    if (runtime === undefined) {
-      problems.push(`the status names runtime "${name}", which this version of otel-injector does not know`);
-      continue;
-    }
-    for (const container of pod.spec?.containers ?? []) {
-      const value = (container.env ?? []).filter((e) => e.name === runtime.variable).at(-1)?.value;
-      seen.push(`${container.name}: ${runtime.variable}=${value ?? '<none>'}`);
-      const mounts = payloadMounts(pod, container);
-      // prepend (PYTHONPATH): our entry must come first, or another one would be imported before it
-      const { separator, placement } = runtime.extension;
-      const looked = placement === 'prepend' ? value?.split(separator)[0] : value;
-      if (looked === undefined || !mounts.some((path) => looked.includes(`${path}/`))) {
-        const where = placement === 'prepend' ? 'first' : 'from';
-        problems.push(`container ${container.name}: ${runtime.variable} does not load the payload ${where} the injected volume (${mounts.join(', ') || 'not mounted'})`);
-      }
-    }
+    if (runtime === undefined) problems.push(`the status names runtime "${name}", which this version of otel-injector does not know`);
+    else problems.push(...(pod.spec?.containers ?? []).flatMap((c) => variableProblem(pod, c, runtime, seen) ?? []));
   }
   return problems;
+}
+
+function notInjected(status: string | undefined): string {
+  return status === undefined
+    ? 'no status annotation: the webhook was not called (namespace not opted in, or the webhook unreachable and failing open)'
+    : `status is '${status}', expected 'injected: <runtimes>'`;
 }
 
 /** Reads the dry-run pod: injected, with an init container, and each named runtime's variable pointing at the payload. */
@@ -77,10 +82,7 @@ export function instrumentation(pod: V1Pod): Instrumentation {
   const inits = (pod.spec?.initContainers ?? []).map((c) => c.name);
   const seen = [`${STATUS_ANNOTATION}: ${status ?? '<none>'}`, `init containers: ${inits.join(', ') || '<none>'}`];
   const runtimes = namedRuntimes(status);
-  if (runtimes === undefined || runtimes.length === 0) {
-    const why = status === undefined ? 'no status annotation: the webhook was not called (namespace not opted in, or the webhook unreachable and failing open)' : `status is '${status}', expected 'injected: <runtimes>'`;
-    return { status, runtimes: [], problems: [why], seen };
-  }
+  if (runtimes === undefined || runtimes.length === 0) return { status, runtimes: [], problems: [notInjected(status)], seen };
   const problems = inits.length === 0 ? ['no init container was added'] : [];
   problems.push(...runtimeProblems(pod, runtimes, seen));
   return { status, runtimes, problems, seen };

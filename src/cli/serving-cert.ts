@@ -75,25 +75,32 @@ function fromFile(deployment: V1Deployment, container: V1Container, file: string
   return { where: `TLS_CERT_FILE ${file}, volume ${volume.name}`, objects };
 }
 
+/** A variable's literal value; `valueFrom` cannot be followed from here. */
+function literal(container: V1Container, name: string): { value: string | undefined } | { unreadable: string } {
+  const found = envOf(container, name);
+  if (found !== undefined && !('value' in found)) return { unreadable: `${name} comes from valueFrom` };
+  return { value: found?.value };
+}
+
+function selfManaged(container: V1Container): CertSource {
+  const secret = literal(container, 'CERT_SECRET_NAME');
+  if ('unreadable' in secret) return secret;
+  const name = secret.value ?? 'otel-injector-tls';
+  return { where: `CERT_MODE self-managed, CERT_SECRET_NAME ${name}`, objects: [{ kind: 'Secret', name, key: 'tls.crt' }] };
+}
+
 /** Where the Deployment's webhook reads its serving certificate from. */
 export function servingCertSource(deployment: V1Deployment): CertSource {
   const container = servingContainer(deployment);
   if (container === undefined) return { unreadable: 'the Deployment has no container' };
-  const file = envOf(container, 'TLS_CERT_FILE');
-  const mode = envOf(container, 'CERT_MODE');
-  if (mode !== undefined && !('value' in mode)) return { unreadable: 'CERT_MODE comes from valueFrom' };
-  const certMode = mode?.value ?? (file === undefined ? 'ephemeral' : 'files');
-  if (certMode === 'self-managed') {
-    const secret = envOf(container, 'CERT_SECRET_NAME');
-    if (secret !== undefined && !('value' in secret)) return { unreadable: 'CERT_SECRET_NAME comes from valueFrom' };
-    const name = secret?.value ?? 'otel-injector-tls';
-    return { where: `CERT_MODE self-managed, CERT_SECRET_NAME ${name}`, objects: [{ kind: 'Secret', name, key: 'tls.crt' }] };
-  }
-  if (certMode === 'files') {
-    if (file === undefined || !('value' in file)) return { unreadable: file === undefined ? 'CERT_MODE files without TLS_CERT_FILE' : 'TLS_CERT_FILE comes from valueFrom' };
-    return fromFile(deployment, container, file.value);
-  }
-  return { unreadable: `CERT_MODE ${certMode}: the certificate exists only in the webhook's memory` };
+  const mode = literal(container, 'CERT_MODE');
+  const file = literal(container, 'TLS_CERT_FILE');
+  if ('unreadable' in mode) return mode;
+  if ('unreadable' in file) return file;
+  const certMode = mode.value ?? (file.value === undefined ? 'ephemeral' : 'files');
+  if (certMode === 'self-managed') return selfManaged(container);
+  if (certMode !== 'files') return { unreadable: `CERT_MODE ${certMode}: the certificate exists only in the webhook's memory` };
+  return file.value === undefined ? { unreadable: 'CERT_MODE files without TLS_CERT_FILE' } : fromFile(deployment, container, file.value);
 }
 
 /** Whether a pod template's labels are selected by a Service selector (an empty selector selects nothing). */

@@ -70,7 +70,7 @@ for (const mode of MODES) {
   void t.test(`certificates.mode ${mode.name}: the Secret the Deployment uses (${mode.secret})`, async (t) => {
     const inst = await install(mode.values);
     // a decoy under the old guessed name <fullname>-tls, holding a certificate the caBundle does not verify
-    const decoy = mode.secret === `${FULLNAME}-tls` ? {} : { [`${FULLNAME}-tls`]: tlsSecret(wrongName) };
+    const decoy: Record<string, V1Secret> = mode.secret === `${FULLNAME}-tls` ? {} : { [`${FULLNAME}-tls`]: tlsSecret(wrongName) };
     const good = await checkCaBundle(ctx(inst, { deployments: inst.deployments, secrets: { ...decoy, [mode.secret]: tlsSecret(serving) } }, authority.certPem), inst.service);
     t.equal(good.result, 'pass', good.message);
     t.match(good.message, new RegExp(`caBundle verifies the serving certificate Deployment ${NAMESPACE}/${FULLNAME} uses \\(Secret ${NAMESPACE}/${mode.secret} key tls\\.crt\\) for ${FULLNAME}\\.${NAMESPACE}\\.svc`));
