@@ -2,7 +2,8 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.cache/**', 'charts/**', 'test/preload/apps/**', '**/*.mjs', '**/*.cjs', '**/*.js'] },
+  // test apps are the programs under test (their style is part of what is tested); *.js is build output
+  { ignores: ['dist/**', 'node_modules/**', '.cache/**', 'charts/**', 'test/preload/apps/**', 'src/runtimes/*/test/apps/**', '**/*.js', '!eslint.config.js'] },
   {
     files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     extends: [tseslint.configs.base],
@@ -23,4 +24,18 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'off',
     },
   },
+  {
+    // Scripts, benchmarks and test helpers in plain JavaScript: the same limits, without type information.
+    files: ['**/*.mjs', '**/*.cjs', 'eslint.config.js'],
+    extends: [tseslint.configs.recommended],
+    rules: {
+      complexity: ['error', 10],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', caughtErrors: 'none' }],
+    },
+  },
+  // Being moved by the runtime-folder layout (issue 25) while this check arrives: split these four functions
+  // there (build-preload-python's findInterpreters 12 and buildPython 17, receiver's anyValue 11 and its
+  // request handler 17), then delete this entry; after the move these paths no longer match and lint says so.
+  { files: ['scripts/build-preload-python.mjs', 'test/preload/receiver.mjs'], rules: { complexity: ['error', 17] } },
+  { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs' }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
 );
