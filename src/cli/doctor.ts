@@ -1,7 +1,6 @@
 import type { V1MutatingWebhookConfiguration } from '@kubernetes/client-node';
 import { listOption, outputOption, stringOption, type Values } from './args.js';
 import {
-  checkCaBundle,
   checkCollector,
   checkDryRun,
   checkEndpoints,
@@ -15,6 +14,7 @@ import {
   type DoctorContext,
   type Finding,
 } from './doctor-checks.js';
+import { checkCaBundle } from './doctor-ca.js';
 import { checkCollectorCredentials } from './doctor-collector.js';
 import { EXIT, usageError } from './errors.js';
 import type { CliIo } from './io.js';
@@ -45,7 +45,7 @@ export async function diagnose(kube: Kube, values: Values, now: Date): Promise<F
   const findings: Finding[] = [checkRules(ctx), checkPolicy(ctx)];
   const { finding: serviceFinding, service } = await readService(ctx);
   findings.push(serviceFinding, await checkEndpoints(ctx, service));
-  const ca = await checkCaBundle(ctx);
+  const ca = await checkCaBundle(ctx, service);
   findings.push(ca);
   findings.push(...(await checkExpected(ctx)));
   const optedIn = (await optedInNamespaces(ctx)).map((ns) => ns.metadata?.name ?? '');
