@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   AdmissionregistrationV1Api,
+  AppsV1Api,
   CoreV1Api,
   CoordinationV1Api,
   DiscoveryV1Api,
@@ -21,6 +22,7 @@ export interface Kube {
   readonly namespace: string;
   readonly core: CoreV1Api;
   readonly admission: AdmissionregistrationV1Api;
+  readonly apps: AppsV1Api;
   readonly discovery: DiscoveryV1Api;
   readonly coordination: CoordinationV1Api;
 }
@@ -91,6 +93,7 @@ export function connect(values: Values, io: CliIo): Kube {
     namespace,
     core: kc.makeApiClient(CoreV1Api),
     admission: kc.makeApiClient(AdmissionregistrationV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
     discovery: kc.makeApiClient(DiscoveryV1Api),
     coordination: kc.makeApiClient(CoordinationV1Api),
   };
