@@ -14,7 +14,7 @@ import { issueServingCert } from '../../src/certs/issue.js';
 import { RELEASE_NAMESPACE } from '../e2e/chart.js';
 import { startController } from '../e2e/controller-support.js';
 import { STATUS_ANNOTATION, createNamespace, eventually } from '../e2e/kube.js';
-import type { ReceiverState, RequestRecord, SpanRecord } from '../preload/receiver.mjs';
+import type { ReceiverState, RequestRecord, SpanRecord } from '../support/receiver.mjs';
 import { ca, clientCert, type IssuedPair } from '../support/collector-pki.js';
 import { PY_APP_IMAGE } from './images.js';
 import { HOST_IP } from './node.js';
