@@ -30,7 +30,7 @@ import {
 
 const PRELOAD_IMAGE = 'registry.invalid/e2e/otel-preload:e2e';
 const MOUNT = '/otel-injector';
-const REQUIRE = `--require ${MOUNT}/register.cjs`;
+const REQUIRE = `--require ${MOUNT}/node/register.cjs`;
 const PYTHON_DIR = `${MOUNT}/python`;
 const RUNTIMES_ANNOTATION = 'otel-injector.io/runtimes';
 
