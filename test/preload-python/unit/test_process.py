@@ -1034,7 +1034,7 @@ def test_a_metrics_sdk_that_cannot_be_built_costs_one_line_and_never_reaches_the
     code = textwrap.dedent("""
         from _otel_injector_vendor.opentelemetry import metrics, trace
         from _otel_injector import lazy_metrics, providers
-        lazy = providers.state['meter_lazy']
+        lazy = providers.meter_lazy()
         def broken(for_flush):
             raise ImportError('cannot import name _clean_attribute_value')
         lazy._build = broken
