@@ -14,6 +14,7 @@ import { parseConfig } from '../../src/config/index.js';
 import { Containers, build, ensureBuildah, imageConfig, imageSize, makeBases, pushedLayers, sh } from './buildah.js';
 import { freePort, httpsGet, isStaticElf, poll, sameContent, tree, findProcess } from './fsutil.js';
 import { startReceiver, type Receiver } from '../preload/receiver.mjs';
+import { MINORS } from '../../scripts/pythons.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const WEBHOOK = 'localhost/otel-injector/webhook:test';
@@ -43,7 +44,7 @@ void t.test('Dockerfile: every base image is a build arg whose default is pinned
   }
   t.match(text, /^FROM [^\n]+ AS webhook$/m, 'a webhook target');
   t.match(text, /^FROM [^\n]+ AS preload$/m, 'a preload target');
-  t.same(pythons.map((p) => p.minor), ['3.9', '3.10', '3.11', '3.12', '3.13'], 'one Python build image per supported CPython minor');
+  t.same(pythons.map((p) => p.minor), MINORS, 'one Python build image per supported CPython minor (pythons.json)');
   for (const p of pythons) t.match(text, new RegExp(`^FROM \\$\\{${p.arg}\\} AS python-${p.tag}$`, 'm'), `${p.arg} builds stage python-${p.tag}`);
 });
 
