@@ -7,12 +7,12 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sharedCacheDir } from './cache-dirs.mjs';
-import { findInterpreters } from './build-preload-python.mjs';
+import { findInterpreters } from '../src/runtimes/python/build.mjs';
 import { MINORS, NEWEST, OLDEST } from './pythons.mjs';
 
 const RUFF_VERSION = '0.17.6';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const PATHS = ['src/preload-python', 'scripts', 'test/preload-python', 'test/node-e2e', 'bench'];
+const PATHS = ['src/runtimes', 'scripts', 'test/node-e2e', 'bench'];
 const fix = process.argv.includes('--fix');
 
 function run(cmd, args, opts = {}) {

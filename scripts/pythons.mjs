@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// The CPython minors the Python payload supports: ONE list, src/preload-python/requirements/pythons.json
+// The CPython minors the Python payload supports: ONE list, src/runtimes/python/payload/requirements/pythons.json
 // (minor, requirements file, digest-pinned build image; oldest first). The build, the tests and the shell
 // scripts read it through this module; the Dockerfile cannot loop, so its per-minor sections (the image
-// args, the python-native and python-cp3X stages, the preload stage's copies) are generated from it between
+// args, the python-native and python-cp3X stages, the payload stage's copies) are generated from it between
 // `# ---- pythons.json: <name>` and `# ---- end pythons.json: <name>` markers. What cannot read the list
 // (bootstrap.py, sitecustomize.py, ruff.toml, the docs) is checked against it by
-// test/preload-python/pythons.test.ts, which also fails when the Dockerfile is out of date.
+// src/runtimes/python/test/pythons.test.ts, which also fails when the Dockerfile is out of date.
 // Usage: node scripts/pythons.mjs minors                  the minors, one a line (for shell scripts)
 //        node scripts/pythons.mjs dockerfile [--write]    exit 1 (and a diff hint) when the Dockerfile's
 //                                                         sections are out of date; --write regenerates them
@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** The payload's source folder and its build script, as the Dockerfile's stages copy them. */
-export const PAYLOAD_SRC = 'src/preload-python';
-export const BUILD_LIB_SRC = 'scripts/preload-python/build_lib.py';
+export const PAYLOAD_SRC = 'src/runtimes/python/payload';
+export const BUILD_LIB_SRC = 'src/runtimes/python/build_lib.py';
 export const PYTHONS_FILE = join(root, PAYLOAD_SRC, 'requirements', 'pythons.json');
 
 /** @type {{ minor: string, requirements: string, image: string }[]} */
@@ -62,7 +62,7 @@ export function dockerfileSections(pythons = PYTHONS) {
   return {
     'image args': pythons.map((p) => `ARG ${imageArg(p.minor)}=${p.image}`),
     stages,
-    'preload copies': pythons.map((p) => `COPY --from=python-${cpTag(p.minor)} /out/ /otel-preload/python/`),
+    'payload copies': pythons.map((p) => `COPY --from=python-${cpTag(p.minor)} /out/ /otel-payload/python/`),
   };
 }
 
