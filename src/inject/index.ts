@@ -2,7 +2,7 @@ import { RUNTIMES, type Runtime } from '../runtimes/index.js';
 import { ANNOTATION, injectedStatus } from './annotations.js';
 import { addCollectorVolume } from './collector.js';
 import { injectContainer, planContainer, type ContainerPlan } from './container.js';
-import { addPayloadVolume, copyAlso, existingPayload } from './init-container.js';
+import { addPayloadVolume, copyAlso, existingPayload, type ExistingPayload } from './init-container.js';
 import { selectedContainers, selectedRuntimes } from './select.js';
 import { podFacts, type PodFacts } from './service.js';
 import { asPod } from './shape.js';
@@ -40,6 +40,15 @@ function runtimeNames(plans: ReadonlyArray<[Container, ContainerPlan]>): string[
 
 const OLDER_VOLUME = 'the payload volume was filled by an init container of another form (an earlier release of the injector)';
 
+/**
+ * The volume holding the payload of these runtimes: a new one, or that of an earlier pass whose init
+ * container is made to copy them too. Undefined when that init container cannot (another form of command).
+ */
+function payloadVolume(pod: Pod, existing: ExistingPayload | undefined, needed: readonly string[], config: InjectContext['config']): string | undefined {
+  if (existing === undefined) return addPayloadVolume(pod.spec, needed, config);
+  return copyAlso(pod.spec, existing, needed, config) ? existing.volume : undefined;
+}
+
 function injectInto(pod: Pod, original: Pod, facts: PodFacts, context: InjectContext): InjectResult {
   const { config } = context;
   const selected = selectedContainers(pod);
@@ -54,11 +63,8 @@ function injectInto(pod: Pod, original: Pod, facts: PodFacts, context: InjectCon
     const alreadyDone = existing !== undefined || plans.some(([, plan]) => plan.kind === 'already');
     return alreadyDone ? { pod: original, decision: 'skipped', reason: 'already injected' } : skipped(pod, skips);
   }
-  const needed = runtimeNames(todo);
-  if (existing !== undefined && !copyAlso(pod.spec, existing, needed, config)) {
-    return { pod: original, decision: 'skipped', reason: OLDER_VOLUME };
-  }
-  const volumeName = existing?.volume ?? addPayloadVolume(pod.spec, needed, config);
+  const volumeName = payloadVolume(pod, existing, runtimeNames(todo), config);
+  if (volumeName === undefined) return { pod: original, decision: 'skipped', reason: OLDER_VOLUME };
   let collectorVolume: string | undefined;
   const collector = (): string => (collectorVolume ??= addCollectorVolume(pod.spec, config));
   for (const [container, plan] of todo) injectContainer(container, facts, volumeName, plan.runtimes, config, collector);
