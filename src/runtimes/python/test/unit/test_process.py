@@ -9,7 +9,7 @@ import textwrap
 import time
 
 import pytest
-from conftest import APP_PYTHON, OTEL_APP_PYTHON, PAYLOAD, app_env, attrs, ours, run_app, wait_for
+from conftest import APP_PYTHON, MINORS, OTEL_APP_PYTHON, PAYLOAD, app_env, attrs, ours, run_app, wait_for
 
 APP = textwrap.dedent("""
     import logging, sys
@@ -835,7 +835,8 @@ def test_older_python_starts_untouched_with_one_line(version):
     r = run_app('print("app runs")', app_env('http://127.0.0.1:9'), python=python)
     assert r.returncode == 0 and r.stdout.strip() == 'app runs'
     assert ours(r.stderr) == [
-        'otel-injector: python: not instrumented: Python %s is older than the supported 3.9' % version.rsplit('.', 1)[0]
+        'otel-injector: python: not instrumented: Python %s is older than the supported %s'
+        % (version.rsplit('.', 1)[0], MINORS[0])
     ]
 
 
@@ -968,7 +969,7 @@ def test_python_without_a_build_starts_untouched_with_one_line(tmp_path, receive
     assert r.returncode == 0 and r.stdout.split() == ['False', 'False'], r.stderr
     lines = ours(r.stderr)
     assert len(lines) == 1 and lines[0].startswith('otel-injector: python: not instrumented: Python 3.')
-    assert lines[0].endswith('is not supported (supported: 3.9 to 3.13)')
+    assert lines[0].endswith('is not supported (supported: %s to %s)' % (MINORS[0], MINORS[-1]))
 
 
 def test_django_is_instrumented_after_setup_not_at_import(receiver, tmp_path):
@@ -1034,7 +1035,7 @@ def test_a_metrics_sdk_that_cannot_be_built_costs_one_line_and_never_reaches_the
     code = textwrap.dedent("""
         from _otel_injector_vendor.opentelemetry import metrics, trace
         from _otel_injector import lazy_metrics, providers
-        lazy = providers.state['meter_lazy']
+        lazy = providers.meter_lazy()
         def broken(for_flush):
             raise ImportError('cannot import name _clean_attribute_value')
         lazy._build = broken

@@ -62,7 +62,7 @@ def slow_callback(_options):
 
 
 metrics.get_meter('torture').create_observable_gauge('torture.slow', callbacks=[slow_callback])
-threading.Thread(target=lambda: providers.state['meter_lazy'].force_flush(30000), daemon=True).start()
+threading.Thread(target=lambda: providers.meter_lazy().force_flush(30000), daemon=True).start()
 say('collect_blocked', in_collect.wait(10))
 
 release = threading.Event()
@@ -78,8 +78,8 @@ def hold(name, lock):
     threading.Thread(target=run, name='hold-' + name, daemon=True).start()
 
 
-lazy_meter = providers.state['meter_lazy']
-lazy_logger = providers.state['logger_lazy']
+lazy_meter = providers.meter_lazy()
+lazy_logger = providers.logger_lazy()
 hold('lazy-metrics-buffer', lazy_metrics._lock)
 hold('lazy-meter-materialize', lazy_meter._materialize_lock)
 hold('lazy-logger', lazy_logger._lock)
