@@ -62,8 +62,6 @@ def _metadata_field(text, key):
 
 
 def normalize(name):
-    """PEP 503 name normalization. A copy of the payload's _otel_injector/conflicts.normalize (this script runs
-    alone in a bare CPython stage): test_units.py checks both give the same names."""
     return re.sub(r'[-_.]+', '-', name).lower()
 
 
