@@ -52,7 +52,7 @@ export function deploymentOfReplicaSet(replicaSet: string, labels: Readonly<Reco
 const CRONJOB_JOB = /^(.+)-(\d{8,})$/;
 /**
  * The smallest scheduled-time suffix a CronJob's Job can carry: CronJobs exist since 2016 (24,000,000 minutes
- * after the epoch is 2015-08-20). A smaller number of 8 digits is a date a person wrote (`backup-20261207`).
+ * after the epoch is 2015-08-19). A smaller number of 8 digits is a date a person wrote (`backup-20261207`).
  */
 const FIRST_SCHEDULE_MINUTES = 24_000_000;
 
