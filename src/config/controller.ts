@@ -1,6 +1,7 @@
 // The controller's settings: what it does with pods the webhook never handled (created while it was down,
 // or before their namespace was labelled), and its limits.
 import { ConfigError } from '../errors.js';
+import { NAMESPACE_OPT_IN } from '../k8s/contract/labels.js';
 import { controllerLeaseName } from '../k8s/contract/lease.js';
 import { parseCollectorSources, type CollectorSources } from './collector-sources.js';
 import type { EnvReader } from './read.js';
@@ -43,7 +44,7 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 function namespaceLabel(read: EnvReader): ControllerConfig['namespaceLabel'] {
-  const text = read.string('CONTROLLER_NAMESPACE_LABEL', 'otel-injector.io/inject=enabled');
+  const text = read.string('CONTROLLER_NAMESPACE_LABEL', `${NAMESPACE_OPT_IN.key}=${NAMESPACE_OPT_IN.value}`);
   const eq = text.indexOf('=');
   const key = eq < 0 ? '' : text.slice(0, eq);
   const value = eq < 0 ? '' : text.slice(eq + 1);

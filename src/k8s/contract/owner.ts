@@ -41,6 +41,16 @@ export function controllerRef(meta: OwnedMeta | undefined): OwnerReference | und
   return (meta?.ownerReferences ?? []).find((owner) => owner.controller === true && owner.name !== '');
 }
 
+/** The name the Deployment controller gives the ReplicaSet of a pod template with this pod-template-hash. */
+export function replicaSetName(deployment: string, podTemplateHash: string): string {
+  return `${deployment}-${podTemplateHash}`;
+}
+
+/** The name the CronJob controller (v2) gives the Job it starts for this scheduled time: minutes since the epoch. */
+export function cronJobJobName(cronJob: string, scheduledAt: Date): string {
+  return `${cronJob}-${Math.floor(scheduledAt.getTime() / 60_000)}`;
+}
+
 /** The Deployment's name when the ReplicaSet is named `<deployment>-<hash>` after the pods' pod-template-hash. */
 export function deploymentOfReplicaSet(replicaSet: string, labels: Readonly<Record<string, string>> | undefined): string | undefined {
   const hash = labels?.[LABEL.podTemplateHash];

@@ -4,10 +4,11 @@
 // controller names a Job `<cronjob>-<scheduled time in minutes since the epoch>` (seconds before
 // Kubernetes 1.21), its pods `<job>-<5 random>`; StatefulSet pods are `<statefulset>-<ordinal>`.
 import t from 'tap';
-import { cronJobOfJob, deploymentOfReplicaSet, ownerOf, type OwnedMeta, type OwnerReference, type PodOwner } from '../../../src/k8s/contract/owner.js';
+import { cronJobJobName, cronJobOfJob, deploymentOfReplicaSet, ownerOf, replicaSetName, type OwnedMeta, type OwnerReference, type PodOwner } from '../../../src/k8s/contract/owner.js';
 import { workloadOf } from '../../../src/inject/workload.js';
 import { ownerOf as controllerOwnerOf } from '../../../src/controller/classify.js';
 import { workloadLabel } from '../../../src/cli/pod-state.js';
+import { admittedPod } from '../../../src/cli/workloads.js';
 
 const ref = (kind: string, name: string, extra: Partial<OwnerReference> = {}): OwnerReference => ({ kind, name, uid: `uid-${name}`, controller: true, ...extra });
 
@@ -137,4 +138,31 @@ t.test('the name rules on their own', async (t) => {
   t.equal(cronJobOfJob('report-23999999'), undefined, 'one before it: a number a person chose');
   t.equal(cronJobOfJob('report-29944320-retry'), undefined, 'the time must end the name');
   t.equal(cronJobOfJob('29944320'), undefined, 'a bare number names no CronJob');
+});
+
+t.test('the names the controllers make read back as their workload', async (t) => {
+  const now = new Date('2026-12-07T16:00:00Z');
+  t.equal(cronJobJobName('nightly', now), 'nightly-29944320');
+  t.equal(cronJobOfJob(cronJobJobName('nightly', now)), 'nightly');
+  t.equal(replicaSetName('web', '5d8c9f7b6d'), 'web-5d8c9f7b6d');
+  t.equal(deploymentOfReplicaSet(replicaSetName('web', '5d8c9f7b6d'), { 'pod-template-hash': '5d8c9f7b6d' }), 'web');
+  // the pods `otel-injector preview` builds from manifests, as each controller would create them
+  const template = { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'app', image: 'node:24' }] } };
+  const manifests: ReadonlyArray<[string, Record<string, unknown>]> = [
+    ['Deployment', { spec: { template } }],
+    ['ReplicaSet', { spec: { template } }],
+    ['StatefulSet', { spec: { template } }],
+    ['DaemonSet', { spec: { template } }],
+    ['Job', { spec: { template } }],
+    ['CronJob', { spec: { jobTemplate: { spec: { template } } } }],
+  ];
+  for (const [kind, rest] of manifests) {
+    const admitted = admittedPod({ source: 'test.yaml', object: { apiVersion: 'apps/v1', kind, metadata: { name: 'shop-api' }, ...rest } }, { namespace: 'shop', now });
+    if (admitted.type !== 'workload') {
+      t.fail(`${kind}: ${admitted.reason}`);
+      continue;
+    }
+    const meta = (admitted.pod as { metadata: OwnedMeta }).metadata;
+    t.match(ownerOf(meta), { kind, name: 'shop-api' }, `${kind}: the preview's pod is owned by the ${kind}`);
+  }
 });
