@@ -1,6 +1,6 @@
 // Pure: is a pod one the webhook handled, and who owns it (the Kubernetes contract's rule, with what the
 // controller may do to that owner).
-import { ANNOTATION } from '../k8s/contract/annotations.js';
+import { ANNOTATION, recordedPayloadImage } from '../k8s/contract/annotations.js';
 import { ownerOf as workloadOwnerOf } from '../k8s/contract/owner.js';
 import { parseStatus, STATUS_INJECTED } from '../k8s/contract/status.js';
 import type { Owner, PodView, Reason } from './types.js';
@@ -22,15 +22,15 @@ function finishing(pod: PodView): boolean {
 
 /**
  * Why this pod counts as uninstrumented, or undefined when it does not: it carries the webhook's status
- * (injected with the current preload, or skipped for a reason of its own), opted out, or is finishing.
+ * (injected with the current payload image, or skipped for a reason of its own), opted out, or is finishing.
  */
-export function uninstrumentedReason(pod: PodView, preloadImage: string): Reason | undefined {
+export function uninstrumentedReason(pod: PodView, payloadImage: string): Reason | undefined {
   const annotations = pod.metadata?.annotations ?? {};
   if (finishing(pod) || annotations[ANNOTATION.inject] === 'false') return undefined;
   const status = annotations[ANNOTATION.status];
   if (status === undefined) return 'not-seen';
   if (parseStatus(status)?.state !== STATUS_INJECTED) return undefined; // skipped, with its reason: the webhook decided
-  return annotations[ANNOTATION.preload] === preloadImage ? undefined : 'outdated';
+  return recordedPayloadImage(annotations) === payloadImage ? undefined : 'outdated';
 }
 
 /**

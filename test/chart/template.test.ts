@@ -56,7 +56,7 @@ for (const major of HELM_MAJORS) {
       t.equal(env.TLS_CERT_FILE, undefined);
       t.equal(env.INJECT_OTLP_ENDPOINT, 'http://signoz-otel-collector.signoz.svc.cluster.local:4318');
       t.equal(env.INJECT_RUNTIMES, 'node,python', 'both runtimes by default');
-      t.equal(env.INJECT_PRELOAD_IMAGE, 'ghcr.io/otel-injector/preload:0.1.0', 'init image tag defaults to appVersion');
+      t.equal(env.INJECT_PAYLOAD_IMAGE, 'ghcr.io/otel-injector/payload:0.1.0', 'init image tag defaults to appVersion');
       t.equal(webhookContainer(m).image, 'ghcr.io/otel-injector/otel-injector:0.1.0', 'image tag defaults to appVersion');
       t.equal(dig(podTemplate(m), 'spec', 'automountServiceAccountToken'), true, 'token mounted: it calls the API server');
       t.equal(all(m, 'Certificate').length, 0);
@@ -146,7 +146,7 @@ for (const major of HELM_MAJORS) {
           skipOwnerKinds: ['Job', 'CronJob'],
           useWellKnownLabels: true,
         },
-        preload: { image: { tag: '9.9.9' }, volumeSizeLimit: '128Mi', resources: { requests: { cpu: '20m', memory: '32Mi' }, limits: { cpu: 1, memory: '128Mi' } } },
+        payload: { image: { tag: '9.9.9' }, volumeSizeLimit: '128Mi', resources: { requests: { cpu: '20m', memory: '32Mi' }, limits: { cpu: 1, memory: '128Mi' } } },
         logLevel: 'debug',
         shutdownDrainSeconds: 20,
         telemetry: { otlpEndpoint: 'http://collector.obs:4318' },
@@ -158,7 +158,7 @@ for (const major of HELM_MAJORS) {
       t.equal(env.INJECT_SKIP_OWNER_KINDS, 'Job,CronJob');
       t.equal(env.INJECT_USE_WELL_KNOWN_LABELS, 'true');
       t.equal(env.INJECT_OTLP_ENDPOINT, 'http://collector.obs:4318');
-      t.equal(env.INJECT_PRELOAD_IMAGE, 'ghcr.io/otel-injector/preload:9.9.9');
+      t.equal(env.INJECT_PAYLOAD_IMAGE, 'ghcr.io/otel-injector/payload:9.9.9');
       t.equal(env.INJECT_VOLUME_SIZE_LIMIT, '128Mi');
       t.equal(env.INJECT_INIT_CPU_REQUEST, '20m');
       t.equal(env.INJECT_INIT_CPU_LIMIT, '1');
@@ -176,13 +176,13 @@ for (const major of HELM_MAJORS) {
       const digest = `sha256:${'a'.repeat(64)}`;
       const m = await render(major, {
         image: { digest },
-        preload: { image: { digest } },
+        payload: { image: { digest } },
         replicaCount: 1,
         topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'x' } } }],
       });
       checkCommon(t, m);
       t.equal(webhookContainer(m).image, `ghcr.io/otel-injector/otel-injector@${digest}`);
-      t.equal(envMap(webhookEnv(m)).INJECT_PRELOAD_IMAGE, `ghcr.io/otel-injector/preload@${digest}`);
+      t.equal(envMap(webhookEnv(m)).INJECT_PAYLOAD_IMAGE, `ghcr.io/otel-injector/payload@${digest}`);
       t.equal(all(m, 'PodDisruptionBudget').length, 0, 'minAvailable 1 with one replica would block drains: no PDB');
       t.equal(dig(podTemplate(m), 'spec', 'topologySpreadConstraints', 0, 'topologyKey'), 'topology.kubernetes.io/zone');
     });

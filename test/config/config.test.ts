@@ -1,5 +1,6 @@
 import t from 'tap';
 import { parseConfig } from '../../src/config/index.js';
+import { RUNTIME_NAMES } from '../../src/runtimes/index.js';
 import { parseQuantity } from '../../src/config/quantity.js';
 import { ConfigError } from '../../src/errors.js';
 
@@ -8,8 +9,8 @@ t.test('defaults', async (t) => {
   t.equal(config.server.port, 8443);
   t.equal(config.certs.mode, 'ephemeral');
   t.equal(config.inject.otlpEndpoint, 'http://signoz-otel-collector.signoz.svc.cluster.local:4318');
-  t.equal(config.inject.preloadImage, 'ghcr.io/otel-injector/preload:1.2.3', 'image tag follows the version');
-  t.same(config.inject.initCommand, ['/bin/cp', '-R', '/otel-preload/.', '/otel-injector/']);
+  t.equal(config.inject.payloadImage, 'ghcr.io/otel-injector/payload:1.2.3', 'image tag follows the version');
+  t.equal(config.inject.initCommand, undefined, 'no init command configured: each pod gets one copying its runtimes');
   t.equal(config.telemetry.otlpEndpoint, undefined);
   t.ok(Object.isFrozen(config) && Object.isFrozen(config.inject.initResources.limits), 'frozen all the way down');
 });
@@ -31,7 +32,6 @@ t.test('every bad value names its variable', async (t) => {
     INJECT_IMAGE_PULL_POLICY: 'Sometimes',
     INJECT_INIT_COMMAND: '"cp"',
     INJECT_MOUNT_PATH: 'relative/path',
-    INJECT_PRELOAD_FILE: '../escape.js',
     INJECT_VOLUME_SIZE_LIMIT: 'lots',
     INJECT_INIT_MEMORY_REQUEST: '1Gi',
     INJECT_INIT_RUN_AS_USER: '0',
@@ -74,7 +74,7 @@ t.test('values are parsed', async (t) => {
 });
 
 t.test('INJECT_RUNTIMES: default both, registry order, unknown or empty rejected', async (t) => {
-  t.same(parseConfig({}, 'v').inject.runtimes, ['node', 'python'], 'default: every runtime');
+  t.same(parseConfig({}, 'v').inject.runtimes, RUNTIME_NAMES, 'default: every runtime');
   t.same(parseConfig({ INJECT_RUNTIMES: ' python , node ' }, 'v').inject.runtimes, ['node', 'python'], 'registry order, trimmed');
   t.same(parseConfig({ INJECT_RUNTIMES: 'python,python' }, 'v').inject.runtimes, ['python'], 'duplicates once');
   t.same(parseConfig({ INJECT_RUNTIMES: 'node' }, 'v').inject.runtimes, ['node']);
