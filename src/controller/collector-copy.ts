@@ -1,4 +1,4 @@
-// The collector Secret in every opted-in namespace (issue 21): a pod can only mount Secrets of its own
+// The collector Secret in every opted-in namespace: a pod can only mount Secrets of its own
 // namespace, so the leader keeps a copy of `collector.secretName`, composed from the sources named in the
 // release namespace (CA from a ConfigMap, a Secret or inline; client certificate; header values), in each
 // opted-in namespace. Each copy is labelled, and owned by the release's MutatingWebhookConfiguration (a

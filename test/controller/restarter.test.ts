@@ -8,7 +8,8 @@ import pino from 'pino';
 import t from 'tap';
 import type { Clock } from '../../src/clock.js';
 import type { ControllerConfig } from '../../src/config/controller.js';
-import { EVENT, RESTART } from '../../src/controller/annotations.js';
+import { RESTART } from '../../src/k8s/contract/annotations.js';
+import { EVENT } from '../../src/k8s/contract/events.js';
 import type { ControllerKube, EventRecord } from '../../src/controller/kube.js';
 import { Restarter } from '../../src/controller/restarter.js';
 import type { Finding, WorkloadObject, WorkloadRef } from '../../src/controller/types.js';
@@ -89,7 +90,7 @@ function finding(name: string, createdMs = [T0 - 3_600_000], pods = ['p0']): Fin
 
 const CONFIG: ControllerConfig = Object.freeze({
   mode: 'restart', maxConcurrent: 1, minIntervalSeconds: 30, rolloutTimeoutSeconds: 600, dryRun: false, webhookProbeUrl: undefined,
-  namespaceLabel: { key: 'otel-injector.io/inject', value: 'enabled' }, excludeNamespaces: [], leaseName: 'l', leaseDurationSeconds: 15, identity: 'me',
+  namespaceLabel: { key: 'otel-injector.io/inject', value: 'enabled' }, excludeNamespaces: [], leaseName: 'l', leaseDurationSeconds: 15, identityHost: 'me',
   collectorSources: { caConfigMap: undefined, caSecret: undefined, caPem: undefined, clientCertSecret: undefined, headers: [], syncSeconds: 10 },
 });
 

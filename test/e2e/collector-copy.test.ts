@@ -17,6 +17,7 @@ import { RELEASE_NAMESPACE, parseManifests, pointWebhookAt, renderChart } from '
 import { INJECT_LABEL, apis, applyWebhookConfig, createNamespace, eventually } from './kube.js';
 import { chartControllerKubeconfig, logLines, startController, startControllerManager } from './controller-support.js';
 import { loopbackServingCert } from './pki.js';
+import { identityHost } from '../../src/controller/identity.js';
 
 const SECRET = 'otel-injector-collector';
 const CA_PEM = '-----BEGIN CERTIFICATE-----\nMIIB-e2e-ca-one\n-----END CERTIFICATE-----\n';
@@ -64,7 +65,7 @@ const kubeconfig = await chartControllerKubeconfig(cp, VALUES);
 const ctl = await startController(t, cp, 'copy-1', env, kubeconfig);
 // A second replica: the standby, which must write nothing while copy-1 leads (started once copy-1 holds the Lease).
 const coordination = cp.kubeConfig.makeApiClient(CoordinationV1Api);
-const holder = async (): Promise<string> => (await coordination.readNamespacedLease({ name: env.CONTROLLER_LEASE_NAME ?? '', namespace: RELEASE_NAMESPACE }).catch(() => undefined))?.spec?.holderIdentity ?? '';
+const holder = async (): Promise<string> => identityHost((await coordination.readNamespacedLease({ name: env.CONTROLLER_LEASE_NAME ?? '', namespace: RELEASE_NAMESPACE }).catch(() => undefined))?.spec?.holderIdentity ?? '');
 if ((await eventually(holder, (h) => h === 'copy-1', 30_000)) !== 'copy-1') t.bailout('copy-1 never became the leader');
 const standby = await startController(t, cp, 'copy-2', env, kubeconfig);
 

@@ -10,6 +10,7 @@ import { INJECT_LABEL, apis, applyWebhookConfig, createNamespace, eventually, is
 import { NEVER_READY, chartControllerKubeconfig, createFakeNode, logLines, startController, startControllerManager, startStatusWriter, type ControllerProc } from './controller-support.js';
 import { loopbackServingCert } from './pki.js';
 import { freePort } from './procs.js';
+import { identityHost } from '../../src/controller/identity.js';
 import { startReceiver } from '../support/receiver.mjs';
 
 const PRELOAD_IMAGE = 'registry.invalid/e2e/otel-preload:e2e';
@@ -123,12 +124,17 @@ async function observeRollouts(namespace: string): Promise<{ restarts: Map<strin
   return { restarts, maxRolling: () => max, stop: () => { for (const r of requests) r.abort(); } };
 }
 
-async function leaseHolder(): Promise<string> {
+async function leaseHolderIdentity(): Promise<string> {
   try {
     return (await coordination.readNamespacedLease({ name: LEASE, namespace: 'otel-injector' })).spec?.holderIdentity ?? '';
   } catch {
     return '';
   }
+}
+
+/** The POD_NAME of the replica holding the Lease (its identity is that plus a random suffix). */
+async function leaseHolder(): Promise<string> {
+  return identityHost(await leaseHolderIdentity());
 }
 
 async function eventsFor(namespace: string, name: string): Promise<Array<{ reason: string; message: string; type: string }>> {
@@ -179,6 +185,7 @@ t.test('restart: a namespace labelled after its workloads started rolls each one
   await eventually(async () => observed.restarts.size, (n) => n >= 1, 60_000);
   const leader = await leaseHolder();
   t.ok(leader === 'ctl-a' || leader === 'ctl-b', `one replica holds the lease (${leader})`);
+  t.match(await leaseHolderIdentity(), /^ctl-[ab]_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'its identity is the pod name plus a random suffix, as client-go makes it');
   const [killed, survivor]: [ControllerProc, ControllerProc] = leader === 'ctl-a' ? [a, b] : [b, a];
   process.kill(-(killed.proc.child.pid ?? 0), 'SIGKILL');
   await killed.proc.exited();
