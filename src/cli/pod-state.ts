@@ -15,8 +15,8 @@ export interface PodReport {
   readonly workload: string;
   readonly state: PodState;
   readonly detail: string;
-  /** Version (tag/digest) of the payload image of an injected pod (the status column PRELOAD). */
-  readonly preload: string | undefined;
+  /** Version (tag/digest) of the payload image of an injected pod (the status column PAYLOAD). */
+  readonly payload: string | undefined;
   readonly created: string | undefined;
 }
 
@@ -28,7 +28,7 @@ export function workloadLabel(pod: V1Pod): string {
   return `${owner.kind}/${owner.name}`;
 }
 
-function preloadVersion(pod: V1Pod): string | undefined {
+function payloadVersion(pod: V1Pod): string | undefined {
   const init = (pod.spec?.initContainers ?? []).find((c) => INIT.test(c.name));
   return imageVersion(init?.image);
 }
@@ -56,7 +56,7 @@ export function podReport(pod: V1Pod, optedIn: boolean, objectSelector: V1LabelS
     workload: workloadLabel(pod),
     state,
     detail,
-    preload: state === 'injected' ? preloadVersion(pod) : undefined,
+    payload: state === 'injected' ? payloadVersion(pod) : undefined,
     created: created === undefined ? undefined : new Date(created).toISOString(),
   };
 }
