@@ -27,8 +27,21 @@ export interface InjectedEnvOptions {
 
 const NODE = 'node-1';
 
+/** Whether the webhook would take this as its collector endpoint (its config accepts http(s) URLs only). */
+function webhookAccepts(endpoint: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(endpoint).protocol);
+  } catch {
+    return false;
+  }
+}
+
 export function injectedEnv(o: InjectedEnvOptions): Record<string, string> {
-  const config = testConfig({ INJECT_MOUNT_PATH: o.mountPath, INJECT_OTLP_ENDPOINT: o.endpoint, INJECT_RUNTIMES: o.runtimes.join(','), ...o.webhook }).inject;
+  // A broken endpoint can only reach an app from its own container spec (the webhook refuses one in its
+  // config): the container sets it, and the webhook keeps what the container sets.
+  const own = webhookAccepts(o.endpoint) ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT: o.endpoint };
+  const endpoint = webhookAccepts(o.endpoint) ? o.endpoint : 'http://127.0.0.1:4318';
+  const config = testConfig({ INJECT_MOUNT_PATH: o.mountPath, INJECT_OTLP_ENDPOINT: endpoint, INJECT_RUNTIMES: o.runtimes.join(','), ...o.webhook }).inject;
   const name = `${o.service}-${o.hash}-${o.suffix}`;
   const uid = `00000000-0000-4000-8000-${o.hash.padStart(12, '0').slice(-12)}`;
   const pod = {
@@ -43,7 +56,7 @@ export function injectedEnv(o: InjectedEnvOptions): Record<string, string> {
     },
     spec: {
       nodeName: NODE,
-      containers: [{ name: o.container, image: 'app:test', env: Object.entries(o.containerEnv ?? {}).map(([k, value]) => ({ name: k, value })) }],
+      containers: [{ name: o.container, image: 'app:test', env: Object.entries({ ...own, ...o.containerEnv }).map(([k, value]) => ({ name: k, value })) }],
     },
   };
   const result = injectPod(pod, { config, namespace: o.namespace });
