@@ -17,7 +17,7 @@ import { STATUS_ANNOTATION, createNamespace, eventually } from '../e2e/kube.js';
 import type { ReceiverState, RequestRecord, SpanRecord } from '../support/receiver.mjs';
 import { ca, clientCert, type IssuedPair } from '../support/collector-pki.js';
 import { PY_APP_IMAGE } from './images.js';
-import { HOST_IP } from './node.js';
+import { HOST_IP } from './node-config.js';
 import { ON, startSuite } from './suite.js';
 import { APP_PORT, appDeployment, deployAndWait } from './workloads.js';
 

@@ -9,7 +9,8 @@ import { deploymentEnv, parseManifests, pointWebhookAt, renderChart, RELEASE_NAM
 import { INJECT_LABEL, apis, applyWebhookConfig, createNamespace, deploymentPod, eventually, isInjected } from '../e2e/kube.js';
 import { startReceiver, type Receiver } from '../support/receiver.mjs';
 import { buildImages, PAYLOAD_IMAGE } from './images.js';
-import { HOST_IP, startNode, type Node } from './node.js';
+import { HOST_IP } from './node-config.js';
+import { startNode, type Node } from './node.js';
 
 export const ON = 'node-on';
 export const OFF = 'node-off';
