@@ -23,7 +23,7 @@ import tempfile
 import threading
 import time
 
-from _otel_injector import fork, hooks, lazy_metrics, otlp_inflight, providers
+from _otel_injector import fork, hooks, metrics_buffer, otlp_inflight, providers
 from _otel_injector_vendor.opentelemetry import metrics, trace
 
 log = logging.getLogger('torture')
@@ -80,7 +80,7 @@ def hold(name, lock):
 
 lazy_meter = providers.meter_lazy()
 lazy_logger = providers.logger_lazy()
-hold('lazy-metrics-buffer', lazy_metrics._lock)
+hold('lazy-metrics-buffer', metrics_buffer._lock)
 hold('lazy-meter-materialize', lazy_meter._materialize_lock)
 hold('lazy-logger', lazy_logger._lock)
 hold('import-hooks', hooks._lock)
