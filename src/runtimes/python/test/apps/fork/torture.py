@@ -23,7 +23,7 @@ import tempfile
 import threading
 import time
 
-from _otel_injector import fork, hooks, lazy_metrics, otlp_export, providers
+from _otel_injector import fork, hooks, metrics_buffer, otlp_inflight, providers
 from _otel_injector_vendor.opentelemetry import metrics, trace
 
 log = logging.getLogger('torture')
@@ -50,7 +50,7 @@ for i in range(3):
     with tracer.start_as_current_span('parent-work'):
         log.info('parent log %d', i)
         counter.add(5 if i == 0 else 0)
-say('exports_in_flight', wait(lambda: len(otlp_export._in_flight) >= 2, 10))
+say('exports_in_flight', wait(lambda: len(otlp_inflight._in_flight) >= 2, 10))
 
 gate, in_collect = threading.Event(), threading.Event()
 
@@ -80,11 +80,11 @@ def hold(name, lock):
 
 lazy_meter = providers.meter_lazy()
 lazy_logger = providers.logger_lazy()
-hold('lazy-metrics-buffer', lazy_metrics._lock)
+hold('lazy-metrics-buffer', metrics_buffer._lock)
 hold('lazy-meter-materialize', lazy_meter._materialize_lock)
 hold('lazy-logger', lazy_logger._lock)
 hold('import-hooks', hooks._lock)
-hold('exporter-in-flight', otlp_export._in_flight_changed)
+hold('exporter-in-flight', otlp_inflight._in_flight_changed)
 hold('logging-handler', handler.lock)
 
 modules = tempfile.mkdtemp()
