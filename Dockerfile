@@ -51,14 +51,14 @@ RUN npm ci --omit=dev --ignore-scripts --cache /tmp/npm-cache && rm -rf /tmp/npm
 FROM ${PYTHON313_IMAGE} AS python-native
 WORKDIR /src
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
-COPY src/runtimes/python/build_lib.py ./
+COPY src/runtimes/python/build_*.py ./
 COPY src/runtimes/python/payload/requirements/ ./requirements/
 RUN python3 build_lib.py native --requirements requirements/py310plus.txt --out /out/native
 
 FROM ${PYTHON39_IMAGE} AS python-cp39
 WORKDIR /src
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
-COPY src/runtimes/python/build_lib.py ./
+COPY src/runtimes/python/build_*.py ./
 COPY src/runtimes/python/payload/requirements/ ./requirements/
 RUN python3 build_lib.py lib --requirements requirements/py39.txt --out /out/lib
 COPY --from=python-native /out/native/ /out/native/
@@ -71,7 +71,7 @@ RUN python3 build_lib.py native-pyc --out /out \
 FROM ${PYTHON310_IMAGE} AS python-cp310
 WORKDIR /src
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
-COPY src/runtimes/python/build_lib.py ./
+COPY src/runtimes/python/build_*.py ./
 COPY src/runtimes/python/payload/requirements/ ./requirements/
 RUN python3 build_lib.py lib --requirements requirements/py310plus.txt --out /out/lib
 COPY --from=python-native /out/native/ /out/native/
@@ -84,7 +84,7 @@ RUN python3 build_lib.py native-pyc --out /out \
 FROM ${PYTHON311_IMAGE} AS python-cp311
 WORKDIR /src
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
-COPY src/runtimes/python/build_lib.py ./
+COPY src/runtimes/python/build_*.py ./
 COPY src/runtimes/python/payload/requirements/ ./requirements/
 RUN python3 build_lib.py lib --requirements requirements/py310plus.txt --out /out/lib
 COPY --from=python-native /out/native/ /out/native/
@@ -97,7 +97,7 @@ RUN python3 build_lib.py native-pyc --out /out \
 FROM ${PYTHON312_IMAGE} AS python-cp312
 WORKDIR /src
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
-COPY src/runtimes/python/build_lib.py ./
+COPY src/runtimes/python/build_*.py ./
 COPY src/runtimes/python/payload/requirements/ ./requirements/
 RUN python3 build_lib.py lib --requirements requirements/py310plus.txt --out /out/lib
 COPY --from=python-native /out/native/ /out/native/
@@ -110,7 +110,7 @@ RUN python3 build_lib.py native-pyc --out /out \
 FROM ${PYTHON313_IMAGE} AS python-cp313
 WORKDIR /src
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
-COPY src/runtimes/python/build_lib.py ./
+COPY src/runtimes/python/build_*.py ./
 COPY src/runtimes/python/payload/requirements/ ./requirements/
 RUN python3 build_lib.py lib --requirements requirements/py310plus.txt --out /out/lib
 COPY --from=python-native /out/native/ /out/native/

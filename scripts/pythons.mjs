@@ -14,9 +14,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-/** The payload's source folder and its build script, as the Dockerfile's stages copy them. */
+/** The payload's source folder and its build script with its parts (build_lib.py, build_*.py), as the Dockerfile's stages copy them. */
 export const PAYLOAD_SRC = 'src/runtimes/python/payload';
-export const BUILD_LIB_SRC = 'src/runtimes/python/build_lib.py';
+export const BUILD_LIB_SRC = 'src/runtimes/python/build_*.py';
 export const PYTHONS_FILE = join(root, PAYLOAD_SRC, 'requirements', 'pythons.json');
 
 /** @type {{ minor: string, requirements: string, image: string }[]} */

@@ -165,7 +165,8 @@ export async function build(out, { quiet = false, allowMissing = false, log = (l
   rmSync(pyDir, { recursive: true, force: true });
   mkdirSync(join(pyDir, 'lib'), { recursive: true });
   copySource(src, pyDir);
-  const buildScript = readFileSync(BUILD_LIB, 'utf8');
+  // build_lib.py and its parts next to it (build_*.py): a change to any of them rebuilds the cached libs.
+  const buildScript = readdirSync(here).filter((f) => /^build_\w+\.py$/.test(f)).sort().map((f) => readFileSync(join(here, f), 'utf8')).join('\n');
   const lines = [];
   for (const [minor, py] of [...pythons].sort((a, b) => MINORS.indexOf(a[0]) - MINORS.indexOf(b[0]))) {
     const req = requirementsFor(src, minor);
