@@ -69,3 +69,15 @@ export function injectedEnv(o: InjectedEnvOptions): Record<string, string> {
   }
   return env;
 }
+
+export type Env = Record<string, string | undefined>;
+
+/**
+ * A test app's whole environment: the process basics (PATH, HOME, ...), what the webhook gives the container, the
+ * test's short export intervals, then the test's own variables (undefined removes one).
+ */
+export function appEnv(basics: Env, pod: InjectedEnvOptions, cadence: Env, extra: Env): Env {
+  const env: Env = { ...basics, ...injectedEnv(pod), ...cadence, ...extra };
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  return env;
+}

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { injectedEnv } from '../../../../test/support/injected-env.js';
+import { appEnv } from '../../../../test/support/injected-env.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 export const PRELOAD_DIR = join(ROOT, 'dist', 'payload', 'node');
@@ -33,16 +33,12 @@ export type Env = Record<string, string | undefined>;
  * short export intervals so tests do not wait a minute. `mountPath`: the folder holding node/ (dist/payload).
  */
 export function webhookEnv(endpoint: string, service: string, extra: Env = {}, mountPath = dirname(PRELOAD_DIR)): Env {
-  const env: Env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    ...injectedEnv({ runtimes: ['node'], mountPath, endpoint, service, namespace: 'shop', container: 'app', hash: '7d4b9c', suffix: 'x2x9q', containerEnv: { NODE_OPTIONS: '--no-deprecation' } }),
-    OTEL_BSP_SCHEDULE_DELAY: '200',
-    OTEL_METRIC_EXPORT_INTERVAL: '1000',
-    ...extra,
-  };
-  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  return env;
+  return appEnv(
+    { PATH: process.env.PATH, HOME: process.env.HOME },
+    { runtimes: ['node'], mountPath, endpoint, service, namespace: 'shop', container: 'app', hash: '7d4b9c', suffix: 'x2x9q', containerEnv: { NODE_OPTIONS: '--no-deprecation' } },
+    { OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_METRIC_EXPORT_INTERVAL: '1000' },
+    extra,
+  );
 }
 
 export interface App {

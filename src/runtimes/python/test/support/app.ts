@@ -4,7 +4,7 @@
 import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import { APPS, PAYLOAD_DIR } from './paths.js';
-import { injectedEnv } from '../../../../../test/support/injected-env.js';
+import { appEnv } from '../../../../../test/support/injected-env.js';
 import { freePort, run, sleep, tail, type Exit, type Proc } from './proc.js';
 import type { Test } from 'tap';
 import { ensureVenv, type Venv } from './python.js';
@@ -17,18 +17,12 @@ export type Env = Record<string, string | undefined>;
  * intervals for tests.
  */
 export function pythonEnv(endpoint: string, service: string, extra: Env = {}): Env {
-  const env: Env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    LANG: 'C.UTF-8',
-    ...injectedEnv({ runtimes: ['python'], mountPath: PAYLOAD_DIR, endpoint, service, namespace: 'bakery-ia', container: service, hash: '6f9c7d', suffix: 'h2k4p' }),
-    OTEL_BSP_SCHEDULE_DELAY: '200',
-    OTEL_BLRP_SCHEDULE_DELAY: '200',
-    OTEL_METRIC_EXPORT_INTERVAL: '1000',
-    ...extra,
-  };
-  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  return env;
+  return appEnv(
+    { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8' },
+    { runtimes: ['python'], mountPath: PAYLOAD_DIR, endpoint, service, namespace: 'bakery-ia', container: service, hash: '6f9c7d', suffix: 'h2k4p' },
+    { OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BLRP_SCHEDULE_DELAY: '200', OTEL_METRIC_EXPORT_INTERVAL: '1000' },
+    extra,
+  );
 }
 
 /** The same container without the injector: no PYTHONPATH of ours, no OTEL_* variables. */
