@@ -39,6 +39,7 @@ from build_common import (  # noqa: E402
     MODULE_OF_DIST,
     NATIVE,
     NATIVE_PLATFORMS,
+    compile_for_the_pod,
     deterministic_zip,
     hash_flag,
     normalize,
@@ -225,24 +226,7 @@ def bootstrap_pyc(args):
     """Compiles sitecustomize.py and _otel_injector/ (shipped as source) into their __pycache__ for this
     interpreter (unchecked-hash): the app's uid cannot write there, so without them every start would
     compile the bootstrap again."""
-    mount = '%s/python' % args.mount.rstrip('/')
-    run(
-        [
-            sys.executable,
-            '-m',
-            'compileall',
-            '-q',
-            '-f',
-            '--invalidation-mode',
-            'unchecked-hash',
-            '-s',
-            args.out,
-            '-p',
-            mount,
-            os.path.join(args.out, 'sitecustomize.py'),
-            os.path.join(args.out, '_otel_injector'),
-        ]
-    )
+    compile_for_the_pod(args, [os.path.join(args.out, 'sitecustomize.py'), os.path.join(args.out, '_otel_injector')])
     for dirpath, _, filenames in os.walk(args.out):
         if os.path.basename(dirpath) == '__pycache__':
             for f in filenames:

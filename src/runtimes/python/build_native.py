@@ -16,6 +16,7 @@ from build_common import (
     NATIVE_PLATFORMS,
     OTHER_OS,
     SHARED_TAG,
+    compile_for_the_pod,
     hash_flag,
     normalize,
     pip,
@@ -144,25 +145,7 @@ def share_identical(native):
 def native_pyc(args):
     """Compiles the shared copy of psutil's modules (the other platforms link to it)."""
     native = os.path.join(args.out, 'native')
-    mount = '%s/python' % args.mount.rstrip('/')
-    run(
-        [
-            sys.executable,
-            '-m',
-            'compileall',
-            '-q',
-            '-f',
-            '-j',
-            '0',
-            '--invalidation-mode',
-            'unchecked-hash',
-            '-s',
-            args.out,
-            '-p',
-            mount,
-            os.path.join(native, SHARED_TAG),
-        ]
-    )
+    compile_for_the_pod(args, [os.path.join(native, SHARED_TAG)], parallel=True)
     n = 0
     for dirpath, _, filenames in os.walk(native):
         for f in filenames:
