@@ -46,13 +46,20 @@ export const chartNodeOptions: NodeOptions = {
   podRoutes: [SERVICE_CIDR],
 };
 
+/** The addresses of the clients the relay served (pods' IPs), in order of first connection. */
+export interface Relay {
+  clients(): string[];
+}
+
 /** KUBERNETES_SERVICE_IP:443 on the bridge, relayed to the API server on loopback; closed in teardown. */
-export async function routeKubernetesService(t: TeardownHost, cp: ControlPlane): Promise<void> {
+export async function routeKubernetesService(t: TeardownHost, cp: ControlPlane): Promise<Relay> {
   const r = await sh('ip', ['addr', 'add', `${KUBERNETES_SERVICE_IP}/32`, 'dev', BRIDGE]);
   if (r.code !== 0) throw new Error(`ip addr add ${KUBERNETES_SERVICE_IP}/32 dev ${BRIDGE}: ${r.stderr}`); // removed with the bridge
   const port = Number(new URL(cp.server).port);
   const open = new Set<Socket>();
+  const clients = new Set<string>();
   const server: Server = createServer((client) => {
+    clients.add(client.remoteAddress ?? '');
     const upstream = connect(port, '127.0.0.1');
     for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
       open.add(a);
@@ -72,6 +79,7 @@ export async function routeKubernetesService(t: TeardownHost, cp: ControlPlane):
     for (const s of open) s.destroy();
     await new Promise((resolve) => server.close(resolve));
   });
+  return { clients: () => [...clients] };
 }
 
 /** `helm <args>` (Helm 3, as the README) against the node's API server; stdout, or throws with stderr. */

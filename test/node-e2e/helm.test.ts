@@ -30,7 +30,7 @@ const webhookImage = await buildWebhookImage();
 timings.images = secs(Date.now() - started);
 const t1 = Date.now();
 const node = await startNode(t, [images.pause, images.payload, images.app, webhookImage], chartNodeOptions);
-await routeKubernetesService(t, node.cp);
+const relay = await routeKubernetesService(t, node.cp);
 timings.bringUp = secs(Date.now() - t1);
 const { core, admission } = apis(node.cp.kubeConfig);
 const apps = node.cp.kubeConfig.makeApiClient(AppsV1Api);
@@ -111,6 +111,7 @@ await t.test('the controller reached the API server through the `kubernetes` Ser
   for (const p of await byComponent('controller')) {
     const env = p.spec?.containers[0]?.env ?? [];
     tt.notOk(env.some((e) => e.name.startsWith('KUBERNETES_SERVICE')), `${p.metadata?.name ?? ''}: no env override, the in-cluster client uses the kubelet's KUBERNETES_SERVICE_HOST`);
+    tt.ok(relay.clients().includes(p.status?.podIP ?? '-'), `${p.metadata?.name ?? ''} connected to the \`kubernetes\` Service address (the relay saw its pod IP)`);
     const res = await get(`http://${p.status?.podIP ?? ''}:8080/readyz`);
     tt.equal(res.status, 200, `${p.metadata?.name ?? ''} /readyz 200: its watches listed everything`);
     if ((JSON.parse(res.body) as { leader?: boolean }).leader === true) leaders.push(p.metadata?.name);
@@ -125,6 +126,7 @@ await t.test('helm test: the chart\'s selftest pod dry-runs a pod through the we
   tt.match(out, /Phase:\s+Succeeded/, 'the test hook succeeded');
   const pod = await core.readNamespacedPod({ name: `${RELEASE}-test`, namespace: RELEASE_NAMESPACE });
   tt.equal(pod.status?.phase, 'Succeeded', 'the test pod ran on the kubelet and exited 0');
+  tt.ok(relay.clients().includes(pod.status?.podIP ?? '-'), 'it reached the API server through the `kubernetes` Service address');
 });
 
 await t.test('teardown restores the host', async (tt) => {
