@@ -38,7 +38,8 @@ export async function buildWebhookImage(): Promise<BuiltImage> {
 
 export const chartNodeOptions: NodeOptions = {
   controlPlane: {
-    // a webhook Service is called at its endpoints (EndpointSlices), not at its ClusterIP
+    // a webhook Service is called at its endpoints (EndpointSlices), not at its ClusterIP; the range given after
+    // the harness' own --service-cluster-ip-range wins (a string flag: the last one counts)
     extraApiserverArgs: ['--enable-aggregator-routing=true', `--service-cluster-ip-range=${SERVICE_CIDR}`],
     servingIps: [KUBERNETES_SERVICE_IP],
     serviceAccountAdmission: true,
