@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { freePort, httpsStatus, startProc, waitFor, type Proc } from './procs.js';
-import { loopbackServingCert, rsaKeyPair, type LeafCert } from './pki.js';
+import { createCA, issueServingCert, loopbackServingCert, rsaKeyPair, type LeafCert } from './pki.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const cacheDir = process.env.E2E_CACHE_DIR ?? join(repoRoot, '.cache', 'e2e');
@@ -75,10 +75,10 @@ async function startEtcd(dir: string): Promise<{ proc: Proc; url: string }> {
   return { proc, url };
 }
 
-async function writeApiserverFiles(dir: string, token: string): Promise<LeafCert> {
+async function writeApiserverFiles(dir: string, token: string, servingIps: string[]): Promise<LeafCert> {
   const pki = join(dir, 'pki');
   await mkdir(pki, { recursive: true });
-  const serving = loopbackServingCert('e2e-apiserver-ca');
+  const serving = issueServingCert(createCA('e2e-apiserver-ca'), ['localhost'], ['127.0.0.1', ...servingIps]);
   const sa = rsaKeyPair();
   await writeFile(join(pki, 'apiserver.crt'), serving.certPem);
   await writeFile(join(pki, 'apiserver.key'), serving.keyPem);
@@ -88,7 +88,7 @@ async function writeApiserverFiles(dir: string, token: string): Promise<LeafCert
   return serving;
 }
 
-function apiserverArgs(dir: string, port: number, etcdUrl: string): string[] {
+function apiserverArgs(dir: string, port: number, etcdUrl: string, opts: ControlPlaneOptions): string[] {
   const pki = join(dir, 'pki');
   return [
     '--bind-address=127.0.0.1',
@@ -105,7 +105,7 @@ function apiserverArgs(dir: string, port: number, etcdUrl: string): string[] {
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     '--service-cluster-ip-range=10.96.0.0/24',
     // no controller-manager runs, so nothing would create `default` ServiceAccounts
-    '--disable-admission-plugins=ServiceAccount',
+    ...(opts.serviceAccountAdmission === true ? [] : ['--disable-admission-plugins=ServiceAccount']),
     '--allow-privileged=true',
     '--enable-priority-and-fairness=false',
     '--v=1',
@@ -115,6 +115,10 @@ function apiserverArgs(dir: string, port: number, etcdUrl: string): string[] {
 export interface ControlPlaneOptions {
   /** appended to the harness' kube-apiserver flags (the node e2e suite's kubelet address types) */
   extraApiserverArgs?: string[];
+  /** more IP SANs of the API server's serving certificate (the node suite's `kubernetes` Service IP) */
+  servingIps?: string[];
+  /** keep the ServiceAccount admission plugin (pods get their token volume; needs a controller-manager) */
+  serviceAccountAdmission?: boolean;
 }
 
 export async function startControlPlane(t: TeardownHost, opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
@@ -128,12 +132,12 @@ export async function startControlPlane(t: TeardownHost, opts: ControlPlaneOptio
     if (!keep) await rm(dir, { recursive: true, force: true });
   });
   const token = randomBytes(24).toString('hex');
-  const serving = await writeApiserverFiles(dir, token);
+  const serving = await writeApiserverFiles(dir, token, opts.servingIps ?? []);
   const etcd = await startEtcd(dir);
   procs.push(etcd.proc);
   const port = await freePort();
   const server = `https://127.0.0.1:${port}`;
-  const apiserver = startProc('kube-apiserver', requireBinary('kube-apiserver'), [...apiserverArgs(dir, port, etcd.url), ...(opts.extraApiserverArgs ?? [])], {
+  const apiserver = startProc('kube-apiserver', requireBinary('kube-apiserver'), [...apiserverArgs(dir, port, etcd.url, opts), ...(opts.extraApiserverArgs ?? [])], {
     logFile: join(dir, 'kube-apiserver.log'),
   });
   procs.push(apiserver);

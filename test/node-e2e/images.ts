@@ -83,7 +83,7 @@ async function buildApp(folder: string, base: string | undefined, tag: string, e
   }
 }
 
-async function archive(ref: string): Promise<BuiltImage> {
+export async function archive(ref: string): Promise<BuiltImage> {
   const id = await imageId(ref);
   if (id === null) throw new Error(`image ${ref} was not built`);
   const dir = join(cacheDir, 'images');
