@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+// Builds dist/payload/java/ (the Java payload; docs/java.md):
+//   opentelemetry-javaagent.jar   the upstream agent at the version pinned in payload/agent.json, unmodified
+// The jar is downloaded once into the cache shared by every checkout (scripts/cache-dirs.mjs:
+// ~/.cache/otel-injector/java/) and checked against the sha256 pinned in payload/agent.json AND the
+// checksum the Maven repository publishes for it (<jar>.sha256); a warm build only re-hashes the cached file.
+// Env OTEL_INJECTOR_MAVEN_REPO: another Maven repository (a mirror) to download from.
+// Usage: node src/runtimes/java/build.mjs [outDir] [--quiet]   (outDir: the java/ folder; default dist/payload/java)
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sharedCacheDir } from '../../../scripts/cache-dirs.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..', '..');
+const DEFAULT_REPO = 'https://repo1.maven.org/maven2';
+
+export class BuildError extends Error {}
+
+/** The pin: group, artifact, version, sha256, file (the name in the payload). */
+export function readPin() {
+  const pin = JSON.parse(readFileSync(join(here, 'payload', 'agent.json'), 'utf8'));
+  if (!/^[0-9a-f]{64}$/.test(pin.sha256)) throw new BuildError(`payload/agent.json: sha256 is not 64 hex digits`);
+  return pin;
+}
+
+export function artifactUrl(pin, repo = process.env.OTEL_INJECTOR_MAVEN_REPO || DEFAULT_REPO) {
+  return `${repo.replace(/\/+$/, '')}/${pin.group.replaceAll('.', '/')}/${pin.artifact}/${pin.version}/${pin.artifact}-${pin.version}.jar`;
+}
+
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+async function download(url, timeoutMs) {
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!res.ok) throw new BuildError(`GET ${url}: HTTP ${res.status}`);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+/**
+ * The agent jar in the shared cache (downloaded when missing or not matching the pin); returns its path.
+ * A cached file that does not match the pin is never used: it is downloaded again.
+ */
+export async function cachedAgent({ log = () => {} } = {}) {
+  const pin = readPin();
+  const dir = sharedCacheDir('java');
+  const path = join(dir, `${pin.artifact}-${pin.version}.jar`);
+  if (existsSync(path) && sha256(readFileSync(path)) === pin.sha256) return path;
+  const url = artifactUrl(pin);
+  log(`downloading ${pin.artifact} ${pin.version}`);
+  const published = (await download(`${url}.sha256`, 60000)).toString('utf8').trim().split(/\s+/)[0]?.toLowerCase();
+  if (published !== pin.sha256) {
+    throw new BuildError(`${url}.sha256 is ${published}, payload/agent.json pins ${pin.sha256}: refusing the jar`);
+  }
+  const jar = await download(url, 600000);
+  const got = sha256(jar);
+  if (got !== pin.sha256) throw new BuildError(`${url}: sha256 ${got}, expected ${pin.sha256} (pinned and published)`);
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, jar);
+  renameSync(tmp, path); // atomic: a concurrent build sees the old state or the whole jar
+  return path;
+}
+
+/** Builds the java/ payload folder `out` (replaced). */
+export async function buildJava(out, { quiet = false } = {}) {
+  const log = quiet ? () => {} : (line) => console.error(`build java: ${line}`);
+  const pin = readPin();
+  const jar = await cachedAgent({ log });
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  copyFileSync(jar, join(out, pin.file));
+  log(`${join(out, pin.file)} (${pin.artifact} ${pin.version}, sha256 ${pin.sha256.slice(0, 12)}…)`);
+  return out;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = process.argv.slice(2);
+  const outArg = args.find((a) => !a.startsWith('--'));
+  const out = outArg ? resolve(outArg) : join(root, 'dist', 'payload', 'java');
+  try {
+    await buildJava(out, { quiet: args.includes('--quiet') });
+  } catch (err) {
+    console.error(`build java: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+}
