@@ -1,13 +1,20 @@
 #!/usr/bin/env node
 // Builds dist/payload/java/ (the Java payload; docs/java.md):
+//   otel-injector-javaagent.jar   our pre-check (payload/launcher/, compiled with javac --release 8): the jar
+//                                 JAVA_TOOL_OPTIONS names; it loads the agent next to it unless the JVM's
+//                                 command line already has another -javaagent
 //   opentelemetry-javaagent.jar   the upstream agent at the version pinned in payload/agent.json, unmodified
 // The jar is downloaded once into the cache shared by every checkout (scripts/cache-dirs.mjs:
 // ~/.cache/otel-injector/java/) and checked against the sha256 pinned in payload/agent.json AND the
 // checksum the Maven repository publishes for it (<jar>.sha256); a warm build only re-hashes the cached file.
+// The pre-check is compiled once per source (key: Launcher.java, MANIFEST.MF, javac's version) into the same
+// cache. Needs a JDK (javac and jar from $JAVA_HOME/bin, else from PATH).
 // Env OTEL_INJECTOR_MAVEN_REPO: another Maven repository (a mirror) to download from.
 // Usage: node src/runtimes/java/build.mjs [outDir] [--quiet]   (outDir: the java/ folder; default dist/payload/java)
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sharedCacheDir } from '../../../scripts/cache-dirs.mjs';
@@ -62,6 +69,44 @@ export async function cachedAgent({ log = () => {} } = {}) {
   return path;
 }
 
+export const LAUNCHER_FILE = 'otel-injector-javaagent.jar';
+const LAUNCHER_SRC = join(here, 'payload', 'launcher');
+const LAUNCHER_JAVA = join(LAUNCHER_SRC, 'io', 'otelinjector', 'javaagent', 'Launcher.java');
+
+function jdkTool(name) {
+  const home = process.env.JAVA_HOME;
+  return home && existsSync(join(home, 'bin', name)) ? join(home, 'bin', name) : name;
+}
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 300000 });
+  if (r.error) throw new BuildError(`${cmd}: ${r.error.message} (the Java payload needs a JDK: javac and jar)`);
+  if (r.status !== 0) throw new BuildError(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr}${r.stdout}`);
+  return `${r.stdout}${r.stderr}`.trim();
+}
+
+/** The pre-check jar in the shared cache (compiled when this source and javac have no build yet); returns its path. */
+export function cachedLauncher({ log = () => {} } = {}) {
+  const javac = jdkTool('javac');
+  const key = createHash('sha256').update(readFileSync(LAUNCHER_JAVA)).update(readFileSync(join(LAUNCHER_SRC, 'MANIFEST.MF')))
+    .update(run(javac, ['-version'])).digest('hex').slice(0, 16);
+  const path = join(sharedCacheDir('java'), `launcher-${key}.jar`);
+  if (existsSync(path)) return path;
+  log('compiling the pre-check (payload/launcher)');
+  const work = join(tmpdir(), `otel-injector-launcher-${process.pid}`);
+  rmSync(work, { recursive: true, force: true });
+  try {
+    run(javac, ['--release', '8', '-Xlint:-options', '-d', join(work, 'classes'), LAUNCHER_JAVA]);
+    mkdirSync(dirname(path), { recursive: true });
+    const tmp = `${path}.${process.pid}.tmp`;
+    run(jdkTool('jar'), ['--create', '--file', tmp, '--manifest', join(LAUNCHER_SRC, 'MANIFEST.MF'), '-C', join(work, 'classes'), '.']);
+    renameSync(tmp, path);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return path;
+}
+
 /** Builds the java/ payload folder `out` (replaced). */
 export async function buildJava(out, { quiet = false } = {}) {
   const log = quiet ? () => {} : (line) => console.error(`build java: ${line}`);
@@ -70,6 +115,7 @@ export async function buildJava(out, { quiet = false } = {}) {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   copyFileSync(jar, join(out, pin.file));
+  copyFileSync(cachedLauncher({ log }), join(out, LAUNCHER_FILE));
   log(`${join(out, pin.file)} (${pin.artifact} ${pin.version}, sha256 ${pin.sha256.slice(0, 12)}…)`);
   return out;
 }

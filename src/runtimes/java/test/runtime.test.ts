@@ -8,7 +8,7 @@ import { testConfig } from '../../../../test/support/admission.js';
 import { java, javaagentFlag, javaagents } from '../runtime.js';
 
 const config = testConfig().inject;
-const AGENT = '-javaagent:/otel-injector/java/opentelemetry-javaagent.jar';
+const AGENT = '-javaagent:/otel-injector/java/otel-injector-javaagent.jar';
 const meta = { generateName: 'orders-7d9f8b6c5d-', labels: { 'pod-template-hash': '7d9f8b6c5d' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'orders-7d9f8b6c5d', uid: 'u1', controller: true }] };
 const facts = podFacts(meta, 'shop', config);
 
@@ -21,9 +21,9 @@ function injected(env: Container['env']): Container {
 
 const valueOf = (c: Container, name: string): string | undefined => c.env?.filter((e) => e.name === name).at(-1)?.value;
 
-t.test('the entry is the agent in the mounted java/ folder', async (t) => {
+t.test('the entry is the pre-check jar in the mounted java/ folder', async (t) => {
   t.equal(javaagentFlag(config), AGENT);
-  t.equal(javaagentFlag(testConfig({ INJECT_MOUNT_PATH: '/opt/otel' }).inject), '-javaagent:/opt/otel/java/opentelemetry-javaagent.jar');
+  t.equal(javaagentFlag(testConfig({ INJECT_MOUNT_PATH: '/opt/otel' }).inject), '-javaagent:/opt/otel/java/otel-injector-javaagent.jar');
 });
 
 t.test('a container without JAVA_TOOL_OPTIONS gets the agent, the OTEL_* settings and the read-only mount', async (t) => {
@@ -51,6 +51,7 @@ t.test('a later entry referencing $(JAVA_TOOL_OPTIONS) keeps its value: ours is 
 t.test('loaded: an earlier pass (or the same flag by hand) is recognised, nothing is added twice', async (t) => {
   t.equal(java.loaded(`-Xmx1g ${AGENT}`, config), true);
   t.equal(java.loaded(`-Xmx1g ${AGENT}=debug`, config), true, 'agent options after = still ours');
+  t.equal(java.loaded('-javaagent:/otel-injector/java/opentelemetry-javaagent.jar', config), true, 'the upstream jar of our mount named by hand');
   t.equal(java.loaded('-javaagent:/elsewhere/opentelemetry-javaagent.jar', config), false);
   const plan = planContainer({ name: 'app', env: [{ name: 'JAVA_TOOL_OPTIONS', value: AGENT }] }, [java], undefined, config);
   t.equal(plan.kind, 'already');
