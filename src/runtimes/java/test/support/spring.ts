@@ -25,9 +25,11 @@ export function springEnv(servers: Servers, port: number): Record<string, string
 }
 
 /** Starts the service and waits (bounded) until Spring says it started. */
-export async function startSpring(jdk: Jdk, dir: string, service: string, endpoint: string, servers: Servers, userEnv: EnvVar[] = [], args: string[] = []): Promise<SpringApp> {
+export async function startSpring(jdk: Jdk, dir: string, service: string, endpoint: string, servers: Servers, userEnv: EnvVar[] = [], args: string[] = [], agent = true): Promise<SpringApp> {
   const port = await freePort();
   const env = injectedEnv(service, endpoint, userEnv, springEnv(servers, port));
+  // Without the agent: the same env less our -javaagent (the user's own options kept).
+  if (!agent) env.JAVA_TOOL_OPTIONS = userEnv.find((e) => e.name === 'JAVA_TOOL_OPTIONS')?.value ?? '';
   const proc = run('nice', ['-n', '10', jdk.java, ...args, '-jar', join(dir, 'target', 'shop.jar')], { env, cwd: dir });
   try {
     await proc.waitOutput(/Started ShopApplication/, 240000, 'Spring started');

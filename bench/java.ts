@@ -1,0 +1,116 @@
+// Java payload benchmark: the Spring Boot test service (src/runtimes/java/test/apps/spring, with PostgreSQL,
+// Redis and RabbitMQ started here on loopback) started side by side in the same run, alternating rounds,
+// medians, on each JDK present:
+//   none         no agent
+//   agent        JAVA_TOOL_OPTIONS as the webhook writes it (pre-check + upstream agent, all defaults)
+//   trimmed      agent + otel.instrumentation.common.default-enabled=false and only the instrumentations
+//                this app can use switched back on (TRIMMED below)
+//   agent+cache  agent with the JDK's class cache made by a training run of the same variant
+//                (JDK 17: dynamic AppCDS, -XX:ArchiveClassesAtExit / -XX:SharedArchiveFile;
+//                 JDK 25: the AOT cache, -XX:AOTCacheOutput / -XX:AOTCache, JEP 483/514/515)
+//   trimmed+cache, none+cache   the same for those
+// Measures: the JVM's uptime when Spring says it started ("process running for"), RSS, heap used and
+// metaspace used (jcmd GC.heap_info) after three requests. The ratio the issue aims at: added startup of the
+// best variant / added startup of the plain agent (goal <= 0.5). Trimmed runs are checked to still produce
+// the server, JDBC, Redis and RabbitMQ spans.
+// Env: ROUNDS (default 2), JDKS (names, default all present), VARIANTS (comma list, default all).
+// Run: node --import @tapjs/typescript/import bench/java.ts
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildJava } from '../src/runtimes/java/build.mjs';
+import { ROOT, builtApp } from '../src/runtimes/java/test/support/apps.js';
+import { jdks, type Jdk } from '../src/runtimes/java/test/support/jvm.js';
+import { getText, startSpring } from '../src/runtimes/java/test/support/spring.js';
+import { startServers } from '../test/preload-python/support/servers.js';
+import { SERVER, startReceiver } from '../test/preload-python/support/otlp.js';
+
+const TRIMMED = ['servlet', 'tomcat', 'spring-web', 'spring-webmvc', 'jdbc', 'lettuce', 'rabbitmq', 'spring-rabbit', 'logback-appender', 'runtime-telemetry', 'executors', 'opentelemetry-api'];
+const TRIMMED_OPTIONS = ['-Dotel.instrumentation.common.default-enabled=false', ...TRIMMED.map((name) => `-Dotel.instrumentation.${name}.enabled=true`)];
+
+interface Sample { startup: number; rss: number; heap: number; metaspace: number }
+
+const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length === 0 ? NaN : (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2; };
+
+function memory(jdk: Jdk, pid: number): { rss: number; heap: number; metaspace: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
+  const jcmd = spawnSync(join(jdk.java, '..', 'jcmd'), [String(pid), 'GC.heap_info'], { encoding: 'utf8', timeout: 60000 }).stdout;
+  // G1: "garbage-first heap   total 63488K, used 30105K"; "Metaspace       used 52315K, committed ..."
+  const heap = Number(/heap\s+total \d+K, used (\d+)K/.exec(jcmd)?.[1] ?? NaN) / 1024;
+  const metaspace = Number(/Metaspace\s+used (\d+)K/.exec(jcmd)?.[1] ?? NaN) / 1024;
+  return { rss, heap, metaspace };
+}
+
+async function main(): Promise<void> {
+  await buildJava(join(ROOT, 'dist', 'payload', 'java'), { quiet: true });
+  const rounds = Number(process.env.ROUNDS ?? 2);
+  const wantedJdks = (process.env.JDKS ?? '').split(',').filter(Boolean);
+  const present = jdks().present.filter((j) => wantedJdks.length === 0 || wantedJdks.includes(j.name));
+  const [servers, receiver, dir] = await Promise.all([startServers(), startReceiver(), builtApp('spring')]);
+  const scratch = mkdtempSync(join(tmpdir(), 'otel-injector-java-bench-'));
+  try {
+    for (const jdk of present) {
+      const jdk25 = !jdk.name.endsWith('17');
+      const cacheArgs = (name: string, training: boolean): string[] => {
+        const file = join(scratch, `${jdk.name}-${name}.${jdk25 ? 'aot' : 'jsa'}`);
+        if (jdk25) return training ? [`-XX:AOTCacheOutput=${file}`] : [`-XX:AOTCache=${file}`];
+        return training ? [`-XX:ArchiveClassesAtExit=${file}`] : [`-XX:SharedArchiveFile=${file}`];
+      };
+      const base: Record<string, { agent: boolean; options: string[] }> = {
+        none: { agent: false, options: [] }, agent: { agent: true, options: [] }, trimmed: { agent: true, options: TRIMMED_OPTIONS },
+      };
+      const only = (process.env.VARIANTS ?? '').split(',').filter(Boolean);
+      const variants = Object.entries(base).flatMap(([name, v]) => [[name, { ...v, cache: false }], [`${name}+cache`, { ...v, cache: true }]] as const)
+        .filter(([name]) => only.length === 0 || only.includes(name) || name === 'none' || name === 'agent');
+      let seq = 0;
+      const start = async (name: string, v: { agent: boolean; options: string[]; cache: boolean }, training: boolean): Promise<Sample> => {
+        seq += 1;
+        const service = `bench-${jdk.name}-${name}-${seq}`;
+        const jto = [...v.options];
+        const userEnv = jto.length > 0 ? [{ name: 'JAVA_TOOL_OPTIONS', value: jto.join(' ') }] : [];
+        const args = v.cache ? cacheArgs(name.replace('+cache', ''), training) : [];
+        const app = await startSpring(jdk, dir, service, receiver.url, servers, userEnv, args, v.agent);
+        try {
+          const out = app.proc.stdout();
+          const startup = Number(/process running for ([\d.]+)\)/.exec(out)?.[1] ?? NaN);
+          for (let i = 0; i < 3; i++) await getText(`${app.url}/items/${i}`);
+          if (v.agent && training === false && name.startsWith('trimmed')) {
+            await receiver.waitFor((s) => s.spans.some((x) => x.kind === SERVER && x.resource['service.name'] === service)
+              && ['postgresql', 'redis'].every((db) => s.spans.some((x) => x.resource['service.name'] === service && (x.attributes['db.system.name'] ?? x.attributes['db.system']) === db))
+              && s.spans.some((x) => x.resource['service.name'] === service && x.attributes['messaging.system'] === 'rabbitmq'), 60000)
+              .catch(() => console.error(`  ${service}: the trimmed agent lost spans (server/JDBC/Redis/RabbitMQ)`));
+          }
+          return { startup, ...memory(jdk, app.proc.pid) };
+        } finally {
+          await app.proc.signal('SIGTERM', 180000); // the JVM alone: a training run writes its cache at exit
+          await app.proc.stop();
+        }
+      };
+      for (const [name, v] of variants) if (v.cache) await start(name, v, true);
+      const samples = new Map<string, Sample[]>();
+      for (let r = 0; r < rounds; r++) {
+        for (const [name, v] of variants) {
+          const s = await start(name, v, false);
+          samples.set(name, [...(samples.get(name) ?? []), s]);
+          console.error(`${jdk.name} round ${r + 1} ${name}: ${s.startup.toFixed(2)} s, RSS ${s.rss.toFixed(0)} MiB, heap ${s.heap.toFixed(0)} MiB, metaspace ${s.metaspace.toFixed(0)} MiB`);
+        }
+      }
+      const m = (name: string, key: keyof Sample): number => median((samples.get(name) ?? []).map((s) => s[key]));
+      console.log(`\n${jdk.name} (${rounds} rounds, medians)   startup s  added s   RSS MiB  heap MiB  metaspace MiB`);
+      for (const [name] of variants) {
+        console.log(`  ${name.padEnd(15)} ${m(name, 'startup').toFixed(2).padStart(8)} ${(m(name, 'startup') - m('none', 'startup')).toFixed(2).padStart(8)} ${m(name, 'rss').toFixed(0).padStart(9)} ${m(name, 'heap').toFixed(0).padStart(9)} ${m(name, 'metaspace').toFixed(0).padStart(13)}`);
+      }
+      const added = (name: string): number => m(name, 'startup') - m('none', 'startup');
+      const best = variants.filter(([name, v]) => v.agent && name !== 'agent').map(([name]) => name).sort((a, b) => added(a) - added(b))[0];
+      if (best !== undefined) console.log(`  goal: added startup of ${best} / plain agent = ${(added(best) / added('agent')).toFixed(2)} (<= 0.5: ${added(best) / added('agent') <= 0.5 ? 'met' : 'NOT met'})`);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+    await receiver.close();
+    await servers.stop();
+  }
+}
+
+await main();
