@@ -30,7 +30,7 @@ for (const jdk of present) {
     const service = `shop-${jdk.name}`;
     const app: SpringApp = await startSpring(jdk, dir, service, receiver.url, servers);
     t.teardown(() => app.proc.stop());
-    t.match(app.proc.stderr(), /Picked up JAVA_TOOL_OPTIONS: .*-javaagent:\S+\/java\/opentelemetry-javaagent\.jar/, 'the JVM says it read the variable');
+    t.match(app.proc.stderr(), /Picked up JAVA_TOOL_OPTIONS: .*-javaagent:\S+\/java\/otel-injector-javaagent\.jar/, 'the JVM says it read the variable');
     for (let i = 0; i < 3; i++) t.match(await getText(`${app.url}/items/${i + 7}`), /"answer":\d+/);
     const st = await receiver.waitFor((s) => {
       const server = s.spans.find((x) => x.kind === SERVER && x.resource['service.name'] === service && x.attributes['http.route'] === '/items/{id}');
