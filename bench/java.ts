@@ -53,10 +53,13 @@ async function main(): Promise<void> {
   try {
     for (const jdk of present) {
       const jdk25 = !jdk.name.endsWith('17');
+      // JDK 17 refuses to dump an archive while a Java agent runs ("Must enable AllowArchivingWithJavaAgent"):
+      // a diagnostic flag (the JDK says: for testing only) is the only way to measure it at all.
       const cacheArgs = (name: string, training: boolean): string[] => {
         const file = join(scratch, `${jdk.name}-${name}.${jdk25 ? 'aot' : 'jsa'}`);
         if (jdk25) return training ? [`-XX:AOTCacheOutput=${file}`] : [`-XX:AOTCache=${file}`];
-        return training ? [`-XX:ArchiveClassesAtExit=${file}`] : [`-XX:SharedArchiveFile=${file}`];
+        const agent = name === 'none' ? [] : ['-XX:+UnlockDiagnosticVMOptions', '-XX:+AllowArchivingWithJavaAgent'];
+        return training ? [...agent, `-XX:ArchiveClassesAtExit=${file}`] : [...agent, `-XX:SharedArchiveFile=${file}`];
       };
       const base: Record<string, { agent: boolean; options: string[] }> = {
         none: { agent: false, options: [] }, agent: { agent: true, options: [] }, trimmed: { agent: true, options: TRIMMED_OPTIONS },
@@ -88,11 +91,17 @@ async function main(): Promise<void> {
           await app.proc.stop();
         }
       };
-      for (const [name, v] of variants) if (v.cache) await start(name, v, true);
+      const failed = new Set<string>();
+      for (const [name, v] of variants) {
+        if (!v.cache) continue;
+        await start(name, v, true).catch((err: unknown) => { failed.add(name); console.error(`${jdk.name} ${name}: training run failed: ${String(err).slice(0, 600)}`); });
+      }
       const samples = new Map<string, Sample[]>();
       for (let r = 0; r < rounds; r++) {
         for (const [name, v] of variants) {
-          const s = await start(name, v, false);
+          if (failed.has(name)) continue;
+          const s = await start(name, v, false).catch((err: unknown) => { console.error(`${jdk.name} ${name}: run failed: ${String(err).slice(0, 600)}`); return undefined; });
+          if (s === undefined) continue;
           samples.set(name, [...(samples.get(name) ?? []), s]);
           console.error(`${jdk.name} round ${r + 1} ${name}: ${s.startup.toFixed(2)} s, RSS ${s.rss.toFixed(0)} MiB, heap ${s.heap.toFixed(0)} MiB, metaspace ${s.metaspace.toFixed(0)} MiB`);
         }
