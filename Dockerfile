@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
 # otel-injector: two images from one file (docs/images.md has sizes and how each is tested).
 #   docker build --target webhook -t otel-injector:dev .          the admission webhook
-#   docker build --target preload -t otel-injector-preload:dev .  the init image with the preload
-#                                                                   (Node and Python payloads)
+#   docker build --target payload -t otel-injector-payload:dev .  the init image with every runtime's
+#                                                                   payload, one folder each (node/, python/)
 # Base images are build args pinned by digest; the tests build this very file with local bases.
 # WEBHOOK_BASE_IMAGE must have node at /nodejs/bin/node (the distroless layout).
 
@@ -16,7 +16,7 @@ ARG PYTHON311_IMAGE=docker.io/library/python:3.11-slim@sha256:9c900dea9e8fb7e162
 ARG PYTHON312_IMAGE=docker.io/library/python:3.12-slim@sha256:78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea
 ARG PYTHON313_IMAGE=docker.io/library/python:3.13-slim@sha256:7c61056e61ac89e852de05f3dc6fa51a6dd2181797bceed46aa725dd7cb2cd3b
 
-# ---- build: compile the webhook (tsc) and bundle the preload (esbuild) --------------------------
+# ---- build: compile the webhook (tsc) and bundle the Node payload (esbuild) ---------------------
 FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
@@ -24,9 +24,9 @@ COPY package.json package-lock.json ./
 # (npm's download cache is removed in the same step: it would double the layer)
 RUN npm ci --ignore-scripts --cache /tmp/npm-cache && rm -rf /tmp/npm-cache
 COPY . .
-RUN npm run build && node scripts/build-preload.mjs --skip-python \
- && test -f dist/main.js && test -f dist/preload/register.cjs \
- && mkdir -p /out && cp -R dist /out/dist && rm -rf /out/dist/preload \
+RUN npm run build && node scripts/build-payload.mjs --only node \
+ && test -f dist/main.js && test -f dist/payload/node/register.cjs \
+ && mkdir -p /out && cp -R dist /out/dist && rm -rf /out/dist/payload \
  && find /out/dist -type f -name '*.map' -exec rm -f {} +
 
 # ---- runtime-deps: production dependencies only, without type declarations and source maps -------
@@ -43,23 +43,23 @@ RUN npm ci --omit=dev --ignore-scripts --cache /tmp/npm-cache && rm -rf /tmp/npm
 # python-cp3X stage pip-installs the hash-pinned requirements, compiles them to sourceless .pyc and
 # zips them (lib/cp3X.zip + cp3X.json), compiles psutil's modules and the bootstrap (sitecustomize.py,
 # _otel_injector/, shipped as source) for itself (__pycache__), then imports it all back with the same
-# interpreter (scripts/preload-python/build_lib.py). The preload stage merges the five /out trees.
+# interpreter (src/runtimes/python/build_lib.py). The payload stage merges the five /out trees.
 FROM ${PYTHON313_IMAGE} AS python-native
 WORKDIR /src
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
-COPY scripts/preload-python/build_lib.py ./
-COPY src/preload-python/requirements/ ./requirements/
+COPY src/runtimes/python/build_lib.py ./
+COPY src/runtimes/python/payload/requirements/ ./requirements/
 RUN python3 build_lib.py native --requirements requirements/py310plus.txt --out /out/native
 
 FROM ${PYTHON39_IMAGE} AS python-cp39
 WORKDIR /src
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
-COPY scripts/preload-python/build_lib.py ./
-COPY src/preload-python/requirements/ ./requirements/
+COPY src/runtimes/python/build_lib.py ./
+COPY src/runtimes/python/payload/requirements/ ./requirements/
 RUN python3 build_lib.py lib --requirements requirements/py39.txt --out /out/lib
 COPY --from=python-native /out/native/ /out/native/
-COPY src/preload-python/sitecustomize.py /out/
-COPY src/preload-python/_otel_injector/ /out/_otel_injector/
+COPY src/runtimes/python/payload/sitecustomize.py /out/
+COPY src/runtimes/python/payload/_otel_injector/ /out/_otel_injector/
 RUN python3 build_lib.py native-pyc --out /out \
  && python3 build_lib.py bootstrap-pyc --out /out \
  && python3 -I -S build_lib.py verify --out /out
@@ -67,12 +67,12 @@ RUN python3 build_lib.py native-pyc --out /out \
 FROM ${PYTHON310_IMAGE} AS python-cp310
 WORKDIR /src
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
-COPY scripts/preload-python/build_lib.py ./
-COPY src/preload-python/requirements/ ./requirements/
+COPY src/runtimes/python/build_lib.py ./
+COPY src/runtimes/python/payload/requirements/ ./requirements/
 RUN python3 build_lib.py lib --requirements requirements/py310plus.txt --out /out/lib
 COPY --from=python-native /out/native/ /out/native/
-COPY src/preload-python/sitecustomize.py /out/
-COPY src/preload-python/_otel_injector/ /out/_otel_injector/
+COPY src/runtimes/python/payload/sitecustomize.py /out/
+COPY src/runtimes/python/payload/_otel_injector/ /out/_otel_injector/
 RUN python3 build_lib.py native-pyc --out /out \
  && python3 build_lib.py bootstrap-pyc --out /out \
  && python3 -I -S build_lib.py verify --out /out
@@ -80,12 +80,12 @@ RUN python3 build_lib.py native-pyc --out /out \
 FROM ${PYTHON311_IMAGE} AS python-cp311
 WORKDIR /src
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
-COPY scripts/preload-python/build_lib.py ./
-COPY src/preload-python/requirements/ ./requirements/
+COPY src/runtimes/python/build_lib.py ./
+COPY src/runtimes/python/payload/requirements/ ./requirements/
 RUN python3 build_lib.py lib --requirements requirements/py310plus.txt --out /out/lib
 COPY --from=python-native /out/native/ /out/native/
-COPY src/preload-python/sitecustomize.py /out/
-COPY src/preload-python/_otel_injector/ /out/_otel_injector/
+COPY src/runtimes/python/payload/sitecustomize.py /out/
+COPY src/runtimes/python/payload/_otel_injector/ /out/_otel_injector/
 RUN python3 build_lib.py native-pyc --out /out \
  && python3 build_lib.py bootstrap-pyc --out /out \
  && python3 -I -S build_lib.py verify --out /out
@@ -93,12 +93,12 @@ RUN python3 build_lib.py native-pyc --out /out \
 FROM ${PYTHON312_IMAGE} AS python-cp312
 WORKDIR /src
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
-COPY scripts/preload-python/build_lib.py ./
-COPY src/preload-python/requirements/ ./requirements/
+COPY src/runtimes/python/build_lib.py ./
+COPY src/runtimes/python/payload/requirements/ ./requirements/
 RUN python3 build_lib.py lib --requirements requirements/py310plus.txt --out /out/lib
 COPY --from=python-native /out/native/ /out/native/
-COPY src/preload-python/sitecustomize.py /out/
-COPY src/preload-python/_otel_injector/ /out/_otel_injector/
+COPY src/runtimes/python/payload/sitecustomize.py /out/
+COPY src/runtimes/python/payload/_otel_injector/ /out/_otel_injector/
 RUN python3 build_lib.py native-pyc --out /out \
  && python3 build_lib.py bootstrap-pyc --out /out \
  && python3 -I -S build_lib.py verify --out /out
@@ -106,12 +106,12 @@ RUN python3 build_lib.py native-pyc --out /out \
 FROM ${PYTHON313_IMAGE} AS python-cp313
 WORKDIR /src
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
-COPY scripts/preload-python/build_lib.py ./
-COPY src/preload-python/requirements/ ./requirements/
+COPY src/runtimes/python/build_lib.py ./
+COPY src/runtimes/python/payload/requirements/ ./requirements/
 RUN python3 build_lib.py lib --requirements requirements/py310plus.txt --out /out/lib
 COPY --from=python-native /out/native/ /out/native/
-COPY src/preload-python/sitecustomize.py /out/
-COPY src/preload-python/_otel_injector/ /out/_otel_injector/
+COPY src/runtimes/python/payload/sitecustomize.py /out/
+COPY src/runtimes/python/payload/_otel_injector/ /out/_otel_injector/
 RUN python3 build_lib.py native-pyc --out /out \
  && python3 build_lib.py bootstrap-pyc --out /out \
  && python3 -I -S build_lib.py verify --out /out
@@ -120,22 +120,23 @@ FROM ${BUSYBOX_IMAGE} AS copy-tool
 # (buildah 1.28 leaks a working container for a stage without instructions)
 LABEL org.opencontainers.image.title="copy tool source"
 
-# ---- preload: the init image; its default command is the webhook's default INJECT_INIT_COMMAND --
-# Only a static busybox (called as cp), the bundled Node preload and the Python payload (python/:
-# the bootstrap as source, one zip + manifest per CPython minor, psutil per platform): no
-# interpreter, no pip. `cp -R` without -p/-a creates the
-# files as the running user and never tries to preserve ownership, so it works for any non-root
-# user in an emptyDir (0777, or group-owned by the pod's fsGroup with the setgid bit).
-FROM scratch AS preload
+# ---- payload: the init image; one folder per runtime under /otel-payload/, each wired by one COPY line --
+# Only a static busybox (called as cp) and the payloads: node/ (the bundled Node.js payload) and python/
+# (the bootstrap as source, one zip + manifest per CPython minor, psutil per platform): no interpreter, no
+# pip. The webhook's init container copies only the folders of the runtimes a pod gets; the image's own
+# CMD copies them all. `cp -R` without -p/-a creates the files as the running user and never tries to
+# preserve ownership, so it works for any non-root user in an emptyDir (0777, or group-owned by the pod's
+# fsGroup with the setgid bit).
+FROM scratch AS payload
 COPY --from=copy-tool /bin/busybox /bin/cp
-COPY --from=build /src/dist/preload/ /otel-preload/
-COPY --from=python-cp39 /out/ /otel-preload/python/
-COPY --from=python-cp310 /out/ /otel-preload/python/
-COPY --from=python-cp311 /out/ /otel-preload/python/
-COPY --from=python-cp312 /out/ /otel-preload/python/
-COPY --from=python-cp313 /out/ /otel-preload/python/
+COPY --from=build /src/dist/payload/node/ /otel-payload/node/
+COPY --from=python-cp39 /out/ /otel-payload/python/
+COPY --from=python-cp310 /out/ /otel-payload/python/
+COPY --from=python-cp311 /out/ /otel-payload/python/
+COPY --from=python-cp312 /out/ /otel-payload/python/
+COPY --from=python-cp313 /out/ /otel-payload/python/
 USER 65532:65532
-CMD ["/bin/cp", "-R", "/otel-preload/.", "/otel-injector/"]
+CMD ["/bin/cp", "-R", "/otel-payload/node", "/otel-payload/python", "/otel-injector/"]
 
 # ---- webhook: distroless node, no shell, non-root --------------------------------------------------
 FROM ${WEBHOOK_BASE_IMAGE} AS webhook

@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.cache/**', 'charts/**', 'test/preload/apps/**', '**/*.mjs', '**/*.cjs', '**/*.js'] },
+  { ignores: ['dist/**', 'node_modules/**', '.cache/**', 'charts/**', 'src/runtimes/*/test/apps/**', '**/*.mjs', '**/*.cjs', '**/*.js'] },
   {
     files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     extends: [tseslint.configs.base],
@@ -16,7 +16,7 @@ export default tseslint.config(
   {
     // Tests: tap tracks its own subtests (a top-level t.test() promise is awaited by tap), and a test body is
     // a straight list of assertions, where optional chaining alone would count against the complexity limit.
-    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'src/runtimes/*/test/**/*.ts'],
     rules: {
       '@typescript-eslint/explicit-function-return-type': 'off',
       complexity: 'off',

@@ -146,7 +146,7 @@ try {
     const t0 = performance.now();
     const proc = who === 'ours'
       ? startProc('controller', process.execPath, [join(repoRoot, 'dist', 'main.js'), 'controller'], {
-          env: { ...common, HOST: '127.0.0.1', PORT: String(port), POD_NAME: `bench-${pods}`, POD_NAMESPACE: 'otel-injector', LOG_LEVEL: 'info', CONTROLLER_MODE: 'report', CONTROLLER_EXCLUDE_NAMESPACES: 'otel-injector,kube-system', INJECT_PRELOAD_IMAGE: PRELOAD },
+          env: { ...common, HOST: '127.0.0.1', PORT: String(port), POD_NAME: `bench-${pods}`, POD_NAMESPACE: 'otel-injector', LOG_LEVEL: 'info', CONTROLLER_MODE: 'report', CONTROLLER_EXCLUDE_NAMESPACES: 'otel-injector,kube-system', INJECT_PAYLOAD_IMAGE: PRELOAD },
           cwd: repoRoot, logFile: join(dir, `${who}-${pods}.log`) })
       : startProc('baseline', process.execPath, [join(repoRoot, 'bench', 'lib', 'informer-baseline.mjs')], { env: { ...common, NAMESPACES: namespaces.join(',') }, cwd: repoRoot, logFile: join(dir, `${who}-${pods}.log`) });
     const r: Result = { who, pods };

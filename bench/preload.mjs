@@ -17,18 +17,18 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 9);
 const RPS_ROUNDS = Number(process.env.RPS_ROUNDS ?? 2);
 const RPS_SECONDS = Number(process.env.RPS_SECONDS ?? 5);
-const ours = join(root, 'dist/preload/register.cjs');
+const ours = join(root, 'dist/payload/node/register.cjs');
 const autoDir = findPackage(root, '@opentelemetry/auto-instrumentations-node');
 const official = join(autoDir, 'build/src/register.js');
-const APPS = { hello: join(root, 'test/preload/apps/hello.cjs'), express: join(root, 'test/preload/apps/express-app.cjs'), esm: join(root, 'test/preload/apps/esm-app.mjs') };
+const APPS = { hello: join(root, 'src/runtimes/node/test/apps/hello.cjs'), express: join(root, 'src/runtimes/node/test/apps/express-app.cjs'), esm: join(root, 'src/runtimes/node/test/apps/esm-app.mjs') };
 const LINES = (process.env.BENCH_NODE_LINES ?? PRELOAD_LINES.join(',')).split(',').map((l) => l.trim());
 
-if (!existsSync(ours)) spawnSync(process.execPath, [join(root, 'scripts/build-preload.mjs'), '--quiet'], { stdio: 'inherit' });
+if (!existsSync(ours)) spawnSync(process.execPath, [join(root, 'scripts/build-payload.mjs'), '--quiet'], { stdio: 'inherit' });
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
 function startReceiver() {
-  const child = spawn(process.execPath, [join(root, 'test/preload/receiver.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(root, 'test/support/receiver.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve) => child.stdout.once('data', (d) => resolve({ child, url: `http://127.0.0.1:${JSON.parse(String(d).split('\n')[0]).port}` })));
 }
 

@@ -3,14 +3,14 @@
 // cached venv with fastapi + uvicorn + httpx, no OpenTelemetry) started three ways, in the same run,
 // alternating rounds, medians:
 //   none      no instrumentation
-//   ours      PYTHONPATH=dist/preload/python (what the webhook injects)
+//   ours      PYTHONPATH=dist/payload/python (what the webhook injects)
 //   official  opentelemetry-distro + opentelemetry-exporter-otlp-proto-http + the same
 //             instrumentations at the same versions, `pip install --target` into one folder, started
 //             the way the OpenTelemetry Operator's Python image does it:
 //             PYTHONPATH=<dir>/opentelemetry/instrumentation/auto_instrumentation:<dir>
 // Measures: time from spawn to the first served request, RSS after it; payload bytes and files (ours:
-// every version in dist/preload/python; official: its folder per version, and summed over the same
-// versions); requests/s while exporting to a local OTLP receiver (test/preload/receiver.mjs),
+// every version in dist/payload/python; official: its folder per version, and summed over the same
+// versions); requests/s while exporting to a local OTLP receiver (test/support/receiver.mjs),
 // a fixed number of requests per run (autocannon). Prints ratios and whether each goal holds.
 // Then the same app served by gunicorn with two uvicorn workers: per-worker boot time and the workers' CPU
 // per request (bench/lib/python-gunicorn.mjs).
@@ -22,7 +22,7 @@ import { existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { findInterpreters, MINORS } from '../scripts/build-preload-python.mjs';
+import { findInterpreters, MINORS } from '../src/runtimes/python/build.mjs';
 import { gunicornBench, GUNICORN_PINS } from './lib/python-gunicorn.mjs';
 import {
   APP_DIR, cache, cached, cpTag, cpuMsOf, fmt, freePort, get, goal, median, modeEnv, ours, root, run, sha, startReceiver, venv,
@@ -142,7 +142,7 @@ async function uvicornParts(minor, python, receiverUrl, off) {
 }
 
 async function main() {
-  if (!existsSync(join(ours, 'sitecustomize.py'))) run(process.execPath, [join(root, 'scripts/build-preload.mjs'), '--quiet'], 'build:preload');
+  if (!existsSync(join(ours, 'sitecustomize.py'))) run(process.execPath, [join(root, 'scripts/build-payload.mjs'), '--quiet'], 'build:preload');
   const built = MINORS.filter((m) => existsSync(join(ours, 'lib', `${cpTag(m)}.zip`)));
   const pythons = findInterpreters(built, { allowMissing: true, log: (l) => console.log(l) });
   const cpu = cpus()[0]?.model ?? 'cpu';

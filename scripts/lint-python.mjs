@@ -7,11 +7,11 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sharedCacheDir } from './cache-dirs.mjs';
-import { findInterpreters, MINORS } from './build-preload-python.mjs';
+import { findInterpreters, MINORS } from '../src/runtimes/python/build.mjs';
 
 const RUFF_VERSION = '0.17.6';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const PATHS = ['src/preload-python', 'scripts', 'test/preload-python', 'test/node-e2e', 'bench'];
+const PATHS = ['src/runtimes', 'scripts', 'test/node-e2e', 'bench'];
 const fix = process.argv.includes('--fix');
 
 function run(cmd, args, opts = {}) {

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-const SUITES = ['test:unit', 'test:chart', 'test:cli', 'test:preload', 'test:webhook-lines', 'test:python-unit', 'test:python', 'test:e2e', 'test:node-e2e', 'test:images'];
+const SUITES = ['test:unit', 'test:chart', 'test:cli', 'test:node', 'test:webhook-lines', 'test:python-unit', 'test:python', 'test:e2e', 'test:node-e2e', 'test:images'];
 const scripts = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).scripts;
 
 function run(script) {

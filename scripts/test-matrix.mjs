@@ -2,16 +2,18 @@
 // Runs test files under every supported Node line, a bounded number of lines at a time, and ends
 // with tap's "# { total, pass, fail }" line summed over the lines (what scripts/test-all.mjs counts).
 //
-//   node scripts/test-matrix.mjs preload   apps under Node 18, 20, 22, 24, 26 (tap itself runs on the
-//                                          project's Node; OTEL_INJECTOR_TEST_NODE names the app's)
+//   node scripts/test-matrix.mjs node      the Node payload's tests (src/runtimes/node/test): apps under
+//                                          Node 18, 20, 22, 24, 26 (tap itself runs on the project's Node;
+//                                          OTEL_INJECTOR_TEST_NODE names the app's)
 //   node scripts/test-matrix.mjs webhook   tap and the webhook processes under Node 24, 22, 26
 //
 //   MATRIX_LINES=22,24   only these lines
-//   MATRIX_JOBS=N        lines at a time (default: 2 for preload, whose tests mostly wait on timers and
+//   MATRIX_JOBS=N        lines at a time (default: 2 for node, whose tests mostly wait on timers and
 //                        I/O; 1 for webhook, whose tests are CPU-bound: TLS, certificate generation)
 //   MATRIX_TIMEOUT=S     tap's per-file timeout (default 900 s: a loaded 2-core machine is slow)
 // The binaries come from scripts/node-lines.mjs (npm registry, cached under .cache/node-lines).
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NODE_LINES, PRELOAD_LINES, WEBHOOK_LINES, nodeBinary } from './node-lines.mjs';
@@ -19,23 +21,26 @@ import { NODE_LINES, PRELOAD_LINES, WEBHOOK_LINES, nodeBinary } from './node-lin
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TAP = join(ROOT, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs');
 
-// Preload: files that start apps run on every line; the in-process unit tests of the preload's own
-// modules and the one-release check (old-node, which fetches its own binary) run once.
-const PRELOAD_EVERY_LINE = ['esm', 'exit', 'failopen', 'layout', 'logs', 'metrics', 'traces'].map((f) => `test/preload/${f}.test.ts`);
-const PRELOAD_ONCE = ['config', 'exitflush', 'old-node'].map((f) => `test/preload/${f}.test.ts`);
+// Node payload: every test file in its folder starts apps on every line, except the in-process unit tests of
+// the payload's own modules and the one-release check (old-node, which fetches its own binary): those run once.
+const NODE_TESTS = join(ROOT, 'src', 'runtimes', 'node', 'test');
+const ONCE = new Set(['config.test.ts', 'exitflush.test.ts', 'old-node.test.ts']);
+const nodeTests = readdirSync(NODE_TESTS).filter((f) => f.endsWith('.test.ts')).sort();
+const PRELOAD_EVERY_LINE = nodeTests.filter((f) => !ONCE.has(f)).map((f) => `src/runtimes/node/test/${f}`);
+const PRELOAD_ONCE = nodeTests.filter((f) => ONCE.has(f)).map((f) => `src/runtimes/node/test/${f}`);
 const WEBHOOK_FILES = ['test/server/app.test.ts', 'test/server/process.test.ts'];
 
 function plan(kind, lines) {
-  if (kind === 'preload') {
+  if (kind === 'node') {
     return [
-      ...lines.map((line) => ({ label: `preload, apps on Node ${NODE_LINES[line]}`, node: process.execPath, files: PRELOAD_EVERY_LINE, env: { OTEL_INJECTOR_TEST_NODE: nodeBinary(line) } })),
-      { label: 'preload, once', node: process.execPath, files: PRELOAD_ONCE, env: {} },
+      ...lines.map((line) => ({ label: `node payload, apps on Node ${NODE_LINES[line]}`, node: process.execPath, files: PRELOAD_EVERY_LINE, env: { OTEL_INJECTOR_TEST_NODE: nodeBinary(line) } })),
+      { label: 'node payload, once', node: process.execPath, files: PRELOAD_ONCE, env: {} },
     ];
   }
   if (kind === 'webhook') {
     return lines.map((line) => ({ label: `webhook on Node ${NODE_LINES[line]}`, node: nodeBinary(line), files: WEBHOOK_FILES, env: {} }));
   }
-  throw new Error(`usage: test-matrix.mjs preload|webhook (got ${kind})`);
+  throw new Error(`usage: test-matrix.mjs node|webhook (got ${kind})`);
 }
 
 function runOne(job) {

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// The Python payload's pytest unit suite (test/preload-python/unit/), on the lowest and the highest
+// The Python payload's pytest unit suite (src/runtimes/python/test/unit/), on the lowest and the highest
 // supported CPython (or those named): for each interpreter a cached virtualenv under
 // .cache/python-test/<cp3X>-<key>/ with the pinned test dependencies
-// (test/preload-python/requirements-test-*.txt), a bare virtualenv (no packages: the "app" the
+// (src/runtimes/python/test/requirements-test-*.txt), a bare virtualenv (no packages: the "app" the
 // subprocess tests start), one with OpenTelemetry API+SDK 1.39.1 of its own (requirements-test-otel-app.txt:
-// the app that carries OpenTelemetry), then pytest. The payload is the built one (dist/preload/python; built
-// here with scripts/build-preload-python.mjs, cached).
+// the app that carries OpenTelemetry), then pytest. The payload is the built one (dist/payload/python; built
+// here with src/runtimes/python/build.mjs, cached).
 // Prints pytest's own output, then tap's summary line `# { total, pass, fail }` counted from pytest's
 // JUnit XML (scripts/test-all.mjs reads it), and exits non-zero when any interpreter's run failed.
 // Usage: node scripts/test-python-unit.mjs [3.9 3.13 ...]   (env OTEL_INJECTOR_TEST_PYTHONS too)
@@ -77,7 +77,7 @@ function junitCounts(file) {
 const minors = process.argv.slice(2).length > 0 ? process.argv.slice(2)
   : (process.env.OTEL_INJECTOR_TEST_PYTHONS ?? '3.9 3.13').split(/[\s,]+/).filter(Boolean);
 
-const build = run(process.execPath, [join(root, 'scripts', 'build-preload-python.mjs'), join(root, 'dist', 'preload'),
+const build = run(process.execPath, [join(root, 'src', 'runtimes', 'python', 'build.mjs'), join(root, 'dist', 'payload', 'python'),
   '--quiet', '--allow-missing-python']);
 if (build.status !== 0) {
   console.log('# { total: 1, pass: 0, fail: 1 }');
@@ -88,17 +88,17 @@ const totals = { total: 0, pass: 0, fail: 0, skip: 0 };
 let failed = false;
 for (const minor of minors) {
   const python = interpreter(minor);
-  const req = join(root, 'test', 'preload-python', minor === '3.9' ? 'requirements-test-py39.txt' : 'requirements-test-py310plus.txt');
+  const req = join(root, 'src', 'runtimes', 'python', 'test', minor === '3.9' ? 'requirements-test-py39.txt' : 'requirements-test-py310plus.txt');
   const dir = venv(python, minor, req);
   const app = bareVenv(python, minor);
-  const otelApp = venv(python, minor, join(root, 'test', 'preload-python', 'requirements-test-otel-app.txt'));
+  const otelApp = venv(python, minor, join(root, 'src', 'runtimes', 'python', 'test', 'requirements-test-otel-app.txt'));
   const junit = join(cache, `junit-cp${minor.replace('.', '')}-${process.pid}.xml`);
   console.log(`\n== pytest on CPython ${minor} (${python}) ==`);
   const r = run(join(dir, 'bin', 'python'), ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', `--junitxml=${junit}`,
-    join(root, 'test', 'preload-python', 'unit')], {
+    join(root, 'src', 'runtimes', 'python', 'test', 'unit')], {
     env: {
       ...process.env,
-      OTEL_INJECTOR_TEST_PAYLOAD: join(root, 'dist', 'preload', 'python'),
+      OTEL_INJECTOR_TEST_PAYLOAD: join(root, 'dist', 'payload', 'python'),
       OTEL_INJECTOR_TEST_APP_PYTHON: join(app, 'bin', 'python'),
       OTEL_INJECTOR_TEST_OTEL_APP_PYTHON: join(otelApp, 'bin', 'python'),
       PYTHONDONTWRITEBYTECODE: '1',

@@ -46,7 +46,7 @@ export function podBody(deploy: string, hash: string, rsUid: string, index: numb
   const annotations: Record<string, string> = { 'checksum/config': 'a3f1c0de9b7e4f2a8d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e9d8c7b6a5f4e' };
   if (state !== 'not-seen') {
     annotations['otel-injector.io/status'] = 'injected: node,python';
-    annotations['otel-injector.io/preload'] = state === 'injected' ? PRELOAD : OLD_PRELOAD;
+    annotations['otel-injector.io/payload-image'] = state === 'injected' ? PRELOAD : OLD_PRELOAD;
   }
   return {
     apiVersion: 'v1',

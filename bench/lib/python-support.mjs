@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { sharedCacheDir } from '../../scripts/cache-dirs.mjs';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-export const ours = join(root, 'dist/preload/python');
+export const ours = join(root, 'dist/payload/python');
 export const cache = join(root, '.cache', 'bench-python');
 export const APP_DIR = join(root, 'bench/apps');
 export const MODES = ['none', 'ours', 'official'];
@@ -78,7 +78,7 @@ export function get(port) {
 }
 
 export function startReceiver() {
-  const child = spawn(process.execPath, [join(root, 'test/preload/receiver.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(root, 'test/support/receiver.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d) => { out += d; });
   /** Stops it; resolves with its last report ({ spans, requests, errors, … }: export requests it received). */

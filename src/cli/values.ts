@@ -10,13 +10,12 @@ type Obj = Record<string, unknown>;
 
 /** The chart's defaults for the values the injection reads (charts/otel-injector/values.yaml). */
 export const CHART_DEFAULTS: Obj = {
-  preload: {
-    image: { repository: 'ghcr.io/otel-injector/preload', tag: '', digest: '', pullPolicy: 'IfNotPresent' },
+  payload: {
+    image: { repository: 'ghcr.io/otel-injector/payload', tag: '', digest: '', pullPolicy: 'IfNotPresent' },
     resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
     volumeSizeLimit: '64Mi',
     runAsUser: 65532,
     mountPath: '/otel-injector',
-    file: 'register.cjs',
     command: [],
   },
   inject: {
@@ -109,23 +108,22 @@ export function injectEnvOf(values: Obj, appVersion: string): Record<string, str
   const env: Record<string, string> = {
     INJECT_RUNTIMES: list(at(values, 'inject.runtimes')).map(text).join(','),
     INJECT_OTLP_ENDPOINT: text(at(values, 'inject.otlpEndpoint')),
-    INJECT_PRELOAD_IMAGE: imageRef(at(values, 'preload.image'), appVersion),
-    INJECT_IMAGE_PULL_POLICY: text(at(values, 'preload.image.pullPolicy')),
-    INJECT_MOUNT_PATH: text(at(values, 'preload.mountPath')),
-    INJECT_PRELOAD_FILE: text(at(values, 'preload.file')),
-    INJECT_VOLUME_SIZE_LIMIT: text(at(values, 'preload.volumeSizeLimit')),
-    INJECT_INIT_CPU_REQUEST: text(at(values, 'preload.resources.requests.cpu')),
-    INJECT_INIT_CPU_LIMIT: text(at(values, 'preload.resources.limits.cpu')),
-    INJECT_INIT_MEMORY_REQUEST: text(at(values, 'preload.resources.requests.memory')),
-    INJECT_INIT_MEMORY_LIMIT: text(at(values, 'preload.resources.limits.memory')),
-    INJECT_INIT_RUN_AS_USER: text(at(values, 'preload.runAsUser')),
+    INJECT_PAYLOAD_IMAGE: imageRef(at(values, 'payload.image'), appVersion),
+    INJECT_IMAGE_PULL_POLICY: text(at(values, 'payload.image.pullPolicy')),
+    INJECT_MOUNT_PATH: text(at(values, 'payload.mountPath')),
+    INJECT_VOLUME_SIZE_LIMIT: text(at(values, 'payload.volumeSizeLimit')),
+    INJECT_INIT_CPU_REQUEST: text(at(values, 'payload.resources.requests.cpu')),
+    INJECT_INIT_CPU_LIMIT: text(at(values, 'payload.resources.limits.cpu')),
+    INJECT_INIT_MEMORY_REQUEST: text(at(values, 'payload.resources.requests.memory')),
+    INJECT_INIT_MEMORY_LIMIT: text(at(values, 'payload.resources.limits.memory')),
+    INJECT_INIT_RUN_AS_USER: text(at(values, 'payload.runAsUser')),
     INJECT_EXTRA_ENV: goJson(at(values, 'inject.extraEnv')),
     INJECT_OVERRIDE_ENV: goJson(at(values, 'inject.overrideEnv')),
     INJECT_USE_WELL_KNOWN_LABELS: text(at(values, 'inject.useWellKnownLabels')),
     INJECT_SKIP_OWNER_KINDS: list(at(values, 'inject.skipOwnerKinds')).map(text).join(','),
   };
   Object.assign(env, collectorEnvOf(values));
-  const command = list(at(values, 'preload.command'));
+  const command = list(at(values, 'payload.command'));
   if (command.length > 0) env.INJECT_INIT_COMMAND = goJson(command);
   // The chart appends .Values.extraEnv to the container env: a literal INJECT_* there wins (last entry).
   for (const entry of list(values.extraEnv)) {

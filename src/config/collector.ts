@@ -35,21 +35,21 @@ function secretName(read: EnvReader): string {
   return value;
 }
 
-function mountPath(read: EnvReader, preloadMountPath: string): string {
+function mountPath(read: EnvReader, payloadMountPath: string): string {
   const name = 'INJECT_COLLECTOR_MOUNT_PATH';
   const value = read.string(name, '/var/run/otel-injector/collector').replace(/\/+$/, '');
   if (!value.startsWith('/') || value.includes(':') || value.split('/').includes('..')) {
     throw new ConfigError(name, `"${value}" must be an absolute path without ':' or '..'`);
   }
   const nested = (a: string, b: string): boolean => a === b || a.startsWith(`${b}/`);
-  if (nested(value, preloadMountPath) || nested(preloadMountPath, value)) {
-    throw new ConfigError(name, `"${value}" overlaps the payload's mount path ${preloadMountPath}`);
+  if (nested(value, payloadMountPath) || nested(payloadMountPath, value)) {
+    throw new ConfigError(name, `"${value}" overlaps the payload's mount path ${payloadMountPath}`);
   }
   return value;
 }
 
 /** Parses the collector settings; `endpoint` is INJECT_OTLP_ENDPOINT, already validated. */
-export function parseCollector(read: EnvReader, endpoint: string, preloadMountPath: string): CollectorConfig {
+export function parseCollector(read: EnvReader, endpoint: string, payloadMountPath: string): CollectorConfig {
   const endpoints: Partial<Record<Signal, string>> = {};
   for (const signal of SIGNALS) {
     const url = read.url(`INJECT_OTLP_${signal.toUpperCase()}_ENDPOINT`, undefined);
@@ -65,7 +65,7 @@ export function parseCollector(read: EnvReader, endpoint: string, preloadMountPa
   return {
     endpoints,
     secretName: secretName(read),
-    mountPath: mountPath(read, preloadMountPath),
+    mountPath: mountPath(read, payloadMountPath),
     ca,
     clientCertificate,
     headers: read.bool('INJECT_COLLECTOR_HEADERS', false),

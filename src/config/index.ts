@@ -39,11 +39,11 @@ export interface ResourceList {
 
 export interface InjectConfig {
   readonly otlpEndpoint: string;
-  readonly preloadImage: string;
+  readonly payloadImage: string;
   readonly imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
-  readonly initCommand: readonly string[];
+  /** The init container's command as configured (INJECT_INIT_COMMAND); undefined: copy the pod's runtimes' folders. */
+  readonly initCommand: readonly string[] | undefined;
   readonly mountPath: string;
-  readonly preloadFile: string;
   readonly volumeSizeLimit: string;
   readonly initResources: { readonly requests: ResourceList; readonly limits: ResourceList };
   readonly initRunAsUser: number;
@@ -76,7 +76,6 @@ export interface Config {
 }
 
 export const DEFAULT_OTLP_ENDPOINT = 'http://signoz-otel-collector.signoz.svc.cluster.local:4318';
-export const DEFAULT_INIT_COMMAND = ['/bin/cp', '-R', '/otel-preload/.', '/otel-injector/'] as const;
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
@@ -173,12 +172,9 @@ function absolutePath(read: EnvReader, name: string, fallback: string): string {
   return value;
 }
 
-function preloadFile(read: EnvReader): string {
-  const value = read.string('INJECT_PRELOAD_FILE', 'register.cjs');
-  if (value.startsWith('/') || value.split('/').includes('..') || /\s/.test(value)) {
-    throw new ConfigError('INJECT_PRELOAD_FILE', `"${value}" must be a relative path without spaces or '..'`);
-  }
-  return value;
+function initCommand(read: EnvReader): readonly string[] | undefined {
+  if (read.raw('INJECT_INIT_COMMAND') === undefined) return undefined;
+  return Object.freeze([...read.stringArray('INJECT_INIT_COMMAND', [])]);
 }
 
 function runtimes(read: EnvReader): readonly string[] {
@@ -199,11 +195,10 @@ function parseInject(read: EnvReader, version: string): InjectConfig {
   const mountPath = absolutePath(read, 'INJECT_MOUNT_PATH', '/otel-injector');
   return {
     otlpEndpoint,
-    preloadImage: read.string('INJECT_PRELOAD_IMAGE', `ghcr.io/otel-injector/preload:${version}`),
+    payloadImage: read.string('INJECT_PAYLOAD_IMAGE', `ghcr.io/otel-injector/payload:${version}`),
     imagePullPolicy: read.oneOf('INJECT_IMAGE_PULL_POLICY', 'IfNotPresent', ['Always', 'IfNotPresent', 'Never']),
-    initCommand: Object.freeze([...read.stringArray('INJECT_INIT_COMMAND', DEFAULT_INIT_COMMAND)]),
+    initCommand: initCommand(read),
     mountPath,
-    preloadFile: preloadFile(read),
     volumeSizeLimit: quantity(read, 'INJECT_VOLUME_SIZE_LIMIT', '64Mi'),
     initResources: parseInitResources(read),
     initRunAsUser: runAsUser,

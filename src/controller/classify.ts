@@ -1,5 +1,5 @@
 // Pure: is a pod one the webhook handled, and who owns it.
-import { ANNOTATION, STATUS_INJECTED } from '../inject/annotations.js';
+import { ANNOTATION, STATUS_INJECTED, recordedPayloadImage } from '../inject/annotations.js';
 import type { Owner, PodView, Reason } from './types.js';
 
 const RESTARTABLE = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
@@ -19,15 +19,15 @@ function finishing(pod: PodView): boolean {
 
 /**
  * Why this pod counts as uninstrumented, or undefined when it does not: it carries the webhook's status
- * (injected with the current preload, or skipped for a reason of its own), opted out, or is finishing.
+ * (injected with the current payload image, or skipped for a reason of its own), opted out, or is finishing.
  */
-export function uninstrumentedReason(pod: PodView, preloadImage: string): Reason | undefined {
+export function uninstrumentedReason(pod: PodView, payloadImage: string): Reason | undefined {
   const annotations = pod.metadata?.annotations ?? {};
   if (finishing(pod) || annotations[ANNOTATION.inject] === 'false') return undefined;
   const status = annotations[ANNOTATION.status];
   if (status === undefined) return 'not-seen';
   if (!status.startsWith(`${STATUS_INJECTED}:`)) return undefined; // skipped, with its reason: the webhook decided
-  return annotations[ANNOTATION.preload] === preloadImage ? undefined : 'outdated';
+  return recordedPayloadImage(annotations) === payloadImage ? undefined : 'outdated';
 }
 
 function replicaSetOwner(ref: { name: string; uid?: string }, namespace: string, labels: Readonly<Record<string, string>> | undefined): Owner {

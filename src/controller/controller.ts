@@ -60,7 +60,7 @@ export class Controller {
     const c = config.controller;
     const mode = c.mode === 'restart' ? 'restart' : 'report';
     const logger = deps.logger;
-    this.index = new FindingsIndex(config.inject.preloadImage);
+    this.index = new FindingsIndex(config.inject.payloadImage);
     const onPod = (old: Parameters<FindingsIndex['apply']>[0], next: Parameters<FindingsIndex['apply']>[1]): void => this.index.apply(old, next);
     this.view = new ClusterView(deps.kube, `${c.namespaceLabel.key}=${c.namespaceLabel.value}`, new Set(c.excludeNamespaces), onPod, () => this.soon(), logger);
     this.elector = new LeaderElector(deps.kube.lease, { namespace: config.certs.namespace, name: c.leaseName, identity: c.identity, durationSeconds: c.leaseDurationSeconds }, deps.clock, logger);

@@ -24,7 +24,7 @@ export class FindingsIndex {
   private changes = 0;
   private restartedChanges = 0;
 
-  constructor(private readonly preloadImage: string) {}
+  constructor(private readonly payloadImage: string) {}
 
   /** Bumped on every change to the findings. */
   get version(): number {
@@ -72,7 +72,7 @@ export class FindingsIndex {
 
   private place(pod: PodView | undefined): Placed | undefined {
     if (pod === undefined) return undefined;
-    const reason = uninstrumentedReason(pod, this.preloadImage);
+    const reason = uninstrumentedReason(pod, this.payloadImage);
     return reason === undefined ? undefined : { key: workloadKey(ownerOf(pod)), member: { pod, reason } };
   }
 

@@ -6,7 +6,7 @@ import { workloadKey } from './types.js';
 export interface FindingsInput {
   /** Pods of the namespaces that are opted in and not excluded. */
   readonly pods: Iterable<PodView>;
-  readonly preloadImage: string;
+  readonly payloadImage: string;
 }
 
 /** An uninstrumented pod and why. */
@@ -23,7 +23,7 @@ export interface Member {
 export function findUninstrumented(input: FindingsInput): Finding[] {
   const groups = new Map<string, Member[]>();
   for (const pod of input.pods) {
-    const reason = uninstrumentedReason(pod, input.preloadImage);
+    const reason = uninstrumentedReason(pod, input.payloadImage);
     if (reason === undefined) continue;
     const key = workloadKey(ownerOf(pod));
     const members = groups.get(key) ?? [];

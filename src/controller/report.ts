@@ -10,7 +10,7 @@ import type { Finding, Owner } from './types.js';
 
 const REASON_TEXT: Record<Finding['reason'], string> = {
   'not-seen': 'created without the webhook (the namespace was labelled later, or the webhook was unavailable)',
-  outdated: 'instrumented with an older preload',
+  outdated: 'instrumented with an older payload image',
 };
 
 /** A DNS-subdomain Event name, stable for one owner and event reason. */

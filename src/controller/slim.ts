@@ -9,7 +9,13 @@ import { RESTART } from './annotations.js';
 import type { ObjectMeta, PodView } from './types.js';
 
 /** The only pod annotations the controller reads (classify.ts and the adoption of earlier rollouts). */
-export const KEPT_ANNOTATIONS: readonly string[] = Object.freeze([ANNOTATION.inject, ANNOTATION.status, ANNOTATION.preload, RESTART.restartedAt]);
+export const KEPT_ANNOTATIONS: readonly string[] = Object.freeze([
+  ANNOTATION.inject,
+  ANNOTATION.status,
+  ANNOTATION.payloadImage,
+  ANNOTATION.legacyPayloadImage,
+  RESTART.restartedAt,
+]);
 
 type Labels = Readonly<Record<string, string>>;
 type OwnerRef = NonNullable<ObjectMeta['ownerReferences']>[number];

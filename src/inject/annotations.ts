@@ -4,8 +4,13 @@ export const ANNOTATION = Object.freeze({
   inject: 'otel-injector.io/inject',
   /** What was done: `injected: <runtimes>` (e.g. `injected: node,python`) or `skipped: <reason>`. */
   status: 'otel-injector.io/status',
-  /** On an injected pod: the preload image it was injected with (the controller finds outdated pods by it). */
-  preload: 'otel-injector.io/preload',
+  /** On an injected pod: the payload image it was injected with (the controller finds outdated pods by it). */
+  payloadImage: 'otel-injector.io/payload-image',
+  /**
+   * The same, as written by releases before the payload image had its name (`otel-injector.io/preload`): a pod
+   * injected then still counts as injected with that image, and is not rolled for the new name alone.
+   */
+  legacyPayloadImage: 'otel-injector.io/preload',
   /** Containers that were left alone in an injected pod, with reasons. */
   skippedContainers: 'otel-injector.io/skipped-containers',
   /** Comma list of container names to instrument (default: all regular containers). */
@@ -20,6 +25,11 @@ export const ANNOTATION = Object.freeze({
 
 /** Prefix of the status of an instrumented pod; the runtimes follow: `injected: node,python`. */
 export const STATUS_INJECTED = 'injected';
+
+/** The payload image an injected pod records, under the current annotation or the one older releases wrote. */
+export function recordedPayloadImage(annotations: Readonly<Record<string, string>> | undefined): string | undefined {
+  return annotations?.[ANNOTATION.payloadImage] ?? annotations?.[ANNOTATION.legacyPayloadImage];
+}
 
 /**
  * The status annotation's value for a pod instrumented for these runtimes; `forced` are the names of the

@@ -21,7 +21,7 @@ export const CREDENTIAL_VARIABLES = [
   'OTEL_EXPORTER_OTLP_HEADERS',
 ] as const;
 
-/** Our payloads' variable for the headers file (src/preload/tlsagent.ts, _otel_injector/tls_files.py). */
+/** Our payloads' variable for the headers file (src/runtimes/node/payload/tlsagent.ts, _otel_injector/tls_files.py). */
 export const HEADERS_FILE = 'OTEL_INJECTOR_HEADERS_FILE';
 
 /** True when the container sends to a collector of its own choosing (any endpoint variable it sets). */

@@ -2,7 +2,7 @@ import { RUNTIMES, type Runtime } from '../runtimes/index.js';
 import { ANNOTATION, injectedStatus } from './annotations.js';
 import { addCollectorVolume } from './collector.js';
 import { injectContainer, planContainer, type ContainerPlan } from './container.js';
-import { addPreloadVolume, existingVolume } from './init-container.js';
+import { addPayloadVolume, copyAlso, existingPayload, type ExistingPayload } from './init-container.js';
 import { selectedContainers, selectedRuntimes } from './select.js';
 import { podFacts, type PodFacts } from './service.js';
 import { asPod } from './shape.js';
@@ -32,10 +32,21 @@ function describeSkips(plans: ReadonlyArray<[Container, ContainerPlan]>): string
   return plans.flatMap(([container, plan]) => plan.skips.map((reason) => `${container.name}: ${reason}`)).join('; ');
 }
 
-/** Names of the runtimes the pod's containers carry (this pass and earlier ones), in registry order. */
+/** Names of the runtimes these plans switch on (or an earlier pass did), in registry order. */
 function runtimeNames(plans: ReadonlyArray<[Container, ContainerPlan]>): string[] {
   const used = new Set<Runtime>(plans.flatMap(([, plan]) => (plan.kind === 'skip' ? [] : plan.runtimes)));
   return RUNTIMES.filter((runtime) => used.has(runtime)).map((runtime) => runtime.name);
+}
+
+const OLDER_VOLUME = 'the payload volume was filled by an init container of another form (an earlier release of the injector)';
+
+/**
+ * The volume holding the payload of these runtimes: a new one, or that of an earlier pass whose init
+ * container is made to copy them too. Undefined when that init container cannot (another form of command).
+ */
+function payloadVolume(pod: Pod, existing: ExistingPayload | undefined, needed: readonly string[], config: InjectContext['config']): string | undefined {
+  if (existing === undefined) return addPayloadVolume(pod.spec, needed, config);
+  return copyAlso(pod.spec, existing, needed, config) ? existing.volume : undefined;
 }
 
 function injectInto(pod: Pod, original: Pod, facts: PodFacts, context: InjectContext): InjectResult {
@@ -44,20 +55,21 @@ function injectInto(pod: Pod, original: Pod, facts: PodFacts, context: InjectCon
   if (selected.length === 0) return skipped(pod, 'no container selected by otel-injector.io/container-names');
   const selection = selectedRuntimes(pod, config);
   if (selection.skip !== undefined) return skipped(pod, selection.skip);
-  const volume = existingVolume(pod.spec, config);
-  const plans = selected.map((container): [Container, ContainerPlan] => [container, planContainer(container, selection.runtimes, volume, config)]);
+  const existing = existingPayload(pod.spec, config);
+  const plans = selected.map((container): [Container, ContainerPlan] => [container, planContainer(container, selection.runtimes, existing?.volume, config)]);
   const todo = plans.filter(([, plan]) => plan.kind === 'inject');
   const skips = describeSkips(plans);
   if (todo.length === 0) {
-    const alreadyDone = volume !== undefined || plans.some(([, plan]) => plan.kind === 'already');
+    const alreadyDone = existing !== undefined || plans.some(([, plan]) => plan.kind === 'already');
     return alreadyDone ? { pod: original, decision: 'skipped', reason: 'already injected' } : skipped(pod, skips);
   }
-  const volumeName = volume ?? addPreloadVolume(pod.spec, config);
+  const volumeName = payloadVolume(pod, existing, runtimeNames(todo), config);
+  if (volumeName === undefined) return { pod: original, decision: 'skipped', reason: OLDER_VOLUME };
   let collectorVolume: string | undefined;
   const collector = (): string => (collectorVolume ??= addCollectorVolume(pod.spec, config));
   for (const [container, plan] of todo) injectContainer(container, facts, volumeName, plan.runtimes, config, collector);
   setAnnotation(pod, ANNOTATION.status, injectedStatus(runtimeNames(plans), Object.keys(config.overrideEnv)));
-  setAnnotation(pod, ANNOTATION.preload, config.preloadImage);
+  setAnnotation(pod, ANNOTATION.payloadImage, config.payloadImage);
   if (skips !== '') setAnnotation(pod, ANNOTATION.skippedContainers, skips);
   return { pod, decision: 'injected', reason: skips === '' ? 'all selected containers' : skips };
 }

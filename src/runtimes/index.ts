@@ -1,5 +1,5 @@
-import { node } from './node.js';
-import { python } from './python.js';
+import { node } from './node/runtime.js';
+import { python } from './python/runtime.js';
 import type { Runtime } from './types.js';
 
 export type { Extension, Runtime } from './types.js';

@@ -66,7 +66,7 @@ void t.test('src/config parses the rendered env: self-managed defaults', async (
   t.equal(cfg.server.port, 8443);
   t.equal(cfg.server.shutdownDrainSeconds, 5);
   t.equal(cfg.inject.otlpEndpoint, 'http://signoz-otel-collector.signoz.svc.cluster.local:4318');
-  t.equal(cfg.inject.preloadImage, 'ghcr.io/otel-injector/preload:0.1.0');
+  t.equal(cfg.inject.payloadImage, 'ghcr.io/otel-injector/payload:0.1.0');
   t.same(cfg.inject.initResources, { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } });
   t.same(cfg.inject.skipOwnerKinds, []);
   t.same(cfg.inject.runtimes, ['node', 'python'], 'both runtimes by default');
@@ -176,7 +176,7 @@ void t.test('src/config parses the controller env the chart renders, and it maps
       t.equal(cfg.server.port, 8080, 'serves probes and /metrics on 8080');
       t.equal(cfg.server.host, '0.0.0.0');
       t.equal(cfg.certs.namespace, NAMESPACE, 'POD_NAMESPACE: where the Lease lives');
-      t.equal(cfg.inject.preloadImage, parseConfig(processEnv(m), '0.1.0').inject.preloadImage, 'the same preload image as the webhook');
+      t.equal(cfg.inject.payloadImage, parseConfig(processEnv(m), '0.1.0').inject.payloadImage, 'the same preload image as the webhook');
     }
   }
 });

@@ -164,7 +164,7 @@ for (const major of HELM_MAJORS) {
         WEBHOOK_CONFIG_NAME: FULLNAME,
         CONTROLLER_NAMESPACE_LABEL: 'example.com/otel=on',
         CONTROLLER_EXCLUDE_NAMESPACES: `${NAMESPACE},kube-system,legacy`,
-        INJECT_PRELOAD_IMAGE: `mirror.example/preload@${digest}`,
+        INJECT_PAYLOAD_IMAGE: `mirror.example/preload@${digest}`,
         TELEMETRY_OTLP_ENDPOINT: 'http://collector.obs:4318',
         TELEMETRY_EXPORT_INTERVAL_MS: '5000',
       }, 'exactly these literal variables');
@@ -190,7 +190,7 @@ for (const major of HELM_MAJORS) {
         const m = await render(major, values);
         const env = envMap(controllerEnv(m));
         const webhookEnv = envMap((containerOf(m, 'webhook').env ?? []) as { name: string; value?: string }[]);
-        t.equal(env.INJECT_PRELOAD_IMAGE, webhookEnv.INJECT_PRELOAD_IMAGE, 'pods injected with another preload image are outdated');
+        t.equal(env.INJECT_PAYLOAD_IMAGE, webhookEnv.INJECT_PAYLOAD_IMAGE, 'pods injected with another preload image are outdated');
         const ns = mwcEntry(m).namespaceSelector as { matchExpressions: { key: string; operator: string; values: string[] }[] };
         const optIn = ns.matchExpressions.find((e) => e.operator === 'In');
         const notIn = ns.matchExpressions.find((e) => e.operator === 'NotIn' && e.key === 'kubernetes.io/metadata.name');

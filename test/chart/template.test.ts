@@ -56,7 +56,7 @@ for (const major of HELM_MAJORS) {
       t.equal(env.TLS_CERT_FILE, undefined);
       t.equal(env.INJECT_OTLP_ENDPOINT, 'http://signoz-otel-collector.signoz.svc.cluster.local:4318');
       t.equal(env.INJECT_RUNTIMES, 'node,python', 'both runtimes by default');
-      t.equal(env.INJECT_PRELOAD_IMAGE, 'ghcr.io/otel-injector/preload:0.1.0', 'init image tag defaults to appVersion');
+      t.equal(env.INJECT_PAYLOAD_IMAGE, 'ghcr.io/otel-injector/payload:0.1.0', 'init image tag defaults to appVersion');
       t.equal(webhookContainer(m).image, 'ghcr.io/otel-injector/otel-injector:0.1.0', 'image tag defaults to appVersion');
       t.equal(dig(podTemplate(m), 'spec', 'automountServiceAccountToken'), true, 'token mounted: it calls the API server');
       t.equal(all(m, 'Certificate').length, 0);
@@ -158,7 +158,7 @@ for (const major of HELM_MAJORS) {
       t.equal(env.INJECT_SKIP_OWNER_KINDS, 'Job,CronJob');
       t.equal(env.INJECT_USE_WELL_KNOWN_LABELS, 'true');
       t.equal(env.INJECT_OTLP_ENDPOINT, 'http://collector.obs:4318');
-      t.equal(env.INJECT_PRELOAD_IMAGE, 'ghcr.io/otel-injector/preload:9.9.9');
+      t.equal(env.INJECT_PAYLOAD_IMAGE, 'ghcr.io/otel-injector/payload:9.9.9');
       t.equal(env.INJECT_VOLUME_SIZE_LIMIT, '128Mi');
       t.equal(env.INJECT_INIT_CPU_REQUEST, '20m');
       t.equal(env.INJECT_INIT_CPU_LIMIT, '1');
@@ -182,7 +182,7 @@ for (const major of HELM_MAJORS) {
       });
       checkCommon(t, m);
       t.equal(webhookContainer(m).image, `ghcr.io/otel-injector/otel-injector@${digest}`);
-      t.equal(envMap(webhookEnv(m)).INJECT_PRELOAD_IMAGE, `ghcr.io/otel-injector/preload@${digest}`);
+      t.equal(envMap(webhookEnv(m)).INJECT_PAYLOAD_IMAGE, `ghcr.io/otel-injector/payload@${digest}`);
       t.equal(all(m, 'PodDisruptionBudget').length, 0, 'minAvailable 1 with one replica would block drains: no PDB');
       t.equal(dig(podTemplate(m), 'spec', 'topologySpreadConstraints', 0, 'topologyKey'), 'topology.kubernetes.io/zone');
     });

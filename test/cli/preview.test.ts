@@ -87,10 +87,10 @@ void t.test('-o patch is the JSON Patch of the webhook answer; applying it gives
 });
 
 void t.test('configuration from the environment and from chart values; --fail-on', async (t) => {
-  const env = await cli(['preview', '-f', fixture('workloads.yaml'), '-o', 'json'], { env: { INJECT_PRELOAD_IMAGE: 'registry.example.com/preload:9', LOG_LEVEL: 'LOUD' } });
+  const env = await cli(['preview', '-f', fixture('workloads.yaml'), '-o', 'json'], { env: { INJECT_PAYLOAD_IMAGE: 'registry.example.com/preload:9', LOG_LEVEL: 'LOUD' } });
   t.equal(env.code, 0, 'a shell LOG_LEVEL that is not the webhook\'s does not matter');
   t.equal((JSON.parse(env.stdout) as Obj).items[0].spec.template.spec.initContainers[0].image, 'registry.example.com/preload:9');
-  const values = await cli(['preview', '-f', fixture('workloads.yaml'), '--values', fixture('values-skip-jobs.yaml'), '--fail-on', 'skipped'], { env: { INJECT_PRELOAD_IMAGE: 'ignored:1' } });
+  const values = await cli(['preview', '-f', fixture('workloads.yaml'), '--values', fixture('values-skip-jobs.yaml'), '--fail-on', 'skipped'], { env: { INJECT_PAYLOAD_IMAGE: 'ignored:1' } });
   t.equal(values.code, 1, '--fail-on skipped: exit 1');
   t.match(values.stdout, /^Job default\/migrate-db .*\n {2}decision: skipped \(owner kind Job is skipped by configuration\)/m);
   t.match(values.stdout, /^CronJob default\/nightly-report .*\n {2}decision: skipped \(owner kind Job is skipped by configuration\)/m, 'a CronJob\'s pod is owned by a Job');

@@ -8,8 +8,8 @@ t.test('defaults', async (t) => {
   t.equal(config.server.port, 8443);
   t.equal(config.certs.mode, 'ephemeral');
   t.equal(config.inject.otlpEndpoint, 'http://signoz-otel-collector.signoz.svc.cluster.local:4318');
-  t.equal(config.inject.preloadImage, 'ghcr.io/otel-injector/preload:1.2.3', 'image tag follows the version');
-  t.same(config.inject.initCommand, ['/bin/cp', '-R', '/otel-preload/.', '/otel-injector/']);
+  t.equal(config.inject.payloadImage, 'ghcr.io/otel-injector/payload:1.2.3', 'image tag follows the version');
+  t.equal(config.inject.initCommand, undefined, 'no init command configured: each pod gets one copying its runtimes');
   t.equal(config.telemetry.otlpEndpoint, undefined);
   t.ok(Object.isFrozen(config) && Object.isFrozen(config.inject.initResources.limits), 'frozen all the way down');
 });
@@ -31,7 +31,6 @@ t.test('every bad value names its variable', async (t) => {
     INJECT_IMAGE_PULL_POLICY: 'Sometimes',
     INJECT_INIT_COMMAND: '"cp"',
     INJECT_MOUNT_PATH: 'relative/path',
-    INJECT_PRELOAD_FILE: '../escape.js',
     INJECT_VOLUME_SIZE_LIMIT: 'lots',
     INJECT_INIT_MEMORY_REQUEST: '1Gi',
     INJECT_INIT_RUN_AS_USER: '0',

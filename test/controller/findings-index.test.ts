@@ -24,8 +24,8 @@ const owners: Array<Pick<Meta, 'labels' | 'ownerReferences'>> = [
 ];
 const statuses: Array<Record<string, string>> = [
   {},
-  { 'otel-injector.io/status': 'injected: node', 'otel-injector.io/preload': IMAGE },
-  { 'otel-injector.io/status': 'injected: python', 'otel-injector.io/preload': 'registry.example/otel-preload:1' },
+  { 'otel-injector.io/status': 'injected: node', 'otel-injector.io/payload-image': IMAGE },
+  { 'otel-injector.io/status': 'injected: python', 'otel-injector.io/payload-image': 'registry.example/otel-preload:1' },
   { 'otel-injector.io/status': 'injected: node' },
   { 'otel-injector.io/status': 'skipped: windows pod' },
   { 'otel-injector.io/inject': 'false' },
@@ -78,7 +78,7 @@ t.test('add, update and delete events give the findings of a full recompute, aft
       if ('put' in op) pods.set(key, op.put);
       else pods.delete(key);
       if (old !== undefined || 'put' in op) index.apply(old, 'put' in op ? op.put : undefined);
-      const expected = findUninstrumented({ pods: pods.values(), preloadImage: IMAGE });
+      const expected = findUninstrumented({ pods: pods.values(), payloadImage: IMAGE });
       if (JSON.stringify(index.findings()) !== JSON.stringify(expected)) {
         throw new Error(`after ${JSON.stringify(op)}:\nindex ${JSON.stringify(index.findings())}\nfull  ${JSON.stringify(expected)}`);
       }
@@ -103,7 +103,7 @@ t.test('a change no finding shows keeps the same findings and version; a real on
   index.apply(pod('web-h1-a', 'Pending'), pod('web-h1-a', 'Running'));
   t.equal(index.version, version, 'Pending -> Running changes no finding: no new version');
   t.equal(index.findings(), first, 'and the very same array');
-  index.apply(pod('web-h1-a', 'Running'), pod('web-h1-a', 'Running', { 'otel-injector.io/status': 'injected: node', 'otel-injector.io/preload': IMAGE }));
+  index.apply(pod('web-h1-a', 'Running'), pod('web-h1-a', 'Running', { 'otel-injector.io/status': 'injected: node', 'otel-injector.io/payload-image': IMAGE }));
   const second = index.findings();
   t.not(second, first);
   t.same(second.map((f) => f.key), ['Pod/shop/other'], 'the pod got instrumented: its workload has no finding left');

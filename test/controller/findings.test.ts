@@ -13,7 +13,7 @@ const rsOwned = (deploy: string, hash: string): Partial<Meta> => ({
   labels: { app: deploy, 'pod-template-hash': hash },
   ownerReferences: [{ kind: 'ReplicaSet', name: `${deploy}-${hash}`, uid: 'rs-uid', controller: true, apiVersion: 'apps/v1' }],
 });
-const injected = (image = IMAGE): Record<string, string> => ({ 'otel-injector.io/status': 'injected: python', 'otel-injector.io/preload': image });
+const injected = (image = IMAGE): Record<string, string> => ({ 'otel-injector.io/status': 'injected: python', 'otel-injector.io/payload-image': image });
 
 t.test('which pods count as uninstrumented, and why', async (t) => {
   t.equal(uninstrumentedReason(pod('a'), IMAGE), 'not-seen', 'no status: never seen by the webhook');
@@ -45,7 +45,7 @@ t.test('findings are grouped by workload, sorted, and counted by namespace and r
     pod('debug'),
     { ...pod('other'), metadata: { ...pod('other').metadata, namespace: 'bakery' } },
   ];
-  const findings = findUninstrumented({ pods, preloadImage: IMAGE });
+  const findings = findUninstrumented({ pods, payloadImage: IMAGE });
   t.same(findings.map((f) => [f.key, f.reason, f.pods]), [
     ['Pod/bakery/other', 'not-seen', ['other']],
     ['Deployment/shop/api', 'not-seen', ['api-def34-1']],
@@ -56,6 +56,6 @@ t.test('findings are grouped by workload, sorted, and counted by namespace and r
     { namespace: 'bakery', reason: 'not-seen', count: 1 },
     { namespace: 'shop', reason: 'not-seen', count: 3 },
   ]);
-  const outdated = findUninstrumented({ pods: [pod('web-abc12-1', { ...rsOwned('web', 'abc12'), annotations: injected('old') })], preloadImage: IMAGE });
+  const outdated = findUninstrumented({ pods: [pod('web-abc12-1', { ...rsOwned('web', 'abc12'), annotations: injected('old') })], payloadImage: IMAGE });
   t.equal(outdated[0]?.reason, 'outdated');
 });

@@ -39,11 +39,11 @@ t.test('kept: name, namespace, creation and deletion time, labels, the controlli
       ownerReferences: [{ kind: 'ReplicaSet', name: 'api-7d9f8b6c5', controller: true, uid: 'uid-api-7d9f8b6c5', apiVersion: 'apps/v1' }],
       deletionTimestamp: '2026-12-07T10:05:00Z',
       labels: { app: 'api', 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/version': '1.4.2', 'pod-template-hash': '7d9f8b6c5', team: 'payments' },
-      annotations: { 'otel-injector.io/status': 'injected: node,python', 'otel-injector.io/preload': 'registry.invalid/bench/otel-preload:1', 'otel-injector.io/restarted-at': '2026-12-07T09:00:00Z' },
+      annotations: { 'otel-injector.io/status': 'injected: node,python', 'otel-injector.io/payload-image': 'registry.invalid/bench/otel-preload:1', 'otel-injector.io/restarted-at': '2026-12-07T09:00:00Z' },
     },
     status: { phase: 'Running' },
   }, 'spec, the rest of the status, managed fields, resourceVersion, the pod uid of an owned pod, other owner references and other annotations are gone');
-  t.same(KEPT_ANNOTATIONS, ['otel-injector.io/inject', 'otel-injector.io/status', 'otel-injector.io/preload', 'otel-injector.io/restarted-at']);
+  t.same(KEPT_ANNOTATIONS, ['otel-injector.io/inject', 'otel-injector.io/status', 'otel-injector.io/payload-image', 'otel-injector.io/preload', 'otel-injector.io/restarted-at']);
   const bare = slimmer.slim({ metadata: { name: 'debug', namespace: 'shop', uid: 'u-debug', creationTimestamp: '2026-12-07T10:00:00Z', annotations: { 'otel-injector.io/inject': 'false', other: 'x' } } });
   t.strictSame(bare, { metadata: { name: 'debug', namespace: 'shop', creationTimestamp: '2026-12-07T10:00:00Z', uid: 'u-debug', annotations: { 'otel-injector.io/inject': 'false' } } }, 'a bare pod keeps its uid (its Event names it); metadata-only input has no status');
   t.equal(slimmer.slim({ kind: 'Status' }), undefined, 'no name: nothing cached');
@@ -89,8 +89,8 @@ t.test('the findings of slimmed pods are those of the pods as the API sends them
   });
   fc.assert(fc.property(fc.uniqueArray(podArb, { selector: (p) => p.metadata.name, maxLength: 30 }), (raws) => {
     const slimmer = new PodSlimmer();
-    const full = findUninstrumented({ pods: raws as PodView[], preloadImage: IMAGE });
-    const slim = findUninstrumented({ pods: raws.map((r) => slimmer.slim(r) as PodView), preloadImage: IMAGE });
+    const full = findUninstrumented({ pods: raws as PodView[], payloadImage: IMAGE });
+    const slim = findUninstrumented({ pods: raws.map((r) => slimmer.slim(r) as PodView), payloadImage: IMAGE });
     t.same(slim, full);
   }), { numRuns: 200 });
 });

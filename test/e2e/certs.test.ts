@@ -204,7 +204,7 @@ t.test('the webhook started with no certificate writes its Secret and caBundle, 
     KUBECONFIG: kubeconfig,
     POD_NAMESPACE: NS,
     CERT_CHECK_INTERVAL_SECONDS: '1',
-    INJECT_PRELOAD_IMAGE: 'registry.invalid/e2e/otel-preload:e2e',
+    INJECT_PAYLOAD_IMAGE: 'registry.invalid/e2e/otel-preload:e2e',
   };
   const began = Date.now();
   const replicas: Webhook[] = await Promise.all([

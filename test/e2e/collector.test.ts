@@ -33,7 +33,7 @@ const rendered = parseManifests(renderedYaml);
 const deployment = rendered.find((m) => m.kind === 'Deployment' && (m.spec as { template: { spec: { containers: Array<{ name: string }> } } }).template.spec.containers[0]?.name === 'webhook');
 const containerEnv = ((deployment?.spec as { template: { spec: { containers: Array<{ env: Array<{ name: string; value?: string }> }> } } }).template.spec.containers[0]?.env ?? []);
 const env = Object.fromEntries(containerEnv.filter((e) => e.name.startsWith('INJECT_') && e.value !== undefined).map((e) => [e.name, e.value as string]));
-const webhook = await startWebhook(t, cp.dir, { env: { ...env, INJECT_PRELOAD_IMAGE: 'registry.invalid/e2e/otel-preload:e2e' } });
+const webhook = await startWebhook(t, cp.dir, { env: { ...env, INJECT_PAYLOAD_IMAGE: 'registry.invalid/e2e/otel-preload:e2e' } });
 const mwc = pointWebhookAt(rendered, `${webhook.url}/mutate`, webhook.caPem);
 
 t.test('everything the chart renders with the collector values passes kubectl apply --dry-run=server', async (tt) => {

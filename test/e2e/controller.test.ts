@@ -10,7 +10,7 @@ import { INJECT_LABEL, apis, applyWebhookConfig, createNamespace, eventually, is
 import { NEVER_READY, chartControllerKubeconfig, createFakeNode, logLines, startController, startControllerManager, startStatusWriter, type ControllerProc } from './controller-support.js';
 import { loopbackServingCert } from './pki.js';
 import { freePort } from './procs.js';
-import { startReceiver } from '../preload/receiver.mjs';
+import { startReceiver } from '../support/receiver.mjs';
 
 const PRELOAD_IMAGE = 'registry.invalid/e2e/otel-preload:e2e';
 const RESTARTED_AT = 'otel-injector.io/restarted-at';
@@ -30,7 +30,7 @@ startStatusWriter(t, core, () => testNamespaces);
 // One port and one certificate for every start of the webhook: the configuration's url and caBundle stay valid.
 const webhookPort = await freePort();
 const webhookCert = loopbackServingCert('e2e-webhook-ca');
-const startOurWebhook = (): Promise<Webhook> => startWebhook(t, cp.dir, { port: webhookPort, cert: webhookCert, env: { INJECT_PRELOAD_IMAGE: PRELOAD_IMAGE } });
+const startOurWebhook = (): Promise<Webhook> => startWebhook(t, cp.dir, { port: webhookPort, cert: webhookCert, env: { INJECT_PAYLOAD_IMAGE: PRELOAD_IMAGE } });
 let webhook = await startOurWebhook();
 await applyWebhookConfig(admission, pointWebhookAt(parseManifests(await renderChart()), `${webhook.url}/mutate`, webhook.caPem));
 // Every controller below runs as the chart's controller ServiceAccount, with the chart's RBAC.
@@ -145,7 +145,7 @@ const restartEnv = (extra: Record<string, string> = {}): Record<string, string> 
   CONTROLLER_LEASE_DURATION_SECONDS: '4',
   CONTROLLER_WEBHOOK_PROBE_URL: `${webhook.url}/readyz`,
   CONTROLLER_EXCLUDE_NAMESPACES: 'otel-injector,kube-system',
-  INJECT_PRELOAD_IMAGE: PRELOAD_IMAGE,
+  INJECT_PAYLOAD_IMAGE: PRELOAD_IMAGE,
   ...extra,
 });
 
@@ -227,7 +227,7 @@ t.test('restart: a pod created while the webhook was down is found, and its Depl
 
   // Back, but with a certificate the configuration's caBundle does not verify (as after a botched
   // rotation): the API server would refuse it, so the controller must keep waiting.
-  const wrong = await startWebhook(t, cp.dir, { port: webhookPort, cert: loopbackServingCert('not-the-ca-bundle'), env: { INJECT_PRELOAD_IMAGE: PRELOAD_IMAGE }, logName: 'webhook-wrong-cert' });
+  const wrong = await startWebhook(t, cp.dir, { port: webhookPort, cert: loopbackServingCert('not-the-ca-bundle'), env: { INJECT_PAYLOAD_IMAGE: PRELOAD_IMAGE }, logName: 'webhook-wrong-cert' });
   await eventually(async () => logLines(ctl.proc), (l) => l.some((x) => String(x.msg).includes('the caBundle of the webhook configuration does not verify its certificate')), 30_000);
   const stillWaiting = await apps.readNamespacedDeployment({ name: 'web', namespace: ns });
   t.equal(stillWaiting.spec?.template?.metadata?.annotations?.[RESTARTED_AT], undefined, 'a webhook whose certificate the caBundle does not verify counts as not ready: nothing restarted');
@@ -254,7 +254,7 @@ t.test('report: changes nothing, emits the Event, the log line and the metric (/
     CONTROLLER_MODE: 'report',
     CONTROLLER_LEASE_NAME: LEASE,
     CONTROLLER_EXCLUDE_NAMESPACES: 'otel-injector,kube-system',
-    INJECT_PRELOAD_IMAGE: PRELOAD_IMAGE,
+    INJECT_PAYLOAD_IMAGE: PRELOAD_IMAGE,
     TELEMETRY_OTLP_ENDPOINT: receiver.url,
     TELEMETRY_EXPORT_INTERVAL_MS: '500',
   });

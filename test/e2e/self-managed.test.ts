@@ -129,7 +129,7 @@ t.test('9: webhook issues its Secret and caBundle through the API server, then g
   const stored = await core.readNamespacedPod({ name: pod.metadata?.name ?? '', namespace: 'e2e-on' });
   tt.ok(isInjected(stored), 'stored pod injected');
   tt.equal(envOf(stored, 'app', 'OTEL_SERVICE_NAME'), 'selfmanaged', 'service name from the Deployment');
-  tt.equal(stored.spec?.initContainers?.[0]?.image, chartEnv.INJECT_PRELOAD_IMAGE, 'preload image from the chart');
+  tt.equal(stored.spec?.initContainers?.[0]?.image, chartEnv.INJECT_PAYLOAD_IMAGE, 'preload image from the chart');
 });
 
 t.test('9: a restarted webhook reuses the Secret: same CA, still called', async (tt) => {

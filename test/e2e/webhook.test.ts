@@ -35,7 +35,7 @@ const RUNTIMES_ANNOTATION = 'otel-injector.io/runtimes';
 
 const cp = await startControlPlane(t);
 const { core, admission } = apis(cp.kubeConfig);
-const webhook = await startWebhook(t, cp.dir, { env: { INJECT_PRELOAD_IMAGE: PRELOAD_IMAGE } });
+const webhook = await startWebhook(t, cp.dir, { env: { INJECT_PAYLOAD_IMAGE: PRELOAD_IMAGE } });
 const renderedYaml = await renderChart();
 const rendered = parseManifests(renderedYaml);
 const mwc = pointWebhookAt(rendered, `${webhook.url}/mutate`, webhook.caPem);

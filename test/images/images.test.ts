@@ -1,6 +1,6 @@
 // Builds the Dockerfile's two targets with buildah (local base images passed as build args) and
 // runs them the way the kubelet would: the init image's default command into emptyDir-like
-// directories as random non-root users, an app loading the copied preload as yet another user
+// directories as random non-root users, an app loading the copied payload as yet another user
 // (a Node app through NODE_OPTIONS, a Python app of each supported minor through PYTHONPATH, its
 // span received over OTLP on loopback), and the webhook image's default command answering /healthz
 // over HTTPS.
@@ -11,14 +11,18 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../../src/config/index.js';
+import { copyCommand } from '../../src/inject/init-container.js';
+import { ENTRY_FILE } from '../../src/runtimes/node/runtime.js';
+import { RUNTIME_NAMES } from '../../src/runtimes/index.js';
 import { Containers, build, ensureBuildah, imageConfig, imageSize, makeBases, pushedLayers, sh } from './buildah.js';
 import { freePort, httpsGet, isStaticElf, poll, sameContent, tree, findProcess } from './fsutil.js';
-import { startReceiver, type Receiver } from '../preload/receiver.mjs';
+import { startReceiver, type Receiver } from '../support/receiver.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const WEBHOOK = 'localhost/otel-injector/webhook:test';
-const PRELOAD = 'localhost/otel-injector/preload:test';
-const inject = parseConfig({}, 'test').inject; // the webhook's defaults: command, mount path, file, user
+const PAYLOAD = 'localhost/otel-injector/payload:test';
+const inject = parseConfig({}, 'test').inject; // the webhook's defaults: mount path, user
+const NODE_ENTRY = `node/${ENTRY_FILE}`;
 const started = Date.now();
 const secs = (from: number): string => `${((Date.now() - from) / 1000).toFixed(1)} s`;
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
@@ -42,7 +46,8 @@ void t.test('Dockerfile: every base image is a build arg whose default is pinned
     t.match(args.get(arg ?? '') ?? '', /^[\w.-]+(\.[\w-]+)+\/[\w./-]+:[\w.-]+@sha256:[0-9a-f]{64}$/, `${arg} default: registry/name:tag@sha256:<64 hex>`);
   }
   t.match(text, /^FROM [^\n]+ AS webhook$/m, 'a webhook target');
-  t.match(text, /^FROM [^\n]+ AS preload$/m, 'a preload target');
+  t.match(text, /^FROM [^\n]+ AS payload$/m, 'a payload target');
+  for (const name of RUNTIME_NAMES) t.match(text, new RegExp(`^COPY --from=\\S+ \\S+ /otel-payload/${name}/$`, 'm'), `the payload stage copies ${name}/`);
   t.same(pythons.map((p) => p.minor), ['3.9', '3.10', '3.11', '3.12', '3.13'], 'one Python build image per supported CPython minor');
   for (const p of pythons) t.match(text, new RegExp(`^FROM \\$\\{${p.arg}\\} AS python-${p.tag}$`, 'm'), `${p.arg} builds stage python-${p.tag}`);
 });
@@ -66,43 +71,44 @@ async function main(t: Test): Promise<void> {
   const receiver = await startReceiver();
   t.teardown(() => receiver.close());
 
-  for (const [target, tag] of [['webhook', WEBHOOK], ['preload', PRELOAD]] as const) {
+  for (const [target, tag] of [['webhook', WEBHOOK], ['payload', PAYLOAD]] as const) {
     const t0 = Date.now();
     const r = await build(root, target, tag, bases);
     t.equal(r.code, 0, `buildah bud --target ${target} succeeds (${secs(t0)})`, { stderr: r.stderr.slice(-3000) });
     if (r.code !== 0) return;
   }
 
-  await t.test('preload image: only a static cp and the preload, non-root, the webhook default command', async (t) => {
-    const cfg = await imageConfig(PRELOAD);
+  await t.test('payload image: only a static cp and one folder per runtime, non-root, a command copying them all', async (t) => {
+    const cfg = await imageConfig(PAYLOAD);
     t.equal(cfg.User, `${inject.initRunAsUser}:${inject.initRunAsUser}`, 'numeric non-root USER');
-    t.same(cfg.Cmd, inject.initCommand, 'CMD is the webhook default INJECT_INIT_COMMAND');
-    const fs = await ctrs.mount(PRELOAD);
+    t.same(cfg.Cmd, copyCommand(RUNTIME_NAMES, inject), 'CMD is the webhook default command for a pod that gets every runtime');
+    const fs = await ctrs.mount(PAYLOAD);
     const all = await tree(fs);
     const top = [...all.keys()].filter((k) => !k.includes('/'));
-    t.same(top.sort(), ['bin', 'otel-preload'], 'top level holds only bin and otel-preload');
+    t.same(top.sort(), ['bin', 'otel-payload'], 'top level holds only bin and otel-payload');
+    t.same([...all.keys()].filter((k) => /^otel-payload\/[^/]+$/.test(k)).sort(), RUNTIME_NAMES.map((n) => `otel-payload/${n}`).sort(), 'otel-payload/ holds one folder per runtime of the registry');
     t.same([...all.keys()].filter((k) => k.startsWith('bin/')), ['bin/cp'], 'bin holds only cp');
     t.ok(await isStaticElf(join(fs, 'bin/cp')), '/bin/cp is a static ELF binary');
-    t.ok(all.has(`otel-preload/${inject.preloadFile}`), `otel-preload/${inject.preloadFile} present`);
-    const py = [...all.keys()].filter((k) => k.startsWith('otel-preload/python/'));
+    t.ok(all.has(`otel-payload/${NODE_ENTRY}`), `otel-payload/${NODE_ENTRY} present`);
+    const py = [...all.keys()].filter((k) => k.startsWith('otel-payload/python/'));
     const want = ['sitecustomize.py', '_otel_injector/__init__.py', ...pythons.flatMap((p) => [`lib/${p.tag}.zip`, `lib/${p.tag}.json`]),
       ...NATIVE_TAGS.map((tag) => `native/${tag}/psutil/__init__.py`)];
-    t.same(want.filter((f) => !all.has(`otel-preload/python/${f}`)), [], 'python/: the bootstrap, a zip and a manifest per CPython minor, psutil per platform');
+    t.same(want.filter((f) => !all.has(`otel-payload/python/${f}`)), [], 'python/: the bootstrap, a zip and a manifest per CPython minor, psutil per platform');
     t.same(py.filter((k) => /\/(python3?(\.\d+)?|pip3?)$|\.(whl|tar\.gz)$/.test(k)), [], 'no interpreter, pip or wheel in python/');
-    t.same(py.filter((k) => k.includes('__pycache__') && !/^otel-preload\/python\/(native\/\w+\/psutil\/|_otel_injector\/)?__pycache__/.test(k)), [], '__pycache__ only for what ships as source (psutil, the bootstrap)');
-    t.same(pythons.filter((p) => !all.has(`otel-preload/python/__pycache__/sitecustomize.cpython-${p.tag.slice(2)}.pyc`)).map((p) => p.minor), [], 'sitecustomize precompiled by every minor');
-    const pyc = (tag: string): string => `otel-preload/python/native/manylinux_x86_64/psutil/__pycache__/__init__.cpython-${tag.slice(2)}.pyc`;
+    t.same(py.filter((k) => k.includes('__pycache__') && !/^otel-payload\/python\/(native\/\w+\/psutil\/|_otel_injector\/)?__pycache__/.test(k)), [], '__pycache__ only for what ships as source (psutil, the bootstrap)');
+    t.same(pythons.filter((p) => !all.has(`otel-payload/python/__pycache__/sitecustomize.cpython-${p.tag.slice(2)}.pyc`)).map((p) => p.minor), [], 'sitecustomize precompiled by every minor');
+    const pyc = (tag: string): string => `otel-payload/python/native/manylinux_x86_64/psutil/__pycache__/__init__.cpython-${tag.slice(2)}.pyc`;
     t.same(pythons.filter((p) => !all.has(pyc(p.tag))).map((p) => p.minor), [], 'psutil precompiled by every minor');
     t.comment(`python/: ${py.filter((k) => all.get(k)?.kind === 'file').length} files, ${mb(py.reduce((n, k) => n + (all.get(k)?.size ?? 0), 0))}`);
-    const unreadable = [...all].filter(([k, e]) => k.startsWith('otel-preload/') && (e.mode & (e.kind === 'dir' ? 0o005 : 0o004)) === 0);
-    t.same(unreadable.map(([k]) => k), [], 'every preload file is readable by any user');
+    const unreadable = [...all].filter(([k, e]) => k.startsWith('otel-payload/') && (e.mode & (e.kind === 'dir' ? 0o005 : 0o004)) === 0);
+    t.same(unreadable.map(([k]) => k), [], 'every payload file is readable by any user');
   });
 
   await t.test('init command copies into emptyDir-like volumes as non-root users', async (t) => {
-    const fs = await ctrs.mount(PRELOAD);
-    const want = await tree(join(fs, 'otel-preload'));
-    const ctr = await ctrs.from(PRELOAD);
-    const cmd = (await imageConfig(PRELOAD)).Cmd ?? [];
+    const fs = await ctrs.mount(PAYLOAD);
+    const want = await tree(join(fs, 'otel-payload'));
+    const ctr = await ctrs.from(PAYLOAD);
+    const cmd = (await imageConfig(PAYLOAD)).Cmd ?? [];
     const fsGroup = randomUid();
     const cases = [
       { name: 'emptyDir 0777 root-owned, random uid', owner: [0, 0], mode: 0o777, uid: randomUid() },
@@ -132,6 +138,15 @@ async function main(t: Test): Promise<void> {
     await mkdir(closed, { mode: 0o755 });
     const denied = await ctrs.run(ctr, cmd, { user: `${randomUid()}:0`, volumes: { [closed]: inject.mountPath } });
     t.not(denied.code, 0, 'control: a root-owned 0755 directory refuses the non-root copy');
+    // What the webhook runs for a pod that gets one runtime: that folder only (a pod pays for what it gets).
+    for (const name of RUNTIME_NAMES) {
+      const vol = join(scratch, `only-${name}`);
+      await mkdir(vol, { mode: 0o777 });
+      await chmod(vol, 0o777);
+      const r = await ctrs.run(ctr, copyCommand([name], inject), { user: `${randomUid()}:${randomUid()}`, volumes: { [vol]: inject.mountPath } });
+      t.equal(r.code, 0, `copy command for a ${name}-only pod: exit 0`, { stderr: r.stderr });
+      t.same([...(await tree(vol)).keys()].filter((k) => !k.includes('/')), [name], `a ${name}-only pod's volume holds ${name}/ only`);
+    }
   });
 
   await t.test('webhook image: non-root, no shell, production dependencies only', async (t) => {
@@ -143,7 +158,7 @@ async function main(t: Test): Promise<void> {
       t.notOk(await exists(join(fs, shell)), `no /${shell}`);
     }
     t.ok(await exists(join(fs, 'app/dist/main.js')), '/app/dist/main.js present');
-    t.notOk(await exists(join(fs, 'app/dist/preload')), 'the preload bundle is not in the webhook image');
+    t.notOk(await exists(join(fs, 'app/dist/payload')), 'no payload in the webhook image');
     const pkg = JSON.parse(await readFile(join(fs, 'app/package.json'), 'utf8')) as { type?: string };
     t.equal(pkg.type, 'module', 'package.json with "type": "module" next to dist');
     const lock = JSON.parse(await readFile(join(root, 'package-lock.json'), 'utf8')) as {
@@ -197,21 +212,21 @@ async function main(t: Test): Promise<void> {
     const layers = async (image: string, name: string): Promise<Map<string, number>> => pushedLayers(image, join(scratch, 'oci', name));
     const baseLayers = await layers(base, 'base');
     const own = [...(await layers(WEBHOOK, 'webhook'))].filter(([d]) => !baseLayers.has(d)).reduce((n, [, b]) => n + b, 0);
-    const preload = [...(await layers(PRELOAD, 'preload')).values()].reduce((n, b) => n + b, 0);
+    const payload = [...(await layers(PAYLOAD, 'payload')).values()].reduce((n, b) => n + b, 0);
     t.comment(`webhook image: ${await imageSize(WEBHOOK)} on disk (local node base ${await imageSize(base)}); its own layers ${mb(own)} gzip`);
-    t.comment(`preload image: ${await imageSize(PRELOAD)} on disk; ${mb(preload)} gzip`);
+    t.comment(`payload image: ${await imageSize(PAYLOAD)} on disk; ${mb(payload)} gzip`);
     t.ok(own < 40e6, `webhook layers on top of the node base stay under 40 MB gzip (${mb(own)})`);
-    // 9.6 MB measured: busybox and the Node preload ~1.5 MB, Python ~8.1 MB (five zips, already deflated, and
+    // 9.6 MB measured: busybox and the Node payload ~1.5 MB, Python ~8.1 MB (five zips, already deflated, and
     // psutil for four platforms). Fails when it grows by about a third.
-    t.ok(preload < 12e6, `preload image (Node + Python for five CPython minors) stays under 12 MB gzip (${mb(preload)})`);
+    t.ok(payload < 12e6, `payload image (Node + Python for five CPython minors) stays under 12 MB gzip (${mb(payload)})`);
   });
 
   t.comment(`images test total ${secs(started)}`);
 }
 
-/** An app container (another uid, the volume at the mount path) starts with the copied preload. */
+/** An app container (another uid, the volume at the mount path) starts with the copied Node payload. */
 async function loadsPreload(t: Test, ctrs: Containers, appBase: string, vol: string, onHostToo: boolean): Promise<void> {
-  const file = join(inject.mountPath, inject.preloadFile);
+  const file = join(inject.mountPath, NODE_ENTRY);
   const app = await ctrs.from(appBase);
   const env = {
     NODE_OPTIONS: `--require ${file}`,
@@ -225,8 +240,8 @@ async function loadsPreload(t: Test, ctrs: Containers, appBase: string, vol: str
   t.equal(r.code, 0, `app as another uid: NODE_OPTIONS=--require ${file} loads, the SDK registers, exit 0`, { stderr: r.stderr });
   if (!onHostToo) return;
   const t0 = Date.now();
-  const host = await sh('setpriv', ['--reuid', String(randomUid()), '--regid', String(randomUid()), '--clear-groups', process.execPath, '--require', join(vol, inject.preloadFile), '-e', '0'], { ...process.env, ...env, NODE_OPTIONS: '' });
-  t.equal(host.code, 0, `host node --require <copied>/${inject.preloadFile} -e 0 exits 0 (after ${secs(t0)}, collector unreachable)`, { stderr: host.stderr });
+  const host = await sh('setpriv', ['--reuid', String(randomUid()), '--regid', String(randomUid()), '--clear-groups', process.execPath, '--require', join(vol, NODE_ENTRY), '-e', '0'], { ...process.env, ...env, NODE_OPTIONS: '' });
+  t.equal(host.code, 0, `host node --require <copied>/${NODE_ENTRY} -e 0 exits 0 (after ${secs(t0)}, collector unreachable)`, { stderr: host.stderr });
 }
 
 /**

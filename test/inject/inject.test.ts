@@ -13,12 +13,12 @@ t.test('a Deployment pod is injected and stays valid', async (t) => {
   t.equal(result.decision, 'injected');
   t.equal(pod.metadata.annotations['otel-injector.io/status'], 'injected: node,python', 'status names the runtimes');
   t.equal(pod.metadata.annotations['otel-injector.io/skipped-containers'], undefined);
-  t.equal(pod.metadata.annotations['otel-injector.io/preload'], pod.spec.initContainers.at(-1).image, 'the preload it got is recorded (the controller finds outdated pods by it)');
+  t.equal(pod.metadata.annotations['otel-injector.io/payload-image'], pod.spec.initContainers.at(-1).image, 'the payload image it got is recorded (the controller finds outdated pods by it)');
 
   const init = pod.spec.initContainers.at(-1);
   t.equal(init.name, 'otel-injector');
-  t.equal(init.image, 'ghcr.io/otel-injector/preload:0.1.0');
-  t.same(init.command, ['/bin/cp', '-R', '/otel-preload/.', '/otel-injector/']);
+  t.equal(init.image, 'ghcr.io/otel-injector/payload:0.1.0');
+  t.same(init.command, ['/bin/cp', '-R', '/otel-payload/node', '/otel-payload/python', '/otel-injector/'], 'copies the folders of the runtimes the pod gets');
   t.same(init.volumeMounts, [{ name: 'otel-injector', mountPath: '/otel-injector' }]);
   t.same(init.resources, { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } });
   t.same(pod.spec.volumes.at(-1), { name: 'otel-injector', emptyDir: { sizeLimit: '64Mi' } });
@@ -26,7 +26,7 @@ t.test('a Deployment pod is injected and stays valid', async (t) => {
   const app = pod.spec.containers[0];
   t.same(app.volumeMounts.at(-1), { name: 'otel-injector', mountPath: '/otel-injector', readOnly: true });
   const env = kubeletEnv(app, pod);
-  t.equal(env.get('NODE_OPTIONS'), '--require /otel-injector/register.cjs');
+  t.equal(env.get('NODE_OPTIONS'), '--require /otel-injector/node/register.cjs');
   t.equal(env.get('PYTHONPATH'), '/otel-injector/python');
   t.equal(env.get('OTEL_SERVICE_NAME'), 'orders-api');
   t.equal(env.get('OTEL_EXPORTER_OTLP_ENDPOINT'), 'http://signoz-otel-collector.signoz.svc.cluster.local:4318');
@@ -80,9 +80,9 @@ t.test('a container added by another webhook after us is covered on reinvocation
   const second = admit(first.pod);
   judge(t, second.pod);
   t.equal(second.pod.spec.initContainers.length, 1, 'one init container');
-  t.equal(second.pod.spec.volumes.length, 2, 'one preload volume');
+  t.equal(second.pod.spec.volumes.length, 2, 'one payload volume');
   const worker = second.pod.spec.containers[1];
-  t.equal(envOf(worker).NODE_OPTIONS?.value, '--require /otel-injector/register.cjs');
+  t.equal(envOf(worker).NODE_OPTIONS?.value, '--require /otel-injector/node/register.cjs');
   t.same(second.ops.filter((op) => op.path.startsWith('/spec/containers/0')), [], 'the first container is not touched again');
   t.same(admit(second.pod).ops, [], 'and a third pass is a no-op');
 });
@@ -109,7 +109,7 @@ t.test('a selection matching nothing is skipped, with the reason in the status a
   const { pod: after, result } = admit(pod);
   t.equal(result.decision, 'skipped');
   t.match(after.metadata.annotations['otel-injector.io/status'], /^skipped: no container selected/);
-  t.equal(after.metadata.annotations['otel-injector.io/preload'], undefined, 'only an injected pod names a preload');
+  t.equal(after.metadata.annotations['otel-injector.io/payload-image'], undefined, 'only an injected pod names a preload');
   t.same(after.spec, pod.spec);
 });
 
@@ -136,7 +136,7 @@ t.test('NODE_OPTIONS: a literal is kept and extended; valueFrom leaves node out 
   });
   const { pod: after, result } = admit(pod);
   judge(t, after);
-  t.equal(envOf(after.spec.containers[0]).NODE_OPTIONS?.value, '--max-old-space-size=200 --enable-source-maps --require /otel-injector/register.cjs');
+  t.equal(envOf(after.spec.containers[0]).NODE_OPTIONS?.value, '--max-old-space-size=200 --enable-source-maps --require /otel-injector/node/register.cjs');
   const worker = after.spec.containers[1];
   t.same(worker.env[0], pod.spec.containers[1].env[0], 'the valueFrom entry is untouched');
   t.equal(worker.env.filter((e: Obj) => e.name === 'NODE_OPTIONS').length, 1, 'and nothing composes it');
@@ -219,7 +219,7 @@ t.test('PYTHONPATH from valueFrom leaves python out of that container, node stil
   t.equal(after.metadata.annotations['otel-injector.io/skipped-containers'], 'api: python: PYTHONPATH comes from valueFrom');
   const app = after.spec.containers[0];
   t.same(app.env.filter((e: Obj) => e.name === 'PYTHONPATH'), [pod.spec.containers[0].env.at(-1)], 'the valueFrom entry alone, untouched');
-  t.equal(envOf(app).NODE_OPTIONS?.value, '--require /otel-injector/register.cjs');
+  t.equal(envOf(app).NODE_OPTIONS?.value, '--require /otel-injector/node/register.cjs');
 
   const again = admit(after);
   t.same(again.ops, [], 'reinvocation changes nothing');
@@ -272,7 +272,7 @@ t.test('each runtime touches only its own variable', async (t) => {
   pod.spec.containers[0].env.push({ name: 'NODE_OPTIONS', value: '--enable-source-maps' }, { name: 'PYTHONPATH', value: '/app' });
   const nodeOnly = admit(pod, testConfig({ INJECT_RUNTIMES: 'node' }));
   const nodeEnv = kubeletEnv(nodeOnly.pod.spec.containers[0], nodeOnly.pod);
-  t.equal(nodeEnv.get('NODE_OPTIONS'), '--enable-source-maps --require /otel-injector/register.cjs');
+  t.equal(nodeEnv.get('NODE_OPTIONS'), '--enable-source-maps --require /otel-injector/node/register.cjs');
   t.equal(nodeEnv.get('PYTHONPATH'), '/app', 'node leaves PYTHONPATH alone');
   t.equal(nodeOnly.pod.metadata.annotations['otel-injector.io/status'], 'injected: node');
 
@@ -409,7 +409,7 @@ t.test('a container already carrying something at the mount path is left alone',
 
 t.test('config changes what is injected', async (t) => {
   const config = testConfig({
-    INJECT_PRELOAD_IMAGE: 'registry.local/preload:9',
+    INJECT_PAYLOAD_IMAGE: 'registry.local/payload:9',
     INJECT_MOUNT_PATH: '/opt/otel',
     INJECT_OTLP_ENDPOINT: 'http://collector:4318',
     INJECT_VOLUME_SIZE_LIMIT: '32Mi',
@@ -418,11 +418,11 @@ t.test('config changes what is injected', async (t) => {
   const { pod } = admit(deploymentPod(), config);
   judge(t, pod);
   const init = pod.spec.initContainers.at(-1);
-  t.equal(init.image, 'registry.local/preload:9');
+  t.equal(init.image, 'registry.local/payload:9');
   t.equal(init.securityContext.runAsUser, 1001);
   t.equal(pod.spec.volumes.at(-1).emptyDir.sizeLimit, '32Mi');
   const env = envOf(pod.spec.containers[0]);
-  t.equal(env.NODE_OPTIONS?.value, '--require /opt/otel/register.cjs');
+  t.equal(env.NODE_OPTIONS?.value, '--require /opt/otel/node/register.cjs');
   t.equal(env.PYTHONPATH?.value, '/opt/otel/python');
   t.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT?.value, 'http://collector:4318');
 });

@@ -91,7 +91,7 @@ const RULES: readonly RuntimeRule[] = [
     name: 'node',
     variable: 'NODE_OPTIONS',
     expected: (raw, before) => {
-      const flag = `--require ${MOUNT}/register.cjs`;
+      const flag = `--require ${MOUNT}/node/register.cjs`;
       return raw === undefined || String(raw.value ?? '').trim() === '' ? flag : `${String(before)} ${flag}`;
     },
   },

@@ -14,7 +14,7 @@ import { cacheDir, repoRoot } from '../e2e/harness.js';
 export const KUBERNETES_VERSION = 'v1.34.4';
 const PREFIX = 'localhost/otel-injector-node-e2e';
 export const PAUSE_IMAGE = `${PREFIX}/pause:3.10-${KUBERNETES_VERSION}`;
-export const PRELOAD_IMAGE = `${PREFIX}/preload:dev`;
+export const PAYLOAD_IMAGE = `${PREFIX}/payload:dev`;
 export const APP_IMAGE = `${PREFIX}/node-app:dev`;
 export const PY_APP_IMAGE = `${PREFIX}/python-app:dev`;
 
@@ -99,14 +99,14 @@ async function archive(ref: string): Promise<BuiltImage> {
 }
 
 /** Builds (or finds up to date, via buildah's layer cache) the four images; returns their archives. */
-export async function buildImages(): Promise<{ pause: BuiltImage; preload: BuiltImage; app: BuiltImage; pyApp: BuiltImage }> {
+export async function buildImages(): Promise<{ pause: BuiltImage; payload: BuiltImage; app: BuiltImage; pyApp: BuiltImage }> {
   const why = await ensureBuildah();
   if (why !== null) throw new Error(why);
   const bases = await makeBases(repoRoot, 'localhost/otel-injector-test');
   await buildPause();
-  const r = await build(repoRoot, 'preload', PRELOAD_IMAGE, bases);
+  const r = await build(repoRoot, 'payload', PAYLOAD_IMAGE, bases);
   if (r.code !== 0) throw new Error(`buildah bud --target preload failed: ${r.stderr.slice(-3000)}`);
   await buildApp('app', bases.WEBHOOK_BASE_IMAGE, APP_IMAGE);
   await buildApp('pyapp', bases.PYTHON312_IMAGE, PY_APP_IMAGE, [await libgcc()]);
-  return { pause: await archive(PAUSE_IMAGE), preload: await archive(PRELOAD_IMAGE), app: await archive(APP_IMAGE), pyApp: await archive(PY_APP_IMAGE) };
+  return { pause: await archive(PAUSE_IMAGE), payload: await archive(PAYLOAD_IMAGE), app: await archive(APP_IMAGE), pyApp: await archive(PY_APP_IMAGE) };
 }

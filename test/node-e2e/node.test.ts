@@ -10,9 +10,9 @@ import { PatchStrategy, setHeaderOptions, type V1Container, type V1Pod } from '@
 import { INJECT_LABEL, STATUS_ANNOTATION, BYPASS_ANNOTATION, createNamespace, eventually, isInjected } from '../e2e/kube.js';
 import { logLines, startController } from '../e2e/controller-support.js';
 import { kubectlBin } from '../support/tools.js';
-import type { SpanRecord } from '../preload/receiver.mjs';
+import type { SpanRecord } from '../support/receiver.mjs';
 import { containerExits, killTimes } from './exits.js';
-import { PRELOAD_IMAGE, PY_APP_IMAGE } from './images.js';
+import { PAYLOAD_IMAGE, PY_APP_IMAGE } from './images.js';
 import { preforkDeployment } from './prefork.js';
 import { NODE_NAME, hostSnapshot } from './node.js';
 import { ON, OFF, startSuite } from './suite.js';
@@ -51,7 +51,7 @@ await t.test('an injected Deployment runs: init container copied the preload as 
   const pod = (shop = rollout.pod);
   tt.match(pod.metadata?.annotations?.[STATUS_ANNOTATION], /^injected: \S*node/, 'status annotation: injected for node');
   tt.equal(pod.spec?.nodeName, NODE_NAME, 'scheduled onto the suite\'s node');
-  const init = pod.spec?.initContainers?.find((c) => c.image === PRELOAD_IMAGE) as V1Container;
+  const init = pod.spec?.initContainers?.find((c) => c.image === PAYLOAD_IMAGE) as V1Container;
   tt.ok(init, 'the preload init container is in the stored pod');
   tt.equal(init.imagePullPolicy, 'Never');
   tt.same(init.resources?.limits, { cpu: chartEnv.INJECT_INIT_CPU_LIMIT ?? '100m', memory: chartEnv.INJECT_INIT_MEMORY_LIMIT ?? '64Mi' }, 'init limits are the chart\'s');
@@ -241,7 +241,7 @@ await t.test('the webhook stopped: pods are created and run uninstrumented, with
     CONTROLLER_MIN_INTERVAL_SECONDS: '1',
     CONTROLLER_ROLLOUT_TIMEOUT_SECONDS: '120',
     CONTROLLER_LEASE_DURATION_SECONDS: '4',
-    INJECT_PRELOAD_IMAGE: PRELOAD_IMAGE,
+    INJECT_PAYLOAD_IMAGE: PAYLOAD_IMAGE,
     POD_NAMESPACE: 'default', // its Lease
   });
   const waiting = await eventually(async () => logLines(ctl.proc), (l) => l.some((x) => String(x.msg).includes('restarts wait: the webhook is not ready')), 60_000);

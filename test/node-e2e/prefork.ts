@@ -6,7 +6,7 @@
 import type { Test } from 'tap';
 import type { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { STATUS_ANNOTATION } from '../e2e/kube.js';
-import type { Receiver, SpanRecord } from '../preload/receiver.mjs';
+import type { Receiver, SpanRecord } from '../support/receiver.mjs';
 import { containerExits, killTimes } from './exits.js';
 import { PY_APP_IMAGE } from './images.js';
 import type { Node } from './node.js';

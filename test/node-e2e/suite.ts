@@ -7,8 +7,8 @@ import { loopbackServingCert } from '../e2e/pki.js';
 import { freePort } from '../e2e/procs.js';
 import { deploymentEnv, parseManifests, pointWebhookAt, renderChart, RELEASE_NAMESPACE } from '../e2e/chart.js';
 import { INJECT_LABEL, apis, applyWebhookConfig, createNamespace, deploymentPod, eventually, isInjected } from '../e2e/kube.js';
-import { startReceiver, type Receiver } from '../preload/receiver.mjs';
-import { buildImages, PRELOAD_IMAGE } from './images.js';
+import { startReceiver, type Receiver } from '../support/receiver.mjs';
+import { buildImages, PAYLOAD_IMAGE } from './images.js';
 import { HOST_IP, startNode, type Node } from './node.js';
 
 export const ON = 'node-on';
@@ -32,7 +32,7 @@ export async function startSuite(t: TeardownHost): Promise<Suite> {
   const started = Date.now();
   const images = await buildImages();
   const imagesMs = Date.now() - started;
-  const node = await startNode(t, [images.pause, images.preload, images.app, images.pyApp]);
+  const node = await startNode(t, [images.pause, images.payload, images.app, images.pyApp]);
   const bringUpMs = Date.now() - started - imagesMs;
   const { core, admission } = apis(node.cp.kubeConfig);
   const apps = node.cp.kubeConfig.makeApiClient(AppsV1Api);
@@ -43,7 +43,7 @@ export async function startSuite(t: TeardownHost): Promise<Suite> {
   const opts = {
     port: await freePort(),
     cert: loopbackServingCert('node-e2e-webhook-ca'),
-    env: { ...chartEnv, INJECT_PRELOAD_IMAGE: PRELOAD_IMAGE, INJECT_IMAGE_PULL_POLICY: 'Never', INJECT_OTLP_ENDPOINT: receiver.url },
+    env: { ...chartEnv, INJECT_PAYLOAD_IMAGE: PAYLOAD_IMAGE, INJECT_IMAGE_PULL_POLICY: 'Never', INJECT_OTLP_ENDPOINT: receiver.url },
   };
   const webhook = await startWebhook(t, node.cp.dir, opts);
   const restartWebhook = (): Promise<Webhook> => startWebhook(t, node.cp.dir, { ...opts, logName: 'webhook-again' });

@@ -25,7 +25,7 @@ function validPod(): Pod {
           { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
           { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } },
           { name: 'LIMIT', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '1Mi' } } },
-          { name: 'NODE_OPTIONS', value: '--max-old-space-size=512 --require /otel-injector/register.cjs' },
+          { name: 'NODE_OPTIONS', value: '--max-old-space-size=512 --require /otel-injector/node/register.cjs' },
           { name: 'my.setting', value: '' },
         ],
         envFrom: [{ configMapRef: { name: 'app' }, prefix: 'CFG_' }],

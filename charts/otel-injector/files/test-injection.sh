@@ -45,7 +45,7 @@ case ",$runtimes," in
   *,node,*)
     case "$nodeOptions" in
       *--require*) ;;
-      *) fail "NODE_OPTIONS does not --require the preload" ;;
+      *) fail "NODE_OPTIONS does not --require the Node payload" ;;
     esac ;;
 esac
 case ",$runtimes," in

@@ -18,7 +18,7 @@ import { loopbackServingCert } from '../../e2e/pki.js';
 import { cliProcess, fixture, FIXED_NOW, type Obj, type Ran } from '../helpers.js';
 import { helmTemplate, webappChart } from '../helm.js';
 
-const WEBHOOK_ENV = { INJECT_PRELOAD_IMAGE: 'registry.invalid/e2e/otel-preload:e2e' };
+const WEBHOOK_ENV = { INJECT_PAYLOAD_IMAGE: 'registry.invalid/e2e/otel-preload:e2e' };
 
 const cp = await startControlPlane(t);
 const { core, admission } = apis(cp.kubeConfig);
