@@ -2,7 +2,7 @@
 # otel-injector: two images from one file (docs/images.md has sizes and how each is tested).
 #   docker build --target webhook -t otel-injector:dev .          the admission webhook
 #   docker build --target payload -t otel-injector-payload:dev .  the init image with every runtime's
-#                                                                   payload, one folder each (node/, python/)
+#                                                                   payload, one folder each (node/, python/, java/)
 # Base images are build args pinned by digest; the tests build this very file with local bases.
 # WEBHOOK_BASE_IMAGE must have node at /nodejs/bin/node (the distroless layout).
 
@@ -116,12 +116,23 @@ RUN python3 build_lib.py native-pyc --out /out \
  && python3 build_lib.py bootstrap-pyc --out /out \
  && python3 -I -S build_lib.py verify --out /out
 
+# ---- java: the Java payload (src/runtimes/java/build.mjs): the upstream agent jar, checked against its pinned
+# sha256 and the repository's published one, and our pre-check compiled by Debian's JDK 17 (--release 8) ----
+FROM ${BUILD_IMAGE} AS java
+RUN apt-get update && apt-get install -y --no-install-recommends openjdk-17-jdk-headless && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY scripts/cache-dirs.mjs scripts/
+COPY src/runtimes/java/build.mjs src/runtimes/java/
+COPY src/runtimes/java/payload/ src/runtimes/java/payload/
+RUN node src/runtimes/java/build.mjs /out && test -f /out/opentelemetry-javaagent.jar && test -f /out/otel-injector-javaagent.jar
+
 FROM ${BUSYBOX_IMAGE} AS copy-tool
 # (buildah 1.28 leaks a working container for a stage without instructions)
 LABEL org.opencontainers.image.title="copy tool source"
 
 # ---- payload: the init image; one folder per runtime under /otel-payload/, each wired by one COPY line --
-# Only a static busybox (called as cp) and the payloads: node/ (the bundled Node.js payload) and python/
+# Only a static busybox (called as cp) and the payloads: node/ (the bundled Node.js payload), java/ (the
+# upstream agent and our pre-check) and python/
 # (the bootstrap as source, one zip + manifest per CPython minor, psutil per platform): no interpreter, no
 # pip. The webhook's init container copies only the folders of the runtimes a pod gets; the image's own
 # CMD copies them all. `cp -R` without -p/-a creates the files as the running user and never tries to
@@ -135,8 +146,9 @@ COPY --from=python-cp310 /out/ /otel-payload/python/
 COPY --from=python-cp311 /out/ /otel-payload/python/
 COPY --from=python-cp312 /out/ /otel-payload/python/
 COPY --from=python-cp313 /out/ /otel-payload/python/
+COPY --from=java /out/ /otel-payload/java/
 USER 65532:65532
-CMD ["/bin/cp", "-R", "/otel-payload/node", "/otel-payload/python", "/otel-injector/"]
+CMD ["/bin/cp", "-R", "/otel-payload/node", "/otel-payload/python", "/otel-payload/java", "/otel-injector/"]
 
 # ---- webhook: distroless node, no shell, non-root --------------------------------------------------
 FROM ${WEBHOOK_BASE_IMAGE} AS webhook

@@ -23,8 +23,8 @@ import { buildJava } from '../src/runtimes/java/build.mjs';
 import { ROOT, builtApp } from '../src/runtimes/java/test/support/apps.js';
 import { jdks, type Jdk } from '../src/runtimes/java/test/support/jvm.js';
 import { getText, startSpring } from '../src/runtimes/java/test/support/spring.js';
-import { startServers } from '../test/preload-python/support/servers.js';
-import { SERVER, startReceiver } from '../test/preload-python/support/otlp.js';
+import { startServers } from '../src/runtimes/python/test/support/servers.js';
+import { SERVER, startReceiver } from '../src/runtimes/python/test/support/otlp.js';
 
 const TRIMMED = ['servlet', 'tomcat', 'spring-web', 'spring-webmvc', 'jdbc', 'lettuce', 'rabbitmq', 'spring-rabbit', 'logback-appender', 'runtime-telemetry', 'executors', 'opentelemetry-api'];
 const TRIMMED_OPTIONS = ['-Dotel.instrumentation.common.default-enabled=false', ...TRIMMED.map((name) => `-Dotel.instrumentation.${name}.enabled=true`)];

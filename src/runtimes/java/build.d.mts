@@ -7,3 +7,4 @@ export function cachedAgent(options?: { log?: (line: string) => void }): Promise
 export function cachedLauncher(options?: { log?: (line: string) => void }): string;
 export function buildJava(out: string, options?: { quiet?: boolean }): Promise<string>;
 export class BuildError extends Error {}
+export function build(out: string, options?: { quiet?: boolean }): Promise<string>;

@@ -10,7 +10,8 @@
 // The pre-check is compiled once per source (key: Launcher.java, MANIFEST.MF, javac's version) into the same
 // cache. Needs a JDK (javac and jar from $JAVA_HOME/bin, else from PATH).
 // Env OTEL_INJECTOR_MAVEN_REPO: another Maven repository (a mirror) to download from.
-// Usage: node src/runtimes/java/build.mjs [outDir] [--quiet]   (outDir: the java/ folder; default dist/payload/java)
+// Called by scripts/build-payload.mjs (build(outDir, options)); standalone: node src/runtimes/java/build.mjs [outDir] [--quiet]
+// (outDir: the java/ folder; default dist/payload/java)
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -118,6 +119,11 @@ export async function buildJava(out, { quiet = false } = {}) {
   copyFileSync(cachedLauncher({ log }), join(out, LAUNCHER_FILE));
   log(`${join(out, pin.file)} (${pin.artifact} ${pin.version}, sha256 ${pin.sha256.slice(0, 12)}…)`);
   return out;
+}
+
+/** The build-payload.mjs entry point: the java/ folder `out`. */
+export function build(out, options = {}) {
+  return buildJava(out, options);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

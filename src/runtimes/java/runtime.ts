@@ -1,7 +1,6 @@
-import type { InjectConfig } from '../../config/index.js';
-import type { Runtime } from '../types.js';
+import type { Runtime, RuntimeContext } from '../types.js';
 
-/** Folder of the Java payload inside the mount (built by build.mjs into dist/payload/java/). */
+/** Folder of the Java payload inside the mount (src/runtimes/java/payload/, built by build.mjs into dist/payload/java/). */
 export const JAVA_DIR = 'java';
 
 /** The upstream agent's file name in the payload (payload/agent.json `file`). */
@@ -20,13 +19,13 @@ const JAVAAGENT = /(?:^|\s)-javaagent:(\S+)/g;
 const OPERATOR = /otel-auto-instrumentation/;
 
 /** `-javaagent:<mount>/java/otel-injector-javaagent.jar`: what JAVA_TOOL_OPTIONS gets. */
-export function javaagentFlag(config: InjectConfig): string {
-  return `-javaagent:${config.mountPath}/${JAVA_DIR}/${LAUNCHER_FILE}`;
+export function javaagentFlag(context: RuntimeContext): string {
+  return `-javaagent:${context.mountPath}/${JAVA_DIR}/${LAUNCHER_FILE}`;
 }
 
 /** Our jars in the mount: the pre-check, and the upstream agent (named directly by hand). */
-function ourJars(config: InjectConfig): string[] {
-  return [LAUNCHER_FILE, AGENT_FILE].map((file) => `${config.mountPath}/${JAVA_DIR}/${file}`);
+function ourJars(context: RuntimeContext): string[] {
+  return [LAUNCHER_FILE, AGENT_FILE].map((file) => `${context.mountPath}/${JAVA_DIR}/${file}`);
 }
 
 /** The jars of every -javaagent option in a JAVA_TOOL_OPTIONS value (options after `=` dropped). */
@@ -46,7 +45,7 @@ export const java: Runtime = Object.freeze({
   variable: 'JAVA_TOOL_OPTIONS',
   extension: Object.freeze({ separator: ' ', placement: 'append', blankIsEmpty: true }),
   entry: javaagentFlag,
-  loaded: (value: string, config: InjectConfig): boolean => javaagents(value).some((jar) => ourJars(config).includes(jar)),
+  loaded: (value: string, context: RuntimeContext): boolean => javaagents(value).some((jar) => ourJars(context).includes(jar)),
   foreign: (value: string): string | undefined => {
     const agents = javaagents(value);
     if (agents.some((jar) => OPERATOR.test(jar))) return 'instrumented by another injector';

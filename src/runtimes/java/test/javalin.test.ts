@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { builtApp } from './support/apps.js';
 import { injectedEnv, jdks } from './support/jvm.js';
 import { getText } from './support/spring.js';
-import { freePort, run } from '../../../../test/preload-python/support/proc.js';
-import { SERVER, startReceiver, type Receiver } from '../../../../test/preload-python/support/otlp.js';
+import { freePort, run } from '../../python/test/support/proc.js';
+import { SERVER, startReceiver, type Receiver } from '../../python/test/support/otlp.js';
 
 const { present, missing } = jdks();
 let receiver: Receiver;

@@ -4,7 +4,9 @@ import t from 'tap';
 import { injectContainer, planContainer } from '../../../inject/container.js';
 import type { Container } from '../../../inject/types.js';
 import { podFacts } from '../../../inject/service.js';
-import { testConfig } from '../../../../test/support/admission.js';
+import { admit, deploymentPod, testConfig } from '../../../../test/support/admission.js';
+import { kubeletEnv } from '../../../../test/support/kubelet-env.js';
+import { validatePod } from '../../../../test/support/pod-judge.js';
 import { java, javaagentFlag, javaagents } from '../runtime.js';
 
 const config = testConfig().inject;
@@ -79,4 +81,30 @@ t.test('JAVA_TOOL_OPTIONS from valueFrom: skipped with the reason', async (t) =>
 t.test('javaagents lists every agent jar, options dropped', async (t) => {
   t.same(javaagents('-javaagent:/a.jar=x=1 -Xmx1g\t-javaagent:/b.jar'), ['/a.jar', '/b.jar']);
   t.same(javaagents(''), []);
+});
+
+t.test('through the webhook (admit): java is opt-in; switched on, the pod gets the agent, the status lists java, the init container copies java/ only for pods that get it', async (t) => {
+  t.same(testConfig().inject.runtimes, ['node', 'python'], 'not on by default');
+  const config = testConfig({ INJECT_RUNTIMES: 'node,python,java' });
+  const { pod } = admit(deploymentPod(), config);
+  t.same(validatePod(pod), [], 'the pod stays valid');
+  t.equal(pod.metadata.annotations['otel-injector.io/status'], 'injected: node,python,java');
+  t.equal(kubeletEnv(pod.spec.containers[0], pod).get('JAVA_TOOL_OPTIONS'), AGENT);
+  t.same(pod.spec.initContainers.at(-1).command, ['/bin/cp', '-R', '/otel-payload/node', '/otel-payload/python', '/otel-payload/java', '/otel-injector/']);
+  const onlyJava = deploymentPod();
+  onlyJava.metadata.annotations = { ...(onlyJava.metadata.annotations ?? {}), 'otel-injector.io/runtimes': 'java' };
+  const admitted = admit(onlyJava, config).pod;
+  t.same(admitted.spec.initContainers.at(-1).command, ['/bin/cp', '-R', '/otel-payload/java', '/otel-injector/'], 'a java-only pod copies java/ alone');
+  t.equal(kubeletEnv(admitted.spec.containers[0], admitted).get('NODE_OPTIONS'), undefined);
+  t.same(admit(admitted, config).ops, [], 'a second pass is a no-op');
+  const operator = deploymentPod();
+  operator.spec.containers[0].env = [{ name: 'JAVA_TOOL_OPTIONS', value: '-javaagent:/otel-auto-instrumentation-java/javaagent.jar' }];
+  const stepped = admit(operator, config).pod;
+  t.equal(stepped.metadata.annotations['otel-injector.io/status'], 'injected: node,python', 'java left out');
+  t.match(stepped.metadata.annotations['otel-injector.io/skipped-containers'], /java: instrumented by another injector/);
+  t.equal(kubeletEnv(stepped.spec.containers[0], stepped).get('JAVA_TOOL_OPTIONS'), '-javaagent:/otel-auto-instrumentation-java/javaagent.jar', 'untouched');
+});
+
+t.test('JAVA_TOOL_OPTIONS cannot be forced by INJECT_OVERRIDE_ENV (it is the injection itself)', async (t) => {
+  t.throws(() => testConfig({ INJECT_OVERRIDE_ENV: '{"JAVA_TOOL_OPTIONS":"-Xmx1g"}' }), /JAVA_TOOL_OPTIONS/);
 });

@@ -5,10 +5,10 @@
 import t from 'tap';
 import { builtApp } from './support/apps.js';
 import { jdks } from './support/jvm.js';
-import { startServers, type Servers } from '../../../../test/preload-python/support/servers.js';
-import { startReceiver, type Receiver } from '../../../../test/preload-python/support/otlp.js';
+import { startServers, type Servers } from '../../python/test/support/servers.js';
+import { startReceiver, type Receiver } from '../../python/test/support/otlp.js';
 import { startSpring, getText, type SpringApp } from './support/spring.js';
-import { CLIENT, CONSUMER, PRODUCER, SERVER } from '../../../../test/preload-python/support/otlp.js';
+import { CLIENT, CONSUMER, PRODUCER, SERVER } from '../../python/test/support/otlp.js';
 
 const { present, missing } = jdks();
 let servers: Servers;

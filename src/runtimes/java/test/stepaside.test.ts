@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { AGENT_JAR, builtApp } from './support/apps.js';
 import { injectedEnv, jdks } from './support/jvm.js';
 import { getText } from './support/spring.js';
-import { freePort, run, type Proc } from '../../../../test/preload-python/support/proc.js';
-import { SERVER, startReceiver, type Receiver } from '../../../../test/preload-python/support/otlp.js';
+import { freePort, run, type Proc } from '../../python/test/support/proc.js';
+import { SERVER, startReceiver, type Receiver } from '../../python/test/support/otlp.js';
 import { LAUNCHER_FILE } from '../runtime.js';
 
 const jdk = jdks().present.find((j) => j.name === 'jdk17');

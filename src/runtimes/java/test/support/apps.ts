@@ -7,8 +7,8 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, r
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sharedCacheDir } from '../../../../../scripts/cache-dirs.mjs';
-import { withLock } from '../../../../../test/preload-python/support/paths.js';
-import { runToEnd } from '../../../../../test/preload-python/support/proc.js';
+import { withLock } from '../../../python/test/support/paths.js';
+import { runToEnd } from '../../../python/test/support/proc.js';
 
 export const APPS = join(dirname(fileURLToPath(import.meta.url)), '..', 'apps');
 export const ROOT = join(APPS, '..', '..', '..', '..', '..');

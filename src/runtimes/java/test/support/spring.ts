@@ -1,7 +1,7 @@
 // Starting the Spring test service (apps/spring) on a JDK with the webhook's env, against the test's servers.
 import { join } from 'node:path';
-import type { Servers } from '../../../../../test/preload-python/support/servers.js';
-import { freePort, run, type Proc } from '../../../../../test/preload-python/support/proc.js';
+import type { Servers } from '../../../python/test/support/servers.js';
+import { freePort, run, type Proc } from '../../../python/test/support/proc.js';
 import type { EnvVar } from '../../../../inject/types.js';
 import type { Jdk } from './jvm.js';
 import { injectedEnv } from './jvm.js';
