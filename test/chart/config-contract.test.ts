@@ -5,6 +5,7 @@ import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/index.js';
+import { RUNTIME_NAMES } from '../../src/runtimes/index.js';
 import { repoRoot } from '../support/tools.js';
 import { controllerEnv, envMap, FULLNAME, NAMESPACE, one, render, webhookEnv, type EnvVar, type Manifest, type Obj } from './lib/render.js';
 
@@ -37,7 +38,7 @@ function processEnv(manifests: readonly Manifest[], container: (m: readonly Mani
 void t.test('every variable the chart sets is documented', async (t) => {
   const documented = await documentedVariables();
   t.ok(documented.size > 20, `parsed ${documented.size} documented variables`);
-  for (const values of [{}, { certificates: { mode: 'cert-manager' } }, { telemetry: { otlpEndpoint: 'http://c:4318' }, preload: { command: ['/cp', 'a', 'b'] } }]) {
+  for (const values of [{}, { certificates: { mode: 'cert-manager' } }, { telemetry: { otlpEndpoint: 'http://c:4318' }, payload: { command: ['/cp', 'a', 'b'] } }]) {
     const m = await render(4, values);
     for (const name of Object.keys(envMap(webhookEnv(m)))) t.ok(documented.has(name), `${name} is in the README`);
     t.ok(documented.has('POD_NAMESPACE'));
@@ -69,7 +70,7 @@ void t.test('src/config parses the rendered env: self-managed defaults', async (
   t.equal(cfg.inject.payloadImage, 'ghcr.io/otel-injector/payload:0.1.0');
   t.same(cfg.inject.initResources, { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } });
   t.same(cfg.inject.skipOwnerKinds, []);
-  t.same(cfg.inject.runtimes, ['node', 'python'], 'both runtimes by default');
+  t.same(cfg.inject.runtimes, RUNTIME_NAMES, 'every runtime by default');
   t.same(cfg.inject.extraEnv, {});
   t.same(cfg.inject.overrideEnv, {}, 'nothing is forced by default');
   t.equal(cfg.telemetry.otlpEndpoint, 'http://signoz-otel-collector.signoz.svc.cluster.local:4318', 'self-telemetry goes to the same collector by default');
@@ -80,7 +81,7 @@ void t.test('src/config parses the rendered env: files modes and tuned values', 
     const m = await render(4, {
       certificates: { mode, secret: { name: 'my-tls', caBundle: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' } },
       inject: { runtimes: ['python'], extraEnv: { ENABLE_TRACING: 'true' }, overrideEnv: { ENABLE_OTEL_METRICS: 'false' }, skipOwnerKinds: ['Job', 'CronJob'], useWellKnownLabels: true, otlpEndpoint: 'https://otlp.example:4318' },
-      preload: { runAsUser: 1234, volumeSizeLimit: '32Mi', command: ['/busybox/cp', '-R', '/p/.', '/otel-injector/'] },
+      payload: { runAsUser: 1234, volumeSizeLimit: '32Mi', command: ['/busybox/cp', '-R', '/p/.', '/otel-injector/'] },
       logLevel: 'warn',
       maxBodyBytes: 1048576,
       telemetry: { otlpEndpoint: 'http://collector:4318', exportIntervalMs: 5000 },
@@ -108,7 +109,7 @@ void t.test('src/config parses the rendered env: files modes and tuned values', 
 void t.test('inject.runtimes reaches INJECT_RUNTIMES in the order given; the parser puts it in registry order', async (t) => {
   const m = await render(4, { inject: { runtimes: ['python', 'node'] } });
   t.equal(envMap(webhookEnv(m)).INJECT_RUNTIMES, 'python,node');
-  t.same(parseConfig(processEnv(m), '0.1.0').inject.runtimes, ['node', 'python']);
+  t.same(parseConfig(processEnv(m), '0.1.0').inject.runtimes, RUNTIME_NAMES);
 });
 
 void t.test('src/config parses the controller env the chart renders, and it maps back onto the values', async (t) => {

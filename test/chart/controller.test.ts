@@ -141,7 +141,7 @@ for (const major of HELM_MAJORS) {
         },
         namespaceSelector: { labelKey: 'example.com/otel', labelValue: 'on', excludeNamespaces: ['legacy', 'kube-system'] },
         service: { port: 9443 },
-        preload: { image: { repository: 'mirror.example/preload', digest } },
+        payload: { image: { repository: 'mirror.example/preload', digest } },
         logLevel: 'debug',
         telemetry: { otlpEndpoint: 'http://collector.obs:4318', exportIntervalMs: 5000 },
         image: { tag: '7.7.7' },
@@ -186,7 +186,7 @@ for (const major of HELM_MAJORS) {
     });
 
     void t.test('the env agrees with the webhook: same preload image, same namespaces, its Service', async (t) => {
-      for (const values of [{}, { fullnameOverride: 'inj', namespaceSelector: { labelKey: 'team/otel', labelValue: 'yes', excludeNamespaces: ['a', 'b'] }, preload: { image: { tag: '2.0.0' } } }]) {
+      for (const values of [{}, { fullnameOverride: 'inj', namespaceSelector: { labelKey: 'team/otel', labelValue: 'yes', excludeNamespaces: ['a', 'b'] }, payload: { image: { tag: '2.0.0' } } }]) {
         const m = await render(major, values);
         const env = envMap(controllerEnv(m));
         const webhookEnv = envMap((containerOf(m, 'webhook').env ?? []) as { name: string; value?: string }[]);

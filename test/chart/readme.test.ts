@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { chartDir } from './lib/render.js';
 
 // Free-form Kubernetes objects documented as one row.
-const WHOLE = new Set(['resources', 'podSecurityContext', 'securityContext', 'preload.resources', 'controller.resources']);
+const WHOLE = new Set(['resources', 'podSecurityContext', 'securityContext', 'payload.resources', 'controller.resources']);
 
 function leaves(value: unknown, prefix = ''): [string, unknown][] {
   const out: [string, unknown][] = [];

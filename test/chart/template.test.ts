@@ -146,7 +146,7 @@ for (const major of HELM_MAJORS) {
           skipOwnerKinds: ['Job', 'CronJob'],
           useWellKnownLabels: true,
         },
-        preload: { image: { tag: '9.9.9' }, volumeSizeLimit: '128Mi', resources: { requests: { cpu: '20m', memory: '32Mi' }, limits: { cpu: 1, memory: '128Mi' } } },
+        payload: { image: { tag: '9.9.9' }, volumeSizeLimit: '128Mi', resources: { requests: { cpu: '20m', memory: '32Mi' }, limits: { cpu: 1, memory: '128Mi' } } },
         logLevel: 'debug',
         shutdownDrainSeconds: 20,
         telemetry: { otlpEndpoint: 'http://collector.obs:4318' },
@@ -176,7 +176,7 @@ for (const major of HELM_MAJORS) {
       const digest = `sha256:${'a'.repeat(64)}`;
       const m = await render(major, {
         image: { digest },
-        preload: { image: { digest } },
+        payload: { image: { digest } },
         replicaCount: 1,
         topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'x' } } }],
       });

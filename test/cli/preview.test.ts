@@ -69,7 +69,7 @@ void t.test('the diff shows a changed line as removed then added, in a hunk with
   const ran = await cli(['preview', '-f', fixture('orders-api.yaml')]);
   t.equal(ran.code, 0, ran.stderr);
   t.match(ran.stdout, /^ {2}@@ -4,12 \+4,\d+ @@\n/m);
-  t.match(ran.stdout, /^ {2}- {10}value: --max-old-space-size=256\n {2}\+ {10}value: --max-old-space-size=256 --require \/otel-injector\/register\.cjs\n/m);
+  t.match(ran.stdout, /^ {2}- {10}value: --max-old-space-size=256\n {2}\+ {10}value: --max-old-space-size=256 --require \/otel-injector\/node\/register\.cjs\n/m);
   t.match(ran.stdout, /^ {7}- name: proxy\n {9}image: envoyproxy\/envoy:v1\.31\.0\n/m, 'the sidecar is unchanged context');
   t.notMatch(ran.stdout, /container proxy:/, 'and gets no service.name');
 });

@@ -10,8 +10,8 @@ import { yamlDocs, type Obj } from './helpers.js';
 const VALUES: Obj[] = [
   {},
   { inject: { otlpEndpoint: 'https://otlp.example.com:4318', skipOwnerKinds: ['Job', 'CronJob'], useWellKnownLabels: true, extraEnv: { ZED: 'last', ENABLE_TRACING: 'true' } } },
-  { preload: { image: { repository: 'mirror.example/preload', tag: '7.1', pullPolicy: 'Always' }, command: ['/busybox/cp', '-R', '/p/.', '/otel-injector/'], runAsUser: 4321, volumeSizeLimit: '32Mi', mountPath: '/opt/otel', file: 'x/register.cjs' } },
-  { preload: { image: { digest: 'sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef' }, resources: { requests: { cpu: '20m', memory: '20Mi' }, limits: { cpu: 1, memory: '1Gi' } } } },
+  { payload: { image: { repository: 'mirror.example/preload', tag: '7.1', pullPolicy: 'Always' }, command: ['/busybox/cp', '-R', '/p/.', '/otel-injector/'], runAsUser: 4321, volumeSizeLimit: '32Mi', mountPath: '/opt/otel' } },
+  { payload: { image: { digest: 'sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef' }, resources: { requests: { cpu: '20m', memory: '20Mi' }, limits: { cpu: 1, memory: '1Gi' } } } },
   { extraEnv: [{ name: 'INJECT_OTLP_ENDPOINT', value: 'http://from-extra-env:4318' }, { name: 'OTHER', value: 'x' }] },
   {
     inject: { otlpEndpoint: 'https://signoz-otel-collector.signoz.svc.cluster.local:4318' },

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { parseConfig } from '../../src/config/index.js';
+import { DEFAULT_RUNTIME_NAMES } from '../../src/runtimes/index.js';
 import { parseQuantity } from '../../src/config/quantity.js';
 import { ConfigError } from '../../src/errors.js';
 
@@ -73,7 +74,8 @@ t.test('values are parsed', async (t) => {
 });
 
 t.test('INJECT_RUNTIMES: default both, registry order, unknown or empty rejected', async (t) => {
-  t.same(parseConfig({}, 'v').inject.runtimes, ['node', 'python'], 'default: every runtime but java (opt-in)');
+  t.same(parseConfig({}, 'v').inject.runtimes, DEFAULT_RUNTIME_NAMES, 'default: every runtime but java (opt-in)');
+  t.same(DEFAULT_RUNTIME_NAMES, ['node', 'python']);
   t.same(parseConfig({ INJECT_RUNTIMES: 'java,node,python' }, 'v').inject.runtimes, ['node', 'python', 'java'], 'java when named, registry order');
   t.same(parseConfig({ INJECT_RUNTIMES: ' python , node ' }, 'v').inject.runtimes, ['node', 'python'], 'registry order, trimmed');
   t.same(parseConfig({ INJECT_RUNTIMES: 'python,python' }, 'v').inject.runtimes, ['python'], 'duplicates once');

@@ -54,8 +54,8 @@ export async function ensureBuildah(): Promise<string | null> {
     return 'buildah is not installed and cannot be: needs root and apt-get (Debian/Ubuntu)';
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const update = await sh('apt-get', ['update', '-q'], env);
-  const install = await sh('apt-get', ['install', '-y', '-q', 'buildah', 'busybox-static'], env);
+  const update = await sh('apt-get', ['update', '-q', '-o', 'DPkg::Lock::Timeout=600'], env);
+  const install = await sh('apt-get', ['install', '-y', '-q', '-o', 'DPkg::Lock::Timeout=600', 'buildah', 'busybox-static'], env);
   if (update.code !== 0 || install.code !== 0 || !(await have('buildah'))) {
     return `buildah cannot be installed from Debian's packages: ${(update.stderr + install.stderr).slice(-600)}`;
   }

@@ -52,7 +52,7 @@ await t.test('an injected Deployment runs: init container copied the preload as 
   tt.match(pod.metadata?.annotations?.[STATUS_ANNOTATION], /^injected: \S*node/, 'status annotation: injected for node');
   tt.equal(pod.spec?.nodeName, NODE_NAME, 'scheduled onto the suite\'s node');
   const init = pod.spec?.initContainers?.find((c) => c.image === PAYLOAD_IMAGE) as V1Container;
-  tt.ok(init, 'the preload init container is in the stored pod');
+  tt.ok(init, 'the payload init container is in the stored pod');
   tt.equal(init.imagePullPolicy, 'Never');
   tt.same(init.resources?.limits, { cpu: chartEnv.INJECT_INIT_CPU_LIMIT ?? '100m', memory: chartEnv.INJECT_INIT_MEMORY_LIMIT ?? '64Mi' }, 'init limits are the chart\'s');
   const status = pod.status?.initContainerStatuses?.find((s) => s.name === init.name);
@@ -67,10 +67,10 @@ await t.test('an injected Deployment runs: init container copied the preload as 
   tt.equal(spec.linux.resources?.memory?.limit, 64 * 1024 * 1024, 'memory limit 64Mi handed to runc');
   tt.equal(spec.linux.resources?.cpu?.quota, 10_000, 'cpu limit 100m handed to runc (quota 10ms per 100ms)');
   // the files in the app container: written by the init container's user, readable by the app
-  const listing = await exec(pod, 'app', ['/nodejs/bin/node', '-e', 'const fs=require("fs");const d=process.argv[1];console.log(JSON.stringify(fs.readdirSync(d).map(f=>{const s=fs.statSync(d+"/"+f);return [f,s.uid]})));console.log(process.getuid())', '/otel-injector']);
+  const listing = await exec(pod, 'app', ['/nodejs/bin/node', '-e', 'const fs=require("fs");const d=process.argv[1];console.log(JSON.stringify(fs.readdirSync(d).map(f=>{const s=fs.statSync(d+"/"+f);return [f,s.uid]})));console.log(process.getuid())', '/otel-injector/node']);
   const [files, uid] = listing.trim().split('\n');
   const entries = JSON.parse(files ?? '[]') as Array<[string, number]>;
-  tt.ok(entries.some(([f]) => f === 'register.cjs'), 'register.cjs copied into the shared volume');
+  tt.ok(entries.some(([f]) => f === 'register.cjs'), 'node/register.cjs copied into the shared volume');
   tt.ok(entries.every(([, u]) => u === spec.process.user.uid), 'every copied file owned by the init container\'s user');
   tt.equal(uid, '65532', 'the app runs as its image\'s user');
   const appStatus = pod.status?.containerStatuses?.find((c) => c.name === 'app');

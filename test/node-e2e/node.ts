@@ -93,7 +93,7 @@ export async function ensurePackages(): Promise<void> {
   const missing = ['containerd', 'runc', 'ctr'].filter((c) => !existsSync(`/usr/bin/${c}`) && !existsSync(`/usr/sbin/${c}`));
   if (missing.length === 0 && existsSync('/usr/lib/cni/bridge') && existsSync('/usr/lib/cni/host-local')) return;
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  await sh('apt-get', ['update', '-q'], env);
+  await sh('apt-get', ['update', '-q', '-o', 'DPkg::Lock::Timeout=600'], env);
   const r = await sh('apt-get', ['install', '-y', '-q', '-o', 'DPkg::Lock::Timeout=600', 'containerd', 'runc', 'containernetworking-plugins'], env);
   if (r.code !== 0) throw new Error(`apt-get install containerd runc containernetworking-plugins: ${r.stderr.slice(-2000)}`);
 }

@@ -146,11 +146,11 @@ t.test('a missing interpreter is an error naming it, unless --allow-missing-pyth
   const refused = spawnSync(process.execPath, [script, join(out, 'a')], { env, encoding: 'utf8' });
   t.equal(refused.status, 1, 'exit 1');
   t.match(refused.stderr, /no interpreter for CPython 3\.9, 3\.10, 3\.11, 3\.12 .*--allow-missing-python/, 'names the missing minors and the flag');
-  t.notOk(existsSync(join(out, 'a', 'python')), 'nothing built');
+  t.notOk(existsSync(join(out, 'a')), 'nothing built');
   const allowed = spawnSync(process.execPath, [script, join(out, 'b'), '--allow-missing-python'], { env, encoding: 'utf8' });
   t.equal(allowed.status, 0, '--allow-missing-python: exit 0', { stderr: allowed.stderr });
   t.match(allowed.stdout, /WARNING no interpreter for CPython 3\.9, 3\.10, 3\.11, 3\.12/, 'with a warning naming them');
-  t.same(readdirSync(join(out, 'b', 'python', 'lib')).sort(), ['cp313.json', 'cp313.zip'], 'and only cp313');
+  t.same(readdirSync(join(out, 'b', 'lib')).sort(), ['cp313.json', 'cp313.zip'], 'and only cp313');
   const bogus = spawnSync(process.execPath, [script, join(out, 'c')], { env: { ...env, OTEL_INJECTOR_PYTHONS: join(out, 'python3.99') }, encoding: 'utf8' });
   t.match(bogus.stderr, /OTEL_INJECTOR_PYTHONS lists .*python3\.99, which does not run/, 'a listed interpreter that does not run is named');
 });
