@@ -40,9 +40,9 @@ export async function startSpring(jdk: Jdk, dir: string, service: string, endpoi
   return { proc, url: `http://127.0.0.1:${port}` };
 }
 
-/** GET, bounded; the body as text (throws on a non-2xx answer). */
+/** GET, bounded (generous: a first request on a busy machine warms a lot up); the body as text (throws on a non-2xx answer). */
 export async function getText(url: string): Promise<string> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(30000) });
+  const res = await fetch(url, { signal: AbortSignal.timeout(120000) });
   const body = await res.text();
   if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${body.slice(0, 500)}`);
   return body;
