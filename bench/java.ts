@@ -10,7 +10,7 @@
 //                 JDK 25: the AOT cache, -XX:AOTCacheOutput / -XX:AOTCache, JEP 483/514/515)
 //   trimmed+cache, none+cache   the same for those
 // Measures: the JVM's uptime when Spring says it started ("process running for"), RSS, heap used and
-// metaspace used (jcmd GC.heap_info) after three requests. The ratio the issue aims at: added startup of the
+// metaspace used (jstat -gc) after three requests. The ratio the issue aims at: added startup of the
 // best variant / added startup of the plain agent (goal <= 0.5). Trimmed runs are checked to still produce
 // the server, JDBC, Redis and RabbitMQ spans.
 // Env: ROUNDS (default 2), JDKS (names, default all present), VARIANTS (comma list, default all).
@@ -36,10 +36,12 @@ const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - 
 function memory(jdk: Jdk, pid: number): { rss: number; heap: number; metaspace: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
-  const jcmd = spawnSync(join(jdk.java, '..', 'jcmd'), [String(pid), 'GC.heap_info'], { encoding: 'utf8', timeout: 60000 }).stdout;
-  // G1: "garbage-first heap   total 63488K, used 30105K"; "Metaspace       used 52315K, committed ..."
-  const heap = Number(/heap\s+total \d+K, used (\d+)K/.exec(jcmd)?.[1] ?? NaN) / 1024;
-  const metaspace = Number(/Metaspace\s+used (\d+)K/.exec(jcmd)?.[1] ?? NaN) / 1024;
+  // jstat -gc: the same columns on 17 and 25 (jcmd GC.heap_info has no metaspace line on 25), in KiB.
+  const [head = '', row = ''] = spawnSync(join(jdk.java, '..', 'jstat'), ['-gc', String(pid)], { encoding: 'utf8', timeout: 60000 }).stdout.trim().split('\n');
+  const values = new Map(head.trim().split(/\s+/).map((name, i) => [name, Number(row.trim().split(/\s+/)[i])]));
+  const kib = (name: string): number => values.get(name) ?? NaN;
+  const heap = (kib('S0U') + kib('S1U') + kib('EU') + kib('OU')) / 1024;
+  const metaspace = kib('MU') / 1024;
   return { rss, heap, metaspace };
 }
 
