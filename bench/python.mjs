@@ -142,7 +142,7 @@ async function uvicornParts(minor, python, receiverUrl, off) {
 }
 
 async function main() {
-  if (!existsSync(join(ours, 'sitecustomize.py'))) run(process.execPath, [join(root, 'scripts/build-payload.mjs'), '--quiet'], 'build:preload');
+  if (!existsSync(join(ours, 'sitecustomize.py'))) run(process.execPath, [join(root, 'scripts/build-payload.mjs'), '--quiet'], 'build:payload');
   const built = MINORS.filter((m) => existsSync(join(ours, 'lib', `${cpTag(m)}.zip`)));
   const pythons = findInterpreters(built, { allowMissing: true, log: (l) => console.log(l) });
   const cpu = cpus()[0]?.model ?? 'cpu';

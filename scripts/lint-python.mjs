@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sharedCacheDir } from './cache-dirs.mjs';
-import { findInterpreters, MINORS } from '../src/runtimes/python/build.mjs';
+import { findInterpreters } from '../src/runtimes/python/build.mjs';
+import { MINORS, NEWEST, OLDEST } from './pythons.mjs';
 
 const RUFF_VERSION = '0.17.6';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -25,7 +26,7 @@ const ruff = join(dir, 'bin', 'ruff');
 if (!existsSync(ruff)) {
   const newest = [...findInterpreters(MINORS, { allowMissing: true }).values()].at(-1);
   if (newest === undefined) {
-    console.error('lint-python: no CPython 3.9-3.13 to install ruff with');
+    console.error(`lint-python: no CPython ${OLDEST}-${NEWEST} to install ruff with`);
     process.exit(2);
   }
   const env = { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_CACHE_DIR: sharedCacheDir('pip') };

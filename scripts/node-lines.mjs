@@ -26,7 +26,7 @@ export const NODE_LINES = Object.freeze({
   24: '24.21.0',
   26: '26.10.0',
 });
-/** The lines the preload supports and is tested on (in this order). */
+/** The lines the Node.js payload supports and is tested on (in this order). */
 export const PRELOAD_LINES = Object.freeze(['18', '20', '22', '24', '26']);
 /** The lines the webhook is tested on; the first one is what its image runs. */
 export const WEBHOOK_LINES = Object.freeze(['24', '22', '26']);

@@ -8,7 +8,8 @@
 // here with src/runtimes/python/build.mjs, cached).
 // Prints pytest's own output, then tap's summary line `# { total, pass, fail }` counted from pytest's
 // JUnit XML (scripts/test-all.mjs reads it), and exits non-zero when any interpreter's run failed.
-// Usage: node scripts/test-python-unit.mjs [3.9 3.13 ...]   (env OTEL_INJECTOR_TEST_PYTHONS too)
+// Usage: node scripts/test-python-unit.mjs [3.9 3.13 ...]   (env OTEL_INJECTOR_TEST_PYTHONS too; default: the oldest and
+// the newest minor of scripts/pythons.mjs)
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sharedCacheDir } from './cache-dirs.mjs';
+import { NEWEST, OLDEST, requirementsOf } from './pythons.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cache = join(root, '.cache', 'python-test');
@@ -75,7 +77,7 @@ function junitCounts(file) {
 }
 
 const minors = process.argv.slice(2).length > 0 ? process.argv.slice(2)
-  : (process.env.OTEL_INJECTOR_TEST_PYTHONS ?? '3.9 3.13').split(/[\s,]+/).filter(Boolean);
+  : (process.env.OTEL_INJECTOR_TEST_PYTHONS ?? `${OLDEST} ${NEWEST}`).split(/[\s,]+/).filter(Boolean);
 
 const build = run(process.execPath, [join(root, 'src', 'runtimes', 'python', 'build.mjs'), join(root, 'dist', 'payload', 'python'),
   '--quiet', '--allow-missing-python']);
@@ -88,7 +90,8 @@ const totals = { total: 0, pass: 0, fail: 0, skip: 0 };
 let failed = false;
 for (const minor of minors) {
   const python = interpreter(minor);
-  const req = join(root, 'src', 'runtimes', 'python', 'test', minor === '3.9' ? 'requirements-test-py39.txt' : 'requirements-test-py310plus.txt');
+  // requirements-test-py39.txt, requirements-test-py310plus.txt: named after the payload's requirements file
+  const req = join(root, 'src', 'runtimes', 'python', 'test', `requirements-test-${requirementsOf(minor).replace(/\.txt$/, '')}.txt`);
   const dir = venv(python, minor, req);
   const app = bareVenv(python, minor);
   const otelApp = venv(python, minor, join(root, 'src', 'runtimes', 'python', 'test', 'requirements-test-otel-app.txt'));

@@ -7,6 +7,19 @@ function label(node, root) {
   return `${functionName || '(anonymous)'} ${where}${where === '' ? '' : `:${lineNumber + 1}`}`;
 }
 
+const add = (map, key, count) => map.set(key, (map.get(key) ?? 0) + count);
+
+/** Adds `count` samples at node `id` to its own label (self) and once to each distinct label up its stack (inclusive). */
+function tally(id, count, { byId, parent, root, self, inclusive }) {
+  add(self, label(byId.get(id), root), count);
+  const seen = new Set();
+  for (let current = id; current !== undefined; current = parent.get(current)) {
+    const name = label(byId.get(current), root);
+    if (!seen.has(name)) add(inclusive, name, count);
+    seen.add(name);
+  }
+}
+
 /** Returns { samples, self: [[label, share]], inclusive: [[label, share]] }, biggest first. */
 export function summariseProfile(file, root, top = 20) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
@@ -14,20 +27,10 @@ export function summariseProfile(file, root, top = 20) {
   const parent = new Map();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
   const hits = new Map();
-  for (const id of profile.samples) hits.set(id, (hits.get(id) ?? 0) + 1);
-  const self = new Map();
-  const inclusive = new Map();
-  for (const [id, count] of hits) {
-    const own = label(byId.get(id), root);
-    self.set(own, (self.get(own) ?? 0) + count);
-    const seen = new Set();
-    for (let current = id; current !== undefined; current = parent.get(current)) {
-      const name = label(byId.get(current), root);
-      if (!seen.has(name)) inclusive.set(name, (inclusive.get(name) ?? 0) + count);
-      seen.add(name);
-    }
-  }
+  for (const id of profile.samples) add(hits, id, 1);
+  const tables = { byId, parent, root, self: new Map(), inclusive: new Map() };
+  for (const [id, count] of hits) tally(id, count, tables);
   const total = profile.samples.length;
   const rank = (map) => [...map].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, count]) => [name, count / total]);
-  return { samples: total, self: rank(self), inclusive: rank(inclusive) };
+  return { samples: total, self: rank(tables.self), inclusive: rank(tables.inclusive) };
 }

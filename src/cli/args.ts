@@ -1,8 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { usageError } from './errors.js';
 
-export type CommandName = 'preview' | 'status' | 'doctor';
-export const COMMANDS: readonly CommandName[] = ['preview', 'status', 'doctor'];
+export type CommandName = 'preview' | 'status' | 'doctor' | 'selftest';
+export const COMMANDS: readonly CommandName[] = ['preview', 'status', 'doctor', 'selftest'];
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -31,6 +31,12 @@ const OPTIONS: Record<CommandName, Options> = {
     namespace: { type: 'string', short: 'n', multiple: true },
     output: { type: 'string', short: 'o' },
     timeout: { type: 'string' },
+    'release-namespace': { type: 'string' },
+  },
+  selftest: {
+    ...KUBE_OPTIONS,
+    namespace: { type: 'string', short: 'n' },
+    output: { type: 'string', short: 'o' },
   },
 };
 
@@ -93,13 +99,15 @@ export function outputOption<T extends string>(values: Values, allowed: readonly
   return value as T;
 }
 
-export const HELP = `otel-injector: preview, status and doctor for the otel-injector admission webhook
+export const HELP = `otel-injector: preview, status, doctor and selftest for the otel-injector admission webhook
 
 Usage:
   otel-injector preview -f FILE|- [-n NAMESPACE] [--values values.yaml]... [-o text|yaml|json|patch]
                         [--fail-on skipped,bypassed,error,ignored]
   otel-injector status  [-n NAMESPACE | -A] [-o table|json] [--kubeconfig FILE] [--context NAME]
   otel-injector doctor  [-n NAMESPACE]... [-o text|json] [--timeout SECONDS] [--kubeconfig FILE] [--context NAME]
+                        [--release-namespace NS]
+  otel-injector selftest -n NAMESPACE [-o text|json] [--kubeconfig FILE] [--context NAME]
   (also as a kubectl plugin: kubectl otel-injector ...)
 
 preview   offline: what the webhook would do to each pod template of Pods, Deployments, StatefulSets,
@@ -107,9 +115,13 @@ preview   offline: what the webhook would do to each pod template of Pods, Deplo
           Configuration: the webhook's INJECT_* environment variables, or a chart values file (--values).
 status    per namespace whether it is opted in, per pod injected / skipped / not seen by the webhook.
 doctor    checks the installation: webhook configuration, caBundle, Service and endpoints, failure policy,
-          a dry-run pod through the API server, pods not seen, the collector Service, the webhook's errors.
+          a dry-run pod through the API server, pods not seen, the collector Service, the collector Secret's
+          copies (present and current with their sources), the webhook's errors.
+selftest  what helm test runs: a dry-run pod in an opted-in namespace must come back instrumented (status
+          injected, an init container, each runtime's variable loading the payload); needs only create pods there.
 --webhook-config NAME   the MutatingWebhookConfiguration (default otel-injector)
+--release-namespace NS  where the chart is installed (default: the webhook Service's namespace)
 
-Exit codes: 0 ok, 1 a check failed (doctor, preview --fail-on), 2 usage, 3 bad input or kubeconfig,
+Exit codes: 0 ok, 1 a check failed (doctor, selftest, preview --fail-on), 2 usage, 3 bad input or kubeconfig,
             4 cluster or webhook unreachable, 5 forbidden (RBAC or credentials), 70 internal error.
 `;

@@ -1,6 +1,9 @@
-// status: is the controller (issue 15) running, and who leads it. Read from its Lease
-// (`<webhook configuration name>-controller` in the webhook Service's namespace); never fails the command.
+// status: is the controller (the Deployment that reports or restarts workloads whose pods the webhook
+// never handled) running, and who leads it. Read from its leader-election Lease (named after the webhook
+// configuration, src/k8s/contract/lease.ts, in the webhook Service's namespace); never fails the command.
 import type { V1Lease } from '@kubernetes/client-node';
+import { statusOf } from '../k8s/contract/api.js';
+import { controllerLeaseName } from '../k8s/contract/lease.js';
 import type { Kube } from './kube.js';
 import type { WebhookView } from './webhook-config.js';
 
@@ -22,7 +25,7 @@ export function leaseText(found: V1Lease, lease: string, nowMs: number): string 
 }
 
 function errorText(error: unknown, lease: string): string {
-  const code = (error as { code?: unknown }).code;
+  const code = statusOf(error);
   if (code === 404) return `not running (no Lease ${lease}; controller.mode=off?): ${NOT_RUNNING}`;
   if (code === 403) return `unknown (not allowed to get the Lease ${lease})`;
   return `unknown (${error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)})`;
@@ -31,7 +34,7 @@ function errorText(error: unknown, lease: string): string {
 export async function controllerState(kube: Kube, webhook: WebhookView, nowMs: number): Promise<ControllerState | undefined> {
   const namespace = webhook.entry?.clientConfig.service?.namespace;
   if (namespace === undefined) return undefined;
-  const name = `${webhook.name}-controller`;
+  const name = controllerLeaseName(webhook.name);
   const lease = `${namespace}/${name}`;
   try {
     return { lease, text: leaseText(await kube.coordination.readNamespacedLease({ name, namespace }), lease, nowMs) };

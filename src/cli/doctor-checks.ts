@@ -3,8 +3,9 @@ import type { V1MutatingWebhook, V1Namespace, V1Pod, V1Service } from '@kubernet
 import { CliError, EXIT } from './errors.js';
 import { apiError, call, find, statusOf, type Kube } from './kube.js';
 import { podReport } from './pod-state.js';
+import { probePod } from './probe.js';
 import { matches, selectorText } from './selector.js';
-import { httpsGet, pemCertificates, servedCertificate, verifyChain } from './tls.js';
+import { httpsGet } from './tls.js';
 
 export type Result = 'pass' | 'warn' | 'fail' | 'skip';
 
@@ -25,7 +26,7 @@ export interface DoctorContext {
   readonly expected: readonly string[];
 }
 
-const finding = (check: string, result: Result, message: string, hint?: string): Finding => ({ check, result, message, ...(hint === undefined ? {} : { hint }) });
+export const finding = (check: string, result: Result, message: string, hint?: string): Finding => ({ check, result, message, ...(hint === undefined ? {} : { hint }) });
 
 export function target(entry: V1MutatingWebhook): string {
   const { service, url } = entry.clientConfig;
@@ -90,55 +91,6 @@ export async function checkEndpoints(ctx: DoctorContext, service: V1Service | un
     : finding('endpoints', 'fail', `Service ${ref.namespace}/${ref.name} has no ready endpoints: no webhook pod is ready`, `kubectl -n ${ref.namespace} get pods -l app.kubernetes.io/name=otel-injector; kubectl -n ${ref.namespace} logs deploy/${ref.name}`);
 }
 
-async function servedByUrl(ctx: DoctorContext, url: string, roots: ReturnType<typeof pemCertificates>): Promise<Finding> {
-  const parsed = new URL(url);
-  const host = parsed.hostname.replace(/^\[|\]$/g, '');
-  const port = Number(parsed.port === '' ? 443 : parsed.port);
-  try {
-    const served = await servedCertificate(host, port, host, ctx.timeoutMs);
-    const problem = verifyChain(served.leaf, served.intermediates, roots, host, ctx.now);
-    if (problem !== undefined) return finding('ca-bundle', 'fail', `caBundle does not verify the certificate served at ${parsed.origin}: ${problem}`, 'self-managed: the webhook rewrites the caBundle within CERT_CHECK_INTERVAL_SECONDS (check its logs); cert-manager: check the cainjector; secret mode: certificates.secret.caBundle');
-    return finding('ca-bundle', 'pass', `caBundle verifies the certificate served at ${parsed.origin} (valid until ${served.leaf.validTo})`);
-  } catch (error) {
-    return finding('ca-bundle', 'fail', `cannot connect to the webhook at ${parsed.origin} to read its certificate: ${(error as Error).message}`, 'is the webhook running? the API server gets the same error');
-  }
-}
-
-async function servedBySecret(ctx: DoctorContext, roots: ReturnType<typeof pemCertificates>): Promise<Finding> {
-  const ref = ctx.entry.clientConfig.service;
-  if (ref === undefined) return finding('ca-bundle', 'skip', 'no service reference');
-  const secretName = `${ref.name}-tls`;
-  try {
-    const secret = await ctx.kube.core.readNamespacedSecret({ name: secretName, namespace: ref.namespace });
-    const crt = secret.data?.['tls.crt'];
-    const [leaf, ...rest] = crt === undefined ? [] : pemCertificates(Buffer.from(crt, 'base64').toString('utf8'));
-    if (leaf === undefined) return finding('ca-bundle', 'warn', `Secret ${ref.namespace}/${secretName} has no tls.crt; the dry-run check below is the API server's verdict`);
-    const problem = verifyChain(leaf, rest, roots, `${ref.name}.${ref.namespace}.svc`, ctx.now);
-    return problem === undefined
-      ? finding('ca-bundle', 'pass', `caBundle verifies the serving certificate in Secret ${ref.namespace}/${secretName} for ${ref.name}.${ref.namespace}.svc (valid until ${leaf.validTo})`)
-      : finding('ca-bundle', 'fail', `caBundle does not verify the serving certificate in Secret ${ref.namespace}/${secretName}: ${problem}`, 'self-managed: the webhook rewrites the caBundle within CERT_CHECK_INTERVAL_SECONDS (check its logs and its RBAC)');
-  } catch (error) {
-    const why = statusOf(error) === 404 ? 'not found' : apiError(error, { verb: 'get', resource: 'secrets', namespace: ref.namespace }, ctx.kube).message;
-    return finding('ca-bundle', 'skip', `serving certificate not readable (Secret ${ref.namespace}/${secretName}: ${why}); the dry-run check below is the API server's verdict`);
-  }
-}
-
-export async function checkCaBundle(ctx: DoctorContext): Promise<Finding> {
-  const bundle = ctx.entry.clientConfig.caBundle;
-  if (bundle === undefined || bundle === '') {
-    return finding('ca-bundle', 'fail', 'caBundle is empty: the API server cannot verify the webhook, pods are created uninstrumented', 'self-managed: the webhook fills it at start (check its logs and RBAC); cert-manager: check the cainjector');
-  }
-  let roots;
-  try {
-    roots = pemCertificates(bundle);
-  } catch (error) {
-    return finding('ca-bundle', 'fail', `caBundle is not a PEM certificate: ${(error as Error).message}`);
-  }
-  if (roots.length === 0) return finding('ca-bundle', 'fail', 'caBundle holds no PEM certificate');
-  const url = ctx.entry.clientConfig.url;
-  return url !== undefined ? servedByUrl(ctx, url, roots) : servedBySecret(ctx, roots);
-}
-
 export async function optedInNamespaces(ctx: DoctorContext): Promise<V1Namespace[]> {
   const all = await call(ctx.kube, { verb: 'list', resource: 'namespaces' }, () => ctx.kube.core.listNamespace());
   return all.items.filter((ns) => matches(ctx.entry.namespaceSelector, ns.metadata?.labels));
@@ -155,24 +107,6 @@ export async function checkExpected(ctx: DoctorContext): Promise<Finding[]> {
     }
   }
   return out;
-}
-
-export function probePod(): V1Pod {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { generateName: 'otel-injector-doctor-', labels: { 'app.kubernetes.io/name': 'otel-injector-doctor' } },
-    spec: {
-      securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
-      containers: [
-        {
-          name: 'probe',
-          image: 'registry.invalid/otel-injector/doctor-probe:0',
-          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-        },
-      ],
-    },
-  };
 }
 
 export async function checkDryRun(ctx: DoctorContext, namespace: string | undefined): Promise<{ finding: Finding; pod: V1Pod | undefined }> {

@@ -1,11 +1,13 @@
 // `doctor`'s collector-credential checks (issue 21), from what the dry-run pod came back with: the collector
-// Secret it mounts or refers to must exist, with the keys it uses, in every opted-in namespace; and the CA in
+// Secret it mounts or refers to must exist, with the keys it uses, in every opted-in namespace, and hold what
+// the controller's sources hold now (doctor-collector-sources.ts); and the CA in
 // it must verify the certificate the collector serves (checked from where doctor runs, which must reach the
 // collector: inside the cluster, e.g. `kubectl exec` into the webhook, for a Service name). Secret values are
 // read into memory for the check only, never printed.
 import type { V1Pod, V1Secret } from '@kubernetes/client-node';
 import { posix } from 'node:path';
 import { CliError, EXIT } from './errors.js';
+import { expectedCopy, staleKeys, type Expected } from './doctor-collector-sources.js';
 import { find, type Kube } from './kube.js';
 import { pemCertificates, servedCertificate, verifyChain } from './tls.js';
 
@@ -69,36 +71,53 @@ async function readSecret(kube: Kube, name: string, namespace: string): Promise<
   return find(kube, { verb: 'get', resource: 'secrets', namespace }, () => kube.core.readNamespacedSecret({ name, namespace }));
 }
 
-/** Every opted-in namespace has the Secret with every key the pod uses. */
-export async function checkCollectorSecret(kube: Kube, use: CollectorUse, namespaces: readonly string[]): Promise<{ finding: Finding; copies: Map<string, V1Secret> }> {
+const FIX_COPY = `the controller keeps it there from the chart's collector sources: check its log for "collector secret:" warnings (a source missing in the release namespace) and that controller.mode is not off (then create it yourself, charts/otel-injector/README.md, "Collector TLS and credentials"); pods read it without a restart once it is there`;
+const FIX_STALE = 'the controller updates the copies every collector.syncSeconds: check that it runs (otel-injector status) and its log for "collector secret:" warnings; the pods read a renewed copy without a restart';
+
+interface Problem { readonly line: string; readonly hint: string }
+
+/** What is wrong with one namespace's copy (missing, a key missing, stale), or undefined. */
+function copyProblem(namespace: string, secret: V1Secret | undefined, use: CollectorUse, expected: Expected): Problem | undefined {
+  if (secret === undefined) return { line: `${namespace}: no Secret ${use.secretName}: its pods export without their collector credentials`, hint: FIX_COPY };
+  const missing = use.keys.filter((key) => secret.data?.[key] === undefined);
+  if (missing.length > 0) return { line: `${namespace}: Secret ${use.secretName} has no key ${missing.join(', ')}: its pods export without it`, hint: FIX_COPY };
+  if (!('data' in expected)) return undefined;
+  const stale = staleKeys(secret.data ?? {}, expected.data);
+  if (stale.length === 0) return undefined;
+  return { line: `${namespace}: Secret ${use.secretName} is stale: ${stale.join(', ')} differ${stale.length === 1 ? 's' : ''} from the sources in ${expected.from} (compared by SHA-256)`, hint: FIX_STALE };
+}
+
+/** One fail per problem (a hint once per run of the same hint), else one pass; and why the copies were not compared. */
+function secretFindings(use: CollectorUse, namespaces: readonly string[], problems: readonly Problem[], expected: Expected, copies: number): Finding[] {
+  const findings = problems.map((p, i) => finding('collector-secret', 'fail', p.line, problems[i + 1]?.hint !== p.hint ? p.hint : undefined));
+  const present = `Secret ${use.secretName} (keys ${use.keys.join(', ')}) is in each of the ${namespaces.length} opted-in namespace(s)`;
+  if (problems.length === 0) findings.push(finding('collector-secret', 'pass', 'data' in expected ? `${present}, current with its sources in ${expected.from}` : present));
+  if (!('data' in expected) && copies > 0) findings.push(finding('collector-secret', expected.result, `copies not compared with their sources: ${expected.reason}`));
+  return findings;
+}
+
+/**
+ * Every opted-in namespace has the Secret with every key the pod uses, holding what the sources hold now
+ * (`expected`): one finding per namespace whose copy is missing, lacks a key or is stale, else one pass.
+ */
+export async function checkCollectorSecret(kube: Kube, use: CollectorUse, namespaces: readonly string[], expected: Expected): Promise<{ findings: Finding[]; copies: Map<string, V1Secret> }> {
   const copies = new Map<string, V1Secret>();
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   for (const namespace of namespaces) {
     let secret: V1Secret | undefined;
     try {
       secret = await readSecret(kube, use.secretName, namespace);
     } catch (error) {
       if (error instanceof CliError && error.exitCode === EXIT.forbidden) {
-        return { finding: finding('collector-secret', 'warn', `cannot check Secret ${use.secretName} in the opted-in namespaces: ${error.message}`), copies };
+        return { findings: [finding('collector-secret', 'warn', `cannot check Secret ${use.secretName} in the opted-in namespaces: ${error.message}`)], copies };
       }
       throw error;
     }
-    if (secret === undefined) {
-      problems.push(`${namespace}: no Secret ${use.secretName}`);
-      continue;
-    }
-    copies.set(namespace, secret);
-    const missing = use.keys.filter((key) => secret.data?.[key] === undefined);
-    if (missing.length > 0) problems.push(`${namespace}: Secret ${use.secretName} has no key ${missing.join(', ')}`);
+    if (secret !== undefined) copies.set(namespace, secret);
+    const problem = copyProblem(namespace, secret, use, expected);
+    if (problem !== undefined) problems.push(problem);
   }
-  if (problems.length === 0) {
-    return { finding: finding('collector-secret', 'pass', `Secret ${use.secretName} (keys ${use.keys.join(', ')}) is in each of the ${namespaces.length} opted-in namespace(s)`), copies };
-  }
-  return {
-    finding: finding('collector-secret', 'fail', `instrumented pods export without their collector credentials: ${problems.join('; ')}`,
-      `the controller keeps it there from the chart's collector sources: check its log for "collector secret:" warnings (a source missing in the release namespace) and that controller.mode is not off (then create it yourself, charts/otel-injector/README.md, "Collector TLS and credentials"); pods read it without a restart once it is there`),
-    copies,
-  };
+  return { findings: secretFindings(use, namespaces, problems, expected, copies.size), copies };
 }
 
 const UNRESOLVED = new Set(['ENOTFOUND', 'EAI_AGAIN']);
@@ -136,11 +155,18 @@ export async function checkCollectorCa(use: CollectorUse, copies: ReadonlyMap<st
     : finding('collector-ca', 'fail', `${use.endpoint}: ${problem.replace('the caBundle', `the CA in ${where}`)}`, "put the CA that signed the collector's certificate in collector.ca (or renew the collector's certificate)");
 }
 
+/** Where the controller runs: the release namespace (undefined when unknown) and its Deployment's name. */
+export interface Release {
+  readonly namespace: string | undefined;
+  readonly controllerName: string;
+}
+
 /** Both checks, or nothing when the pod uses no collector Secret. */
-export async function checkCollectorCredentials(kube: Kube, pod: V1Pod | undefined, namespaces: readonly string[], now: Date, timeoutMs: number): Promise<Finding[]> {
+export async function checkCollectorCredentials(kube: Kube, pod: V1Pod | undefined, namespaces: readonly string[], release: Release, now: Date, timeoutMs: number): Promise<Finding[]> {
   const use = collectorUse(pod);
   if (use === undefined || namespaces.length === 0) return [];
-  const { finding: secretFinding, copies } = await checkCollectorSecret(kube, use, namespaces);
+  const expected = await expectedCopy(kube, release.namespace, release.controllerName, use.secretName);
+  const { findings, copies } = await checkCollectorSecret(kube, use, namespaces, expected);
   const ca = await checkCollectorCa(use, copies, now, timeoutMs);
-  return ca === undefined ? [secretFinding] : [secretFinding, ca];
+  return ca === undefined ? findings : [...findings, ca];
 }

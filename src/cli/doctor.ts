@@ -1,7 +1,6 @@
 import type { V1MutatingWebhookConfiguration } from '@kubernetes/client-node';
 import { listOption, outputOption, stringOption, type Values } from './args.js';
 import {
-  checkCaBundle,
   checkCollector,
   checkDryRun,
   checkEndpoints,
@@ -15,7 +14,8 @@ import {
   type DoctorContext,
   type Finding,
 } from './doctor-checks.js';
-import { checkCollectorCredentials } from './doctor-collector.js';
+import { checkCaBundle } from './doctor-ca.js';
+import { checkCollectorCredentials, type Release } from './doctor-collector.js';
 import { EXIT, usageError } from './errors.js';
 import type { CliIo } from './io.js';
 import { connect, find, type Kube } from './kube.js';
@@ -32,6 +32,11 @@ async function readConfig(kube: Kube, name: string): Promise<V1MutatingWebhookCo
   return find(kube, { verb: 'get', resource: 'mutatingwebhookconfigurations.admissionregistration.k8s.io' }, () => kube.admission.readMutatingWebhookConfiguration({ name }));
 }
 
+/** Where the chart is installed: --release-namespace, else the webhook Service's namespace (unknown for a URL). */
+function releaseOf(values: Values, ctx: DoctorContext): Release {
+  return { namespace: stringOption(values, 'release-namespace') ?? ctx.entry.clientConfig.service?.namespace, controllerName: `${ctx.configName}-controller` };
+}
+
 /** Runs every check; only "cannot reach the API server" and "forbidden to read the configuration" stop it. */
 export async function diagnose(kube: Kube, values: Values, now: Date): Promise<Finding[]> {
   const configName = webhookConfigName(values);
@@ -45,7 +50,7 @@ export async function diagnose(kube: Kube, values: Values, now: Date): Promise<F
   const findings: Finding[] = [checkRules(ctx), checkPolicy(ctx)];
   const { finding: serviceFinding, service } = await readService(ctx);
   findings.push(serviceFinding, await checkEndpoints(ctx, service));
-  const ca = await checkCaBundle(ctx);
+  const ca = await checkCaBundle(ctx, service);
   findings.push(ca);
   findings.push(...(await checkExpected(ctx)));
   const optedIn = (await optedInNamespaces(ctx)).map((ns) => ns.metadata?.name ?? '');
@@ -54,7 +59,7 @@ export async function diagnose(kube: Kube, values: Values, now: Date): Promise<F
   findings.push(dryRun);
   if (optedIn.length > 0) findings.push(await checkNotSeen(ctx, optedIn));
   findings.push(await checkCollector(ctx, pod, probeNamespace));
-  findings.push(...(await checkCollectorCredentials(kube, pod, optedIn, ctx.now, ctx.timeoutMs)));
+  findings.push(...(await checkCollectorCredentials(kube, pod, optedIn, releaseOf(values, ctx), ctx.now, ctx.timeoutMs)));
   const reachable = entry.clientConfig.url !== undefined ? !ca.message.startsWith('cannot connect') : service !== undefined && !findings.some((f) => f.check === 'endpoints' && f.result === 'fail');
   findings.push(await checkMetrics(ctx, reachable));
   return findings;

@@ -1,14 +1,17 @@
 // The cluster connection of status and doctor: the kubeconfig found the way kubectl finds it, and every
-// API error turned into one message and an exit code (unreachable 4, forbidden 5), never a stack trace.
+// API error (src/k8s/contract/api.ts) turned into one message and an exit code (unreachable 4, forbidden 5),
+// never a stack trace.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   AdmissionregistrationV1Api,
+  AppsV1Api,
   CoreV1Api,
   CoordinationV1Api,
   DiscoveryV1Api,
   KubeConfig,
 } from '@kubernetes/client-node';
+import { kubeApiError, kubeCall, kubeFind, statusOf } from '../k8s/contract/api.js';
 import { stringOption, type Values } from './args.js';
 import { CliError, EXIT, inputError, usageError } from './errors.js';
 import type { CliIo } from './io.js';
@@ -21,6 +24,7 @@ export interface Kube {
   readonly namespace: string;
   readonly core: CoreV1Api;
   readonly admission: AdmissionregistrationV1Api;
+  readonly apps: AppsV1Api;
   readonly discovery: DiscoveryV1Api;
   readonly coordination: CoordinationV1Api;
 }
@@ -91,96 +95,52 @@ export function connect(values: Values, io: CliIo): Kube {
     namespace,
     core: kc.makeApiClient(CoreV1Api),
     admission: kc.makeApiClient(AdmissionregistrationV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
     discovery: kc.makeApiClient(DiscoveryV1Api),
     coordination: kc.makeApiClient(CoordinationV1Api),
   };
 }
 
-/** HTTP status of a client-node ApiException, 0 when the error is not an API answer. */
-export function statusOf(error: unknown): number {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'number' ? code : 0;
-}
-
-function apiMessage(error: unknown): string {
-  const body = (error as { body?: unknown }).body;
-  let parsed: unknown = body;
-  if (typeof body === 'string') {
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      return body.trim().slice(0, 300);
-    }
-  }
-  const message = (parsed as { message?: unknown } | null)?.message;
-  return typeof message === 'string' ? message : (error as Error).message.split('\n')[0] ?? '';
-}
-
-/** The network-level cause (ECONNREFUSED, certificate errors, ...) of a failed request. */
-function networkCause(error: unknown): string {
-  const seen: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current !== undefined && current !== null; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') seen.push(code);
-    current = (current as { cause?: unknown }).cause;
-  }
-  const message = (error as Error).message ?? String(error);
-  if (seen.length > 0) return `${seen[0]}: ${message}`;
-  // fetch wraps the reason ("fetch failed" -> "bad port", a TLS error…): name the innermost one too
-  const inner = innermostMessage(error);
-  return inner === message ? message : `${message}: ${inner}`;
-}
-
-function innermostMessage(error: unknown): string {
-  let current = error as { message?: unknown; cause?: unknown } | null;
-  let message = String((current as Error | null)?.message ?? error);
-  for (let depth = 0; depth < 4 && current?.cause !== undefined && current.cause !== null; depth += 1) {
-    current = current.cause as { message?: unknown; cause?: unknown };
-    if (typeof current.message === 'string') message = current.message;
-  }
-  return message;
-}
+export { statusOf };
 
 function scope(what: Permission): string {
   return what.namespace === undefined ? 'cluster-wide' : `in namespace "${what.namespace}"`;
 }
 
-/** One line for any failure of an API call. */
+/** One line for any failure of an API call, from the contract's KubeApiError: the permission, or the server. */
 export function apiError(error: unknown, what: Permission, kube: Kube): CliError {
   if (error instanceof CliError) return error;
-  const status = statusOf(error);
+  const { status, detail } = kubeApiError(`${what.verb} ${what.resource}`, error);
   if (status === 401) {
     return new CliError('CLI_UNAUTHORIZED', `the API server ${kube.server} rejected the credentials of context "${kube.context}" (401 Unauthorized)`, EXIT.forbidden);
   }
   if (status === 403) {
     return new CliError(
       'CLI_FORBIDDEN',
-      `forbidden: missing RBAC permission "${what.verb} ${what.resource}" ${scope(what)} (context "${kube.context}"): ${apiMessage(error)}`,
+      `forbidden: missing RBAC permission "${what.verb} ${what.resource}" ${scope(what)} (context "${kube.context}"): ${detail}`,
       EXIT.forbidden,
     );
   }
   if (status !== 0) {
-    return new CliError('CLI_API', `${what.verb} ${what.resource} ${scope(what)} failed: HTTP ${status}: ${apiMessage(error)}`, EXIT.unreachable);
+    return new CliError('CLI_API', `${what.verb} ${what.resource} ${scope(what)} failed: HTTP ${status}: ${detail}`, EXIT.unreachable);
   }
-  return new CliError('CLI_UNREACHABLE', `cannot reach the API server ${kube.server} (context "${kube.context}"): ${networkCause(error)}`, EXIT.unreachable);
+  return new CliError('CLI_UNREACHABLE', `cannot reach the API server ${kube.server} (context "${kube.context}"): ${detail}`, EXIT.unreachable);
 }
 
-/** Runs one API call; any failure becomes a CliError naming the permission or the server. */
+/** Runs one API call (the contract's kubeCall); any failure becomes a CliError naming the permission or the server. */
 export async function call<T>(kube: Kube, what: Permission, fn: () => Promise<T>): Promise<T> {
   try {
-    return await fn();
+    return await kubeCall(`${what.verb} ${what.resource}`, fn);
   } catch (error) {
     throw apiError(error, what, kube);
   }
 }
 
-/** Like call, but a 404 is undefined. */
+/** Like call, but a 404 is undefined (the contract's kubeFind). */
 export async function find<T>(kube: Kube, what: Permission, fn: () => Promise<T>): Promise<T | undefined> {
   try {
-    return await fn();
+    return await kubeFind(`${what.verb} ${what.resource}`, fn);
   } catch (error) {
-    if (statusOf(error) === 404) return undefined;
     throw apiError(error, what, kube);
   }
 }

@@ -1,4 +1,4 @@
-// What `preview` says about where an instrumented container sends and with which credentials (issue 21), read
+// What `preview` says about where an instrumented container sends and with which credentials, read
 // from the admitted container's env and the pod's volumes: endpoints, the CA and client certificate files and the
 // Secret they come from, the headers' Secret. References only: preview never reads or prints a Secret's value.
 import type { Obj } from './workloads.js';

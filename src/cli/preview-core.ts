@@ -5,6 +5,7 @@ import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import { reviewAdmission } from '../admission/review.js';
 import type { AdmissionRequest } from '../admission/types.js';
 import type { InjectConfig } from '../config/index.js';
+import { LABEL } from '../k8s/contract/labels.js';
 import type { AdmittedWorkload, Obj } from './workloads.js';
 
 export type PreviewDecision = 'injected' | 'skipped' | 'bypassed' | 'error' | 'not-sent';
@@ -19,8 +20,8 @@ export interface Preview {
   readonly warnings: readonly string[];
 }
 
-/** Label on the webhook's own pods: the chart's objectSelector never sends them (templates/_helpers.tpl). */
-const COMPONENT_LABEL = 'otel-injector.io/component';
+/** Label on the webhook's own pods: the chart's objectSelector never sends them (test/chart/kube-contract.test.ts). */
+const COMPONENT_LABEL = LABEL.component;
 
 /** Why the API server would not call the webhook for this pod at all (the chart's fixed selectors). */
 function notSent(workload: AdmittedWorkload): string | undefined {

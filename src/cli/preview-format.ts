@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { ANNOTATION } from '../k8s/contract/annotations.js';
 import { unifiedDiff } from './diff.js';
 import { collectorLines } from './preview-collector.js';
 import { telemetryOf, type Preview } from './preview-core.js';
@@ -17,7 +18,7 @@ function templateView(pod: Obj): Obj {
 
 function status(pod: Obj): string | undefined {
   const annotations = (pod.metadata as { annotations?: Record<string, string> } | undefined)?.annotations;
-  return annotations?.['otel-injector.io/status'];
+  return annotations?.[ANNOTATION.status];
 }
 
 function decisionLine(preview: Preview): string {

@@ -17,6 +17,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       return (await import('./status.js')).runStatus(parsed.values, io);
     case 'doctor':
       return (await import('./doctor.js')).runDoctor(parsed.values, io);
+    case 'selftest':
+      return (await import('./selftest.js')).runSelftest(parsed.values, io);
   }
 }
 

@@ -1,8 +1,9 @@
 import type { V1LabelSelector } from '@kubernetes/client-node';
+import { NAMESPACE_OPT_IN } from '../k8s/contract/labels.js';
 
 /** The chart's namespaceSelector when the webhook configuration cannot be read (values.yaml defaults). */
 export const DEFAULT_NAMESPACE_SELECTOR: V1LabelSelector = {
-  matchExpressions: [{ key: 'otel-injector.io/inject', operator: 'In', values: ['enabled'] }],
+  matchExpressions: [{ key: NAMESPACE_OPT_IN.key, operator: 'In', values: [NAMESPACE_OPT_IN.value] }],
 };
 
 /** Whether labels match a Kubernetes label selector (matchLabels and In/NotIn/Exists/DoesNotExist). */

@@ -82,9 +82,9 @@ function namespaceText(ns: NamespaceReport, width: number | undefined): string {
     const rows = ns.pods.map((pod) => {
       const workload = pod.workload === previous ? '' : pod.workload;
       previous = pod.workload;
-      return [workload, pod.name, pod.state, pod.preload ?? '-', pod.detail];
+      return [workload, pod.name, pod.state, pod.payload ?? '-', pod.detail];
     });
-    lines.push(table(['WORKLOAD', 'POD', 'STATE', 'PRELOAD', 'DETAIL'], rows, width));
+    lines.push(table(['WORKLOAD', 'POD', 'STATE', 'PAYLOAD', 'DETAIL'], rows, width));
   }
   return lines.join('\n');
 }

@@ -2,6 +2,8 @@
 // template with the metadata the controller adds (generateName or name, owner reference, labels) and the
 // namespace. Only metadata is added: the template's spec reaches admission unchanged (see README: the
 // StatefulSet controller also sets hostname/subdomain and claim volumes, which the injection never reads).
+import { LABEL } from '../k8s/contract/labels.js';
+import { cronJobJobName, replicaSetName } from '../k8s/contract/owner.js';
 import type { KubeObject, SourcedObject } from './manifests.js';
 
 export type Obj = Record<string, unknown>;
@@ -108,10 +110,10 @@ function fromReplicaSetNamed(rs: string, template: PodTemplate, namespace: strin
 const BUILDERS: Record<string, Builder> = {
   Deployment: (name, template, namespace) => {
     const hash = templateHash(template);
-    const rs = `${name}-${hash}`;
+    const rs = replicaSetName(name, hash);
     const pod = buildPod(template, namespace, {
       generateName: `${rs}-`,
-      labels: { 'pod-template-hash': hash },
+      labels: { [LABEL.podTemplateHash]: hash },
       owner: owner('apps/v1', 'ReplicaSet', rs),
     });
     return { pod, podName: generated(`${rs}-`) };
@@ -133,9 +135,8 @@ const BUILDERS: Record<string, Builder> = {
   },
   Job: (name, template, namespace) => jobPod(name, template, namespace),
   CronJob: (name, template, namespace, context) => {
-    // The CronJob controller names each Job <cronjob>-<scheduled time in minutes since the epoch>.
-    const job = `${name}-${Math.floor(context.now.getTime() / 60_000)}`;
-    return jobPod(job, template, namespace);
+    // the Job the CronJob controller would start now
+    return jobPod(cronJobJobName(name, context.now), template, namespace);
   },
 };
 

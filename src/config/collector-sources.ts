@@ -1,5 +1,5 @@
-// Where the controller takes the collector Secret's items from (issue 21): objects of the release namespace
-// named in the chart's `collector` values. Only names and keys are configuration; an inline CA is a
+// Where the controller takes the items of the collector Secret (the collector's CA, client certificate and
+// header values) from: objects of the release namespace named in the chart's `collector` values. Only names and keys are configuration; an inline CA is a
 // certificate (not secret). The controller composes them into `collector.secretName` in each opted-in namespace.
 import { ConfigError } from '../errors.js';
 import type { EnvReader } from './read.js';

@@ -1,4 +1,4 @@
-// Where instrumented pods send OTLP and with which credentials (issue 21): per-signal endpoints, and the
+// Where instrumented pods send OTLP and with which credentials: per-signal endpoints, and the
 // collector Secret each pod mounts from its own namespace (CA bundle, client certificate and key, headers).
 // Only names and which items exist are configuration: no certificate, key or header value ever is.
 import { ConfigError } from '../errors.js';

@@ -1,5 +1,8 @@
-// The controller's settings (issue 15): what it does with pods the webhook never handled, and its limits.
+// The controller's settings: what it does with pods the webhook never handled (created while it was down,
+// or before their namespace was labelled), and its limits.
 import { ConfigError } from '../errors.js';
+import { NAMESPACE_OPT_IN } from '../k8s/contract/labels.js';
+import { controllerLeaseName } from '../k8s/contract/lease.js';
 import { parseCollectorSources, type CollectorSources } from './collector-sources.js';
 import type { EnvReader } from './read.js';
 
@@ -15,7 +18,11 @@ export interface ControllerConfig {
   readonly rolloutTimeoutSeconds: number;
   /** restart mode: log what would be done, patch nothing. */
   readonly dryRun: boolean;
-  /** GET this (TLS not verified, like a kubelet probe) before each restart; nothing restarts unless it answers 200. */
+  /**
+   * GET this before each restart; nothing restarts unless it answers 200. Its certificate is verified with the
+   * caBundle of the webhook configuration, as the API server would (not verified only when that cannot be read;
+   * controller/probe.ts, test/e2e/controller.test.ts).
+   */
   readonly webhookProbeUrl: string | undefined;
   /** The label that opts a namespace in, `key=value`. */
   readonly namespaceLabel: { readonly key: string; readonly value: string };
@@ -23,9 +30,12 @@ export interface ControllerConfig {
   readonly excludeNamespaces: readonly string[];
   readonly leaseName: string;
   readonly leaseDurationSeconds: number;
-  /** The leader's identity (the pod name in the chart). */
-  readonly identity: string;
-  /** The sources of the collector Secret the leader keeps a copy of in each opted-in namespace (issue 21). */
+  /**
+   * The host part of the leader's identity: POD_NAME (the chart sets it), else HOSTNAME; undefined: the
+   * program uses the machine's host name. A random suffix is added per process (controller/identity.ts).
+   */
+  readonly identityHost: string | undefined;
+  /** The sources of the collector Secret the leader keeps a copy of in each opted-in namespace. */
   readonly collectorSources: CollectorSources;
 }
 
@@ -34,7 +44,7 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 function namespaceLabel(read: EnvReader): ControllerConfig['namespaceLabel'] {
-  const text = read.string('CONTROLLER_NAMESPACE_LABEL', 'otel-injector.io/inject=enabled');
+  const text = read.string('CONTROLLER_NAMESPACE_LABEL', `${NAMESPACE_OPT_IN.key}=${NAMESPACE_OPT_IN.value}`);
   const eq = text.indexOf('=');
   const key = eq < 0 ? '' : text.slice(0, eq);
   const value = eq < 0 ? '' : text.slice(eq + 1);
@@ -43,6 +53,8 @@ function namespaceLabel(read: EnvReader): ControllerConfig['namespaceLabel'] {
   }
   return { key, value };
 }
+
+const nonEmpty = (value: string): string | undefined => (value === '' ? undefined : value);
 
 export function parseController(read: EnvReader): ControllerConfig {
   const leaseDurationSeconds = read.int('CONTROLLER_LEASE_DURATION_SECONDS', 15, 3, 300);
@@ -55,9 +67,9 @@ export function parseController(read: EnvReader): ControllerConfig {
     webhookProbeUrl: read.url('CONTROLLER_WEBHOOK_PROBE_URL', undefined),
     namespaceLabel: namespaceLabel(read),
     excludeNamespaces: Object.freeze(read.list('CONTROLLER_EXCLUDE_NAMESPACES')),
-    leaseName: read.string('CONTROLLER_LEASE_NAME', 'otel-injector-controller'),
+    leaseName: read.string('CONTROLLER_LEASE_NAME', controllerLeaseName(read.string('WEBHOOK_CONFIG_NAME', 'otel-injector'))),
     leaseDurationSeconds,
-    identity: read.string('POD_NAME', read.string('HOSTNAME', 'otel-injector-controller')),
+    identityHost: nonEmpty(read.string('POD_NAME', '')) ?? nonEmpty(read.string('HOSTNAME', '')),
     collectorSources: parseCollectorSources(read),
   };
 }

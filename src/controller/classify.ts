@@ -1,5 +1,8 @@
-// Pure: is a pod one the webhook handled, and who owns it.
-import { ANNOTATION, STATUS_INJECTED, recordedPayloadImage } from '../inject/annotations.js';
+// Pure: is a pod one the webhook handled, and who owns it (the Kubernetes contract's rule, with what the
+// controller may do to that owner).
+import { ANNOTATION, recordedPayloadImage } from '../k8s/contract/annotations.js';
+import { ownerOf as workloadOwnerOf } from '../k8s/contract/owner.js';
+import { parseStatus, STATUS_INJECTED } from '../k8s/contract/status.js';
 import type { Owner, PodView, Reason } from './types.js';
 
 const RESTARTABLE = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
@@ -26,28 +29,21 @@ export function uninstrumentedReason(pod: PodView, payloadImage: string): Reason
   if (finishing(pod) || annotations[ANNOTATION.inject] === 'false') return undefined;
   const status = annotations[ANNOTATION.status];
   if (status === undefined) return 'not-seen';
-  if (!status.startsWith(`${STATUS_INJECTED}:`)) return undefined; // skipped, with its reason: the webhook decided
+  if (parseStatus(status)?.state !== STATUS_INJECTED) return undefined; // skipped, with its reason: the webhook decided
   return recordedPayloadImage(annotations) === payloadImage ? undefined : 'outdated';
 }
 
-function replicaSetOwner(ref: { name: string; uid?: string }, namespace: string, labels: Readonly<Record<string, string>> | undefined): Owner {
-  const hash = labels?.['pod-template-hash'];
-  if (hash !== undefined && ref.name.endsWith(`-${hash}`)) {
-    return { kind: 'Deployment', apiVersion: 'apps/v1', namespace, name: ref.name.slice(0, -(hash.length + 1)), restartable: true, podLabels: labels };
-  }
-  return { kind: 'ReplicaSet', apiVersion: 'apps/v1', namespace, name: ref.name, uid: ref.uid, restartable: false };
-}
-
 /**
- * The pod's controlling owner. A ReplicaSet `<deploy>-<pod-template-hash>` stands for its Deployment
- * (checked later against the Deployment's selector; no access to ReplicaSets is needed); a Job is
- * reported as a Job (its CronJob, if any, is not visible without reading the Job); no owner: a bare pod.
+ * The pod's owning workload (src/k8s/contract/owner.ts): a ReplicaSet `<deploy>-<pod-template-hash>`
+ * stands for its Deployment and a Job `<cronjob>-<scheduled time>` for its CronJob, derived from names
+ * (no access to ReplicaSets or Jobs is needed; a Deployment is checked later against its selector);
+ * no controller: the bare pod. Only Deployments, StatefulSets and DaemonSets are restartable.
  */
 export function ownerOf(pod: PodView): Owner {
   const meta = pod.metadata ?? {};
   const namespace = meta.namespace ?? '';
-  const ref = (meta.ownerReferences ?? []).find((o) => o.controller === true);
-  if (ref === undefined) return { kind: 'Pod', apiVersion: 'v1', namespace, name: meta.name ?? '', uid: meta.uid, restartable: false };
-  if (ref.kind === 'ReplicaSet') return replicaSetOwner(ref, namespace, meta.labels);
-  return { kind: ref.kind, apiVersion: ref.apiVersion ?? 'v1', namespace, name: ref.name, uid: ref.uid, restartable: RESTARTABLE.has(ref.kind), podLabels: meta.labels };
+  const { kind, name, apiVersion, uid } = workloadOwnerOf(meta);
+  const restartable = RESTARTABLE.has(kind);
+  // before a restart, the pods' labels are checked against the workload's selector (is it really their owner?)
+  return restartable ? { kind, apiVersion, namespace, name, uid, restartable, podLabels: meta.labels } : { kind, apiVersion, namespace, name, uid, restartable };
 }

@@ -1,4 +1,4 @@
-// The collector Secret in every opted-in namespace (issue 21): a pod can only mount Secrets of its own
+// The collector Secret in every opted-in namespace: a pod can only mount Secrets of its own
 // namespace, so the leader keeps a copy of `collector.secretName`, composed from the sources named in the
 // release namespace (CA from a ConfigMap, a Secret or inline; client certificate; header values), in each
 // opted-in namespace. Each copy is labelled, and owned by the release's MutatingWebhookConfiguration (a
@@ -9,8 +9,8 @@
 // never a value.
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
-import { COLLECTOR_KEYS } from '../config/collector.js';
 import type { CollectorSources } from '../config/collector-sources.js';
+import { composeCollectorData, type CollectorData } from './collector-compose.js';
 import type { CollectorKube, CopyRecord } from './collector-kube.js';
 
 export const COPY_LABEL = 'otel-injector.io/collector-copy';
@@ -24,11 +24,7 @@ export interface CopierOptions {
   readonly webhookConfigName: string;
 }
 
-type Data = Record<string, string>;
-const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
-
-/** What a source lacks, as one line without any value. */
-class SourceError extends Error {}
+type Data = CollectorData;
 
 export class CollectorCopier {
   private lastData: Data | undefined;
@@ -92,7 +88,7 @@ export class CollectorCopier {
   /** The copy's data from the sources, or undefined (said once per distinct problem) when one is unreadable. */
   private async compose(): Promise<Data | undefined> {
     try {
-      const data = await this.read();
+      const data = await composeCollectorData(this.options.sources, this.options.releaseNamespace, this.kube);
       if (this.lastProblem !== '') this.logger.info({ secret: this.options.secretName }, 'collector secret: sources readable again');
       this.lastProblem = '';
       return data;
@@ -106,60 +102,5 @@ export class CollectorCopier {
     if (message === this.lastProblem) return;
     this.lastProblem = message;
     this.logger.warn({ secret: this.options.secretName }, `collector secret: ${message}`);
-  }
-
-  private async read(): Promise<Data> {
-    const { sources } = this.options;
-    const data: Data = {};
-    const ca = await this.readCa();
-    if (ca !== undefined) data[COLLECTOR_KEYS.ca] = ca;
-    if (sources.clientCertSecret !== undefined) {
-      data[COLLECTOR_KEYS.clientCertificate] = await this.secretKey(sources.clientCertSecret, 'tls.crt', 'client certificate');
-      data[COLLECTOR_KEYS.clientKey] = await this.secretKey(sources.clientCertSecret, 'tls.key', 'client certificate');
-    }
-    if (sources.headers.length > 0) {
-      const pairs: string[] = [];
-      for (const h of sources.headers) {
-        const value = Buffer.from(await this.secretKey(h.secretName, h.key, `header ${h.name}`), 'base64').toString('utf8').trim();
-        // The OTEL_EXPORTER_OTLP_HEADERS format: percent-encoded values, as both payloads decode them.
-        pairs.push(`${h.name}=${encodeURIComponent(value)}`);
-      }
-      data[COLLECTOR_KEYS.headers] = b64(pairs.join(','));
-    }
-    return data;
-  }
-
-  /** `ca.crt` (base64) from the one CA source, if any. */
-  private async readCa(): Promise<string | undefined> {
-    const { sources, releaseNamespace: ns } = this.options;
-    if (sources.caPem !== undefined) return b64(`${sources.caPem}\n`);
-    if (sources.caSecret !== undefined) return this.secretKey(sources.caSecret.name, sources.caSecret.key, 'CA');
-    if (sources.caConfigMap === undefined) return undefined;
-    const { name, key } = sources.caConfigMap;
-    let values: Data | undefined;
-    try {
-      values = await this.kube.configMapData(ns, name);
-    } catch (error) {
-      throw new SourceError(`CA: ConfigMap ${ns}/${name} unreadable (${(error as Error).message})`);
-    }
-    if (values === undefined) throw new SourceError(`CA: ConfigMap ${ns}/${name} not found`);
-    const pem = values[key];
-    if (pem === undefined || pem.trim() === '') throw new SourceError(`CA: ConfigMap ${ns}/${name} has no key ${key}`);
-    return b64(pem);
-  }
-
-  /** One key of a Secret of the release namespace (base64), or a SourceError naming it (never its value). */
-  private async secretKey(name: string, key: string, what: string): Promise<string> {
-    const ns = this.options.releaseNamespace;
-    let values: Data | undefined;
-    try {
-      values = await this.kube.secretData(ns, name);
-    } catch (error) {
-      throw new SourceError(`${what}: Secret ${ns}/${name} unreadable (${(error as Error).message})`);
-    }
-    if (values === undefined) throw new SourceError(`${what}: Secret ${ns}/${name} not found`);
-    const value = values[key];
-    if (value === undefined || value === '') throw new SourceError(`${what}: Secret ${ns}/${name} has no key ${key}`);
-    return value;
   }
 }

@@ -1,9 +1,9 @@
-// The controller's API access for the collector Secret copies (issue 21): reads of the named sources in the
+// The controller's API access for the collector Secret copies: reads of the named sources in the
 // release namespace, the copies (one name, in every namespace: list by that name, create, update, delete),
 // and the uid of the release's MutatingWebhookConfiguration that owns every copy. Errors become
 // KubeApiError with the Status message only: never a request or response body (they hold keys).
 import { AdmissionregistrationV1Api, CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
-import { call, orUndefinedOn404 } from '../k8s/call.js';
+import { kubeCall, kubeFind } from '../k8s/contract/api.js';
 import { KubeApiError } from '../k8s/errors.js';
 
 export interface CopyRecord {
@@ -55,40 +55,40 @@ export function createCollectorKube(kubeConfig: KubeConfig): CollectorKube {
   const admission = kubeConfig.makeApiClient(AdmissionregistrationV1Api);
   return {
     async secretData(namespace, name) {
-      const secret = await orUndefinedOn404(`get secret ${namespace}/${name}`, () => core.readNamespacedSecret({ name, namespace }));
+      const secret = await kubeFind(`get secret ${namespace}/${name}`, () => core.readNamespacedSecret({ name, namespace }));
       return secret === undefined ? undefined : { ...(secret.data ?? {}) };
     },
     async configMapData(namespace, name) {
-      const map = await orUndefinedOn404(`get configmap ${namespace}/${name}`, () => core.readNamespacedConfigMap({ name, namespace }));
+      const map = await kubeFind(`get configmap ${namespace}/${name}`, () => core.readNamespacedConfigMap({ name, namespace }));
       return map === undefined ? undefined : { ...(map.data ?? {}) };
     },
     async listCopies(name, labelSelector) {
-      const list = await call(`list secrets named ${name}`, () => core.listSecretForAllNamespaces({ fieldSelector: `metadata.name=${name}`, labelSelector }));
+      const list = await kubeCall(`list secrets named ${name}`, () => core.listSecretForAllNamespaces({ fieldSelector: `metadata.name=${name}`, labelSelector }));
       return list.items.map((s) => ({ namespace: s.metadata?.namespace ?? '', resourceVersion: s.metadata?.resourceVersion ?? '', data: { ...(s.data ?? {}) } }));
     },
     async putCopy(body, exists) {
       const op = `${exists ? 'update' : 'create'} secret ${body.namespace}/${body.name}`;
       if (!exists) {
         try {
-          const made = await call(op, () => core.createNamespacedSecret({ namespace: body.namespace, body: secretOf(body) }));
+          const made = await kubeCall(op, () => core.createNamespacedSecret({ namespace: body.namespace, body: secretOf(body) }));
           return made.metadata?.resourceVersion ?? '';
         } catch (error) {
           if (!(error instanceof KubeApiError && error.status === 409)) throw error;
         }
       }
       // An unconditional update: the copy is entirely ours (an update with the same content writes nothing).
-      const put = await call(`update secret ${body.namespace}/${body.name}`, () => core.replaceNamespacedSecret({ name: body.name, namespace: body.namespace, body: secretOf(body) }));
+      const put = await kubeCall(`update secret ${body.namespace}/${body.name}`, () => core.replaceNamespacedSecret({ name: body.name, namespace: body.namespace, body: secretOf(body) }));
       return put.metadata?.resourceVersion ?? '';
     },
     async deleteCopy(namespace, name) {
       try {
-        await call(`delete secret ${namespace}/${name}`, () => core.deleteNamespacedSecret({ name, namespace }));
+        await kubeCall(`delete secret ${namespace}/${name}`, () => core.deleteNamespacedSecret({ name, namespace }));
       } catch (error) {
         if (!(error instanceof KubeApiError && error.status === 404)) throw error;
       }
     },
     async webhookConfigUid(name) {
-      const config = await orUndefinedOn404(`get mutatingwebhookconfiguration ${name}`, () => admission.readMutatingWebhookConfiguration({ name }));
+      const config = await kubeFind(`get mutatingwebhookconfiguration ${name}`, () => admission.readMutatingWebhookConfiguration({ name }));
       return config?.metadata?.uid;
     },
   };

@@ -27,6 +27,8 @@ export interface ControllerDeps {
   readonly probe: WebhookProbe;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** This process's leader-election identity (identity.ts: host plus a random suffix). */
+  readonly identity: string;
   /** The collector Secret copies' API access; needed only when collector sources are configured. */
   readonly collector?: CollectorKube;
   /** How often rollouts are followed and limits re-checked (also run at once on every change); default 1000. */
@@ -63,7 +65,7 @@ export class Controller {
     this.index = new FindingsIndex(config.inject.payloadImage);
     const onPod = (old: Parameters<FindingsIndex['apply']>[0], next: Parameters<FindingsIndex['apply']>[1]): void => this.index.apply(old, next);
     this.view = new ClusterView(deps.kube, `${c.namespaceLabel.key}=${c.namespaceLabel.value}`, new Set(c.excludeNamespaces), onPod, () => this.soon(), logger);
-    this.elector = new LeaderElector(deps.kube.lease, { namespace: config.certs.namespace, name: c.leaseName, identity: c.identity, durationSeconds: c.leaseDurationSeconds }, deps.clock, logger);
+    this.elector = new LeaderElector(deps.kube.lease, { namespace: config.certs.namespace, name: c.leaseName, identity: deps.identity, durationSeconds: c.leaseDurationSeconds }, deps.clock, logger);
     this.reporter = new Reporter(mode, (event) => deps.kube.recordEvent(event, deps.clock.now()), logger);
     this.restarter = new Restarter(c, { kube: deps.kube, probe: deps.probe, clock: deps.clock, logger });
     if (hasCollectorSources(c.collectorSources) && deps.collector !== undefined) {

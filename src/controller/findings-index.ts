@@ -3,7 +3,7 @@
 // findings are next asked for. Same result as findUninstrumented over the same pods (a property test
 // checks it). Also keeps the restartable owners of pods that carry our restart annotation (rollouts a
 // previous leader may have started), with a version that changes when a new one appears.
-import { RESTART } from './annotations.js';
+import { RESTART } from '../k8s/contract/annotations.js';
 import { ownerOf, uninstrumentedReason } from './classify.js';
 import { compareFindings, toFinding, type Member } from './findings.js';
 import type { Finding, Owner, PodView } from './types.js';

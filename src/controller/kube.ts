@@ -12,7 +12,7 @@ import {
   type KubeConfig,
   type V1Lease,
 } from '@kubernetes/client-node';
-import { call, orUndefinedOn404 } from '../k8s/call.js';
+import { kubeCall, kubeFind } from '../k8s/contract/api.js';
 import { KubeApiError } from '../k8s/errors.js';
 import { KubeHttp } from './listwatch-http.js';
 import type { LeaseApi, LeaseRecord, ListWatchSource } from './ports.js';
@@ -113,7 +113,7 @@ export function createControllerKube(kubeConfig: KubeConfig): ControllerKube {
   return {
     async caBundle(name) {
       try {
-        const config = await call(`get mutatingwebhookconfiguration ${name}`, () => admission.readMutatingWebhookConfiguration({ name }));
+        const config = await kubeCall(`get mutatingwebhookconfiguration ${name}`, () => admission.readMutatingWebhookConfiguration({ name }));
         const raw = (config.webhooks ?? []).map((w) => w.clientConfig.caBundle).find((b) => b !== undefined && b !== '');
         return raw === undefined ? { pem: undefined, detail: `${name} has no caBundle` } : { pem: Buffer.from(raw, 'base64').toString('utf8'), detail: name };
       } catch (error) {
@@ -127,10 +127,10 @@ export function createControllerKube(kubeConfig: KubeConfig): ControllerKube {
       return http.source({ path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, fieldSelector: RUNNING_PODS, metadataOnly: true });
     },
     getWorkload(ref) {
-      return orUndefinedOn404(`get ${ref.kind} ${ref.namespace}/${ref.name}`, () => apps[ref.kind].get(ref.name, ref.namespace));
+      return kubeFind(`get ${ref.kind} ${ref.namespace}/${ref.name}`, () => apps[ref.kind].get(ref.name, ref.namespace));
     },
     patchWorkload(ref, body) {
-      return call(`patch ${ref.kind} ${ref.namespace}/${ref.name}`, () => apps[ref.kind].patch(ref.name, ref.namespace, body));
+      return kubeCall(`patch ${ref.kind} ${ref.namespace}/${ref.name}`, () => apps[ref.kind].patch(ref.name, ref.namespace, body));
     },
     async recordEvent(event, now) {
       const { involved } = event;
@@ -149,23 +149,23 @@ export function createControllerKube(kubeConfig: KubeConfig): ControllerKube {
         count: 1,
       };
       try {
-        await call(`create event ${namespace}/${event.name}`, () => core.createNamespacedEvent({ namespace, body }));
+        await kubeCall(`create event ${namespace}/${event.name}`, () => core.createNamespacedEvent({ namespace, body }));
       } catch (error) {
         if (!(error instanceof KubeApiError && error.status === 409)) throw error;
         const update = { message: event.message, lastTimestamp: now.toISOString(), type: event.type };
-        await call(`patch event ${namespace}/${event.name}`, () => core.patchNamespacedEvent({ name: event.name, namespace, body: update }, MERGE));
+        await kubeCall(`patch event ${namespace}/${event.name}`, () => core.patchNamespacedEvent({ name: event.name, namespace, body: update }, MERGE));
       }
     },
     lease: {
       async get(namespace, name) {
-        const lease = await orUndefinedOn404(`get lease ${namespace}/${name}`, () => coordination.readNamespacedLease({ name, namespace }));
+        const lease = await kubeFind(`get lease ${namespace}/${name}`, () => coordination.readNamespacedLease({ name, namespace }));
         return lease === undefined ? undefined : toLease(lease);
       },
       async create(namespace, name, record) {
-        return toLease(await call(`create lease ${namespace}/${name}`, () => coordination.createNamespacedLease({ namespace, body: leaseBody(namespace, name, record) })));
+        return toLease(await kubeCall(`create lease ${namespace}/${name}`, () => coordination.createNamespacedLease({ namespace, body: leaseBody(namespace, name, record) })));
       },
       async replace(namespace, name, resourceVersion, record) {
-        return toLease(await call(`update lease ${namespace}/${name}`, () =>
+        return toLease(await kubeCall(`update lease ${namespace}/${name}`, () =>
           coordination.replaceNamespacedLease({ name, namespace, body: leaseBody(namespace, name, record, resourceVersion) })));
       },
     },

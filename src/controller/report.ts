@@ -3,7 +3,7 @@
 // condition-style summary log line whenever the picture changes, and the gauge's numbers.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { EVENT } from './annotations.js';
+import { EVENT } from '../k8s/contract/events.js';
 import { countByNamespaceAndReason } from './findings.js';
 import type { EventRecord } from './kube.js';
 import type { Finding, Owner } from './types.js';

@@ -4,7 +4,8 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { ControllerConfig } from '../config/index.js';
-import { EVENT, RESTART } from './annotations.js';
+import { RESTART } from '../k8s/contract/annotations.js';
+import { EVENT } from '../k8s/contract/events.js';
 import type { ControllerKube, EventRecord } from './kube.js';
 import type { WebhookProbe } from './probe.js';
 import { eventName, involved } from './report.js';

@@ -1,6 +1,5 @@
 // Pure: where a workload's rollout stands, and whether the controller may restart it for a finding.
-import { ANNOTATION } from '../inject/annotations.js';
-import { RESTART, type RestartState } from './annotations.js';
+import { ANNOTATION, RESTART, type RestartState } from '../k8s/contract/annotations.js';
 import { timeMs } from './classify.js';
 import type { Finding, RestartableKind, WorkloadObject } from './types.js';
 

@@ -4,8 +4,7 @@
 // fields, other labels' copies, other annotations) is dropped at once. Values many pods share (label
 // sets, owner references, annotation values, phases) are pooled: one object for all the pods of a
 // ReplicaSet instead of one per pod.
-import { ANNOTATION } from '../inject/annotations.js';
-import { RESTART } from './annotations.js';
+import { ANNOTATION, RESTART } from '../k8s/contract/annotations.js';
 import type { ObjectMeta, PodView } from './types.js';
 
 /** The only pod annotations the controller reads (classify.ts and the adoption of earlier rollouts). */

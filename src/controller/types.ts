@@ -26,17 +26,17 @@ export interface NamespaceView {
   readonly metadata?: ObjectMeta;
 }
 
-/** Who owns an uninstrumented pod, as far as the pod tells. */
+/** Who owns an uninstrumented pod, as far as the pod tells (src/k8s/contract/owner.ts), and what the controller may do. */
 export interface Owner {
-  /** Deployment, StatefulSet, DaemonSet (restartable), or Job, CronJob, Pod (bare), or any other controller kind. */
+  /** Deployment, StatefulSet, DaemonSet (restartable), or ReplicaSet, Job, CronJob, Pod (bare), or any other controller kind. */
   readonly kind: string;
   readonly namespace: string;
   readonly name: string;
-  /** Known from the owner reference (not for a Deployment, whose ReplicaSet is what the pod names). */
+  /** Known from the owner reference (not for a Deployment or CronJob, derived from their ReplicaSet's or Job's name). */
   readonly uid?: string;
   readonly restartable: boolean;
   readonly apiVersion: string;
-  /** Deployment only: the pod-template-hash the name was derived from (checked against the Deployment's selector). */
+  /** Restartable kinds: the pod's labels, checked against the workload's selector before a restart. */
   readonly podLabels?: Readonly<Record<string, string>>;
 }
 

@@ -1,4 +1,4 @@
-// The collector's per-signal endpoints and credentials for one instrumented container (issue 21). Credentials
+// The collector's per-signal endpoints and credentials for one instrumented container. Credentials
 // come from the collector Secret of the pod's own namespace, by reference only: files of a read-only
 // Secret volume and a secretKeyRef, never a value in the pod spec. They are given only to a container whose
 // collector is ours (it sets no OTEL_EXPORTER_OTLP_*ENDPOINT of its own): a CA or a key must never reach a

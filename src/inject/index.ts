@@ -1,5 +1,6 @@
 import { RUNTIMES, type Runtime } from '../runtimes/index.js';
-import { ANNOTATION, injectedStatus } from './annotations.js';
+import { ANNOTATION } from '../k8s/contract/annotations.js';
+import { injectedStatus, skippedStatus } from '../k8s/contract/status.js';
 import { addCollectorVolume } from './collector.js';
 import { injectContainer, planContainer, type ContainerPlan } from './container.js';
 import { addPayloadVolume, copyAlso, existingPayload, type ExistingPayload } from './init-container.js';
@@ -16,7 +17,7 @@ function setAnnotation(pod: Pod, key: string, value: string): void {
 }
 
 function skipped(pod: Pod, reason: string): InjectResult {
-  setAnnotation(pod, ANNOTATION.status, `skipped: ${reason}`);
+  setAnnotation(pod, ANNOTATION.status, skippedStatus(reason));
   return { pod, decision: 'skipped', reason };
 }
 

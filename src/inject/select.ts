@@ -1,6 +1,6 @@
 import type { InjectConfig } from '../config/index.js';
 import { runtimesNamed, splitNames, type Runtime } from '../runtimes/index.js';
-import { ANNOTATION } from './annotations.js';
+import { ANNOTATION } from '../k8s/contract/annotations.js';
 import type { Container, Pod } from './types.js';
 
 /** The containers `otel-injector.io/container-names` selects (default: every regular container). */

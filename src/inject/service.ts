@@ -1,5 +1,6 @@
 import type { InjectConfig } from '../config/index.js';
-import { ANNOTATION, LABEL } from './annotations.js';
+import { ANNOTATION } from '../k8s/contract/annotations.js';
+import { LABEL } from '../k8s/contract/labels.js';
 import type { Container, ObjectMeta } from './types.js';
 import { podNameOf, workloadOf, type Workload } from './workload.js';
 

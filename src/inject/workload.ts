@@ -1,72 +1,37 @@
-import { LABEL } from './annotations.js';
-import type { ObjectMeta, OwnerReference } from './types.js';
+// The workload of a pod as OpenTelemetry resource attributes (k8s.deployment.name, k8s.replicaset.name,
+// ...) and as the service name's fallback. Which workload owns the pod is the Kubernetes contract's
+// rule (src/k8s/contract/owner.ts); this file only maps it to the semantic conventions.
+import { ownerOf } from '../k8s/contract/owner.js';
+import type { ObjectMeta } from './types.js';
 
-/** The Kubernetes workload a pod belongs to, derived from its owner reference and labels alone. */
+/** The Kubernetes workload a pod belongs to, as the webhook uses it. */
 export interface Workload {
-  /** Kind that names the service: Deployment, ReplicaSet, StatefulSet, DaemonSet, CronJob, Job, or undefined. */
+  /** Deployment, ReplicaSet, StatefulSet, DaemonSet, CronJob, Job; undefined for a bare pod or another controller's. */
   readonly kind: string | undefined;
   readonly name: string | undefined;
-  /** Kind of the direct controller owner (ReplicaSet for a Deployment's pod). */
-  readonly ownerKind: string | undefined;
   /** k8s.* resource attributes for the workload, e.g. k8s.deployment.name and k8s.replicaset.name. */
   readonly attributes: ReadonlyArray<readonly [string, string]>;
 }
 
-// A CronJob's Job is named `<cronjob>-<scheduled time in minutes since the epoch>`.
-const CRONJOB_JOB = /^(.+)-(\d{8,})$/;
-
-function controllerOf(meta: ObjectMeta | undefined): OwnerReference | undefined {
-  const owners = meta?.ownerReferences ?? [];
-  return owners.find((owner) => owner.controller === true) ?? owners[0];
-}
-
-function fromReplicaSet(name: string, meta: ObjectMeta | undefined): Workload {
-  const hash = meta?.labels?.[LABEL.podTemplateHash];
-  const attributes: Array<readonly [string, string]> = [];
-  let deployment: string | undefined;
-  if (hash !== undefined && hash !== '' && name.endsWith(`-${hash}`)) {
-    deployment = name.slice(0, -(hash.length + 1));
-    attributes.push(['k8s.deployment.name', deployment]);
-  }
-  attributes.push(['k8s.replicaset.name', name]);
-  return deployment === undefined
-    ? { kind: 'ReplicaSet', name, ownerKind: 'ReplicaSet', attributes }
-    : { kind: 'Deployment', name: deployment, ownerKind: 'ReplicaSet', attributes };
-}
-
-function fromJob(name: string): Workload {
-  const match = CRONJOB_JOB.exec(name);
-  const cronJob = match?.[1];
-  if (cronJob === undefined) return { kind: 'Job', name, ownerKind: 'Job', attributes: [['k8s.job.name', name]] };
-  return {
-    kind: 'CronJob',
-    name: cronJob,
-    ownerKind: 'Job',
-    attributes: [
-      ['k8s.cronjob.name', cronJob],
-      ['k8s.job.name', name],
-    ],
-  };
-}
-
-const SIMPLE_KINDS: Record<string, string> = {
+/** The k8s.<kind>.name attribute of each kind the semantic conventions name. */
+const ATTRIBUTE: Readonly<Record<string, string>> = {
+  Deployment: 'k8s.deployment.name',
+  ReplicaSet: 'k8s.replicaset.name',
   StatefulSet: 'k8s.statefulset.name',
   DaemonSet: 'k8s.daemonset.name',
+  CronJob: 'k8s.cronjob.name',
+  Job: 'k8s.job.name',
 };
 
-/** Derives the owning workload (Deployment from a ReplicaSet owner plus pod-template-hash, CronJob from its Job). */
+/** The owning workload with its attributes: a Deployment's pod also names its ReplicaSet, a CronJob's its Job. */
 export function workloadOf(meta: ObjectMeta | undefined): Workload {
-  const owner = controllerOf(meta);
-  if (owner === undefined || owner.name === '') {
-    return { kind: undefined, name: undefined, ownerKind: undefined, attributes: [] };
-  }
-  if (owner.kind === 'ReplicaSet') return fromReplicaSet(owner.name, meta);
-  if (owner.kind === 'Job') return fromJob(owner.name);
-  const attribute = SIMPLE_KINDS[owner.kind];
-  if (attribute !== undefined) {
-    return { kind: owner.kind, name: owner.name, ownerKind: owner.kind, attributes: [[attribute, owner.name]] };
-  }
-  return { kind: undefined, name: undefined, ownerKind: owner.kind, attributes: [] };
+  const owner = ownerOf(meta);
+  const attribute = ATTRIBUTE[owner.kind];
+  if (attribute === undefined) return { kind: undefined, name: undefined, attributes: [] };
+  const attributes: Array<readonly [string, string]> = [[attribute, owner.name]];
+  const via = owner.via === undefined ? undefined : ATTRIBUTE[owner.via.kind];
+  if (via !== undefined && owner.via !== undefined) attributes.push([via, owner.via.name]);
+  return { kind: owner.kind, name: owner.name, attributes };
 }
 
 /** The pod's own name, or its generateName stem (`api-7d9f-` → `api-7d9f`). */

@@ -10,7 +10,7 @@ import {
   type KubeConfig,
   type V1Secret,
 } from '@kubernetes/client-node';
-import { call, orUndefinedOn404 } from './call.js';
+import { kubeCall, kubeFind } from './contract/api.js';
 import type { CaBundleUpdate, CertKubeApi, SecretChange, SecretContent, StoredSecret, WebhookConfigView } from './types.js';
 
 const FIELD_MANAGER = 'otel-injector';
@@ -40,7 +40,7 @@ export function createCertKubeApi(kubeConfig: KubeConfig): CertKubeApi {
   const admission = kubeConfig.makeApiClient(AdmissionregistrationV1Api);
   return {
     async getSecret(namespace, name): Promise<StoredSecret | undefined> {
-      const secret = await orUndefinedOn404(`get secret ${namespace}/${name}`, () => core.readNamespacedSecret({ name, namespace }));
+      const secret = await kubeFind(`get secret ${namespace}/${name}`, () => core.readNamespacedSecret({ name, namespace }));
       return secret === undefined ? undefined : toStored(secret);
     },
     async createSecret(namespace, name, content: SecretContent): Promise<StoredSecret> {
@@ -52,7 +52,7 @@ export function createCertKubeApi(kubeConfig: KubeConfig): CertKubeApi {
         data: encode(content.data) as Record<string, string>,
       };
       return toStored(
-        await call(`create secret ${namespace}/${name}`, () =>
+        await kubeCall(`create secret ${namespace}/${name}`, () =>
           core.createNamespacedSecret({ namespace, body, fieldManager: FIELD_MANAGER }),
         ),
       );
@@ -60,7 +60,7 @@ export function createCertKubeApi(kubeConfig: KubeConfig): CertKubeApi {
     async patchSecret(namespace, name, resourceVersion, change: SecretChange): Promise<StoredSecret> {
       const body = { metadata: { resourceVersion, annotations: change.annotations }, data: encode(change.data) };
       return toStored(
-        await call(`patch secret ${namespace}/${name}`, () =>
+        await kubeCall(`patch secret ${namespace}/${name}`, () =>
           core.patchNamespacedSecret(
             { name, namespace, body, fieldManager: FIELD_MANAGER },
             setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
@@ -69,7 +69,7 @@ export function createCertKubeApi(kubeConfig: KubeConfig): CertKubeApi {
       );
     },
     async getWebhookConfig(name): Promise<WebhookConfigView | undefined> {
-      const config = await orUndefinedOn404(`get mutatingwebhookconfiguration ${name}`, () =>
+      const config = await kubeFind(`get mutatingwebhookconfiguration ${name}`, () =>
         admission.readMutatingWebhookConfiguration({ name }),
       );
       if (config === undefined) return undefined;
@@ -87,7 +87,7 @@ export function createCertKubeApi(kubeConfig: KubeConfig): CertKubeApi {
     },
     async setCaBundles(name, updates: readonly CaBundleUpdate[]): Promise<void> {
       const body = updates.flatMap((update) => caBundleOps(update));
-      await call(`patch mutatingwebhookconfiguration ${name}`, () =>
+      await kubeCall(`patch mutatingwebhookconfiguration ${name}`, () =>
         admission.patchMutatingWebhookConfiguration(
           { name, body, fieldManager: FIELD_MANAGER },
           setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),

@@ -1,23 +1,14 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { Logger } from 'pino';
 import type { TlsMaterial } from '../certs/types.js';
-import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../telemetry/prometheus.js';
-import type { Telemetry } from '../telemetry/types.js';
-import { registerHealth, type Readiness } from './health.js';
+import type { AppDeps } from './deps.js';
+import { registerHealth } from './health.js';
 import { registerMutate } from './mutate.js';
 
-export type { Readiness } from './health.js';
+export type { AppDeps } from './deps.js';
 
-export interface AppDeps {
-  readonly logger: Logger;
-  readonly clock: Clock;
-  readonly telemetry: Telemetry;
-  readonly readiness: Readiness;
-  /** Serving certificate; omitted in tests that use app.inject() over plain HTTP. */
-  readonly tls?: TlsMaterial;
-}
+export type { Readiness } from './health.js';
 
 /** TLS settings shared by the first context and every in-place swap (setSecureContext). */
 export function secureContextOptions(tls: TlsMaterial): { cert: string; key: string; minVersion: 'TLSv1.2' } {

@@ -3,7 +3,7 @@ import { parseReview } from '../admission/parse.js';
 import { reasonClass, reviewAdmission } from '../admission/review.js';
 import type { Config } from '../config/index.js';
 import { BadReviewError } from '../errors.js';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
 
 /** POST /mutate: one AdmissionReview in, one out; 400 only for bodies that are not a review at all. */
 export function registerMutate(app: FastifyInstance, config: Config, deps: AppDeps): void {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { FilesSource } from '../../src/certs/files.js';
 import { issueCa, issueServingCert, type IssuedPair } from '../../src/certs/issue.js';
 import type { TlsMaterial } from '../../src/certs/types.js';
-import { TestClock, captureLogger, httpsGet } from './helpers.js';
+import { certClock, captureLogger, httpsGet } from './helpers.js';
 
 const now = new Date();
 const hosts = ['localhost', '127.0.0.1'];
@@ -55,7 +55,7 @@ t.test('a ..data symlink swap reaches a live server: new connections get the new
   const { ca, first, second, dir } = await rotatingVolume(t);
   const log = captureLogger();
   const source = new FilesSource(
-    { logger: log.logger, clock: new TestClock() },
+    { logger: log.logger, clock: certClock() },
     { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key'), checkIntervalSeconds: 3600 },
   );
   const material = await source.start();
@@ -92,7 +92,7 @@ t.test('a half-written or invalid pair is ignored with a warning and the old one
   const { ca, first, second, dir } = await rotatingVolume(t);
   const log = captureLogger();
   const source = new FilesSource(
-    { logger: log.logger, clock: new TestClock() },
+    { logger: log.logger, clock: certClock() },
     { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key'), checkIntervalSeconds: 3600, watch: false },
   );
   await source.start();
@@ -121,7 +121,7 @@ t.test('a half-written or invalid pair is ignored with a warning and the old one
 t.test('without a watch the periodic check picks up a change', async (t) => {
   const { ca, first, second, dir } = await rotatingVolume(t);
   const source = new FilesSource(
-    { logger: captureLogger().logger, clock: new TestClock() },
+    { logger: captureLogger().logger, clock: certClock() },
     { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key'), checkIntervalSeconds: 1, watch: false },
   );
   await source.start();
@@ -140,7 +140,7 @@ t.test('start() rejects when there is no valid pair', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'otel-certs-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const source = new FilesSource(
-    { logger: captureLogger().logger, clock: new TestClock() },
+    { logger: captureLogger().logger, clock: certClock() },
     { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key'), checkIntervalSeconds: 1, startAttempts: 2 },
   );
   await t.rejects(source.start(), { code: 'CERT_UNAVAILABLE' });

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { request, type Agent } from 'node:https';
 import { pino, type Logger } from 'pino';
 import type { CertConfig } from '../../src/config/index.js';
-import type { Clock } from '../../src/clock.js';
+import { TestClock } from '../support/clock.js';
 
 export interface CapturedLogger {
   readonly logger: Logger;
@@ -24,23 +24,9 @@ export function captureLogger(): CapturedLogger {
   return { logger: pino({ level: 'trace' }, stream), lines, text: () => lines.join('') };
 }
 
-export class TestClock implements Clock {
-  constructor(private current: Date = new Date()) {}
-  now(): Date {
-    return new Date(this.current.getTime());
-  }
-  monotonicMs(): number {
-    return performance.now();
-  }
-  set(date: Date): void {
-    this.current = date;
-  }
-  advanceDays(days: number): void {
-    this.current = new Date(this.current.getTime() + days * 86_400_000);
-  }
-  advanceMs(ms: number): void {
-    this.current = new Date(this.current.getTime() + ms);
-  }
+/** The certificate code also waits on real timers: its clock's monotonic time is the real one. */
+export function certClock(at: Date = new Date()): TestClock {
+  return new TestClock({ at, realMonotonic: true });
 }
 
 export interface GetResult {

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createCertificateSource } from '../../src/certs/index.js';
 import { EphemeralSource } from '../../src/certs/ephemeral.js';
 import type { CertConfig } from '../../src/config/index.js';
-import { TestClock, captureLogger, httpsGet } from './helpers.js';
+import { certClock, captureLogger, httpsGet } from './helpers.js';
 
 const base: CertConfig = {
   mode: 'ephemeral',
@@ -22,7 +22,7 @@ const base: CertConfig = {
 
 t.test('ephemeral: in-memory CA + cert for localhost/127.0.0.1, ready, no key in logs', async (t) => {
   const log = captureLogger();
-  const source = createCertificateSource(base, { logger: log.logger, clock: new TestClock() });
+  const source = createCertificateSource(base, { logger: log.logger, clock: certClock() });
   t.ok(source instanceof EphemeralSource);
   t.notOk(source.isReady(), 'not ready before start');
   const material = await source.start();
@@ -45,7 +45,7 @@ t.test('ephemeral: in-memory CA + cert for localhost/127.0.0.1, ready, no key in
 
 t.test('files mode without both files is refused', async (t) => {
   const logger = captureLogger().logger;
-  t.throws(() => createCertificateSource({ ...base, mode: 'files', certFile: '/x.crt' }, { logger, clock: new TestClock() }), {
+  t.throws(() => createCertificateSource({ ...base, mode: 'files', certFile: '/x.crt' }, { logger, clock: certClock() }), {
     code: 'CERT_UNAVAILABLE',
   });
 });

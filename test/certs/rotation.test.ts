@@ -12,7 +12,8 @@ import { SelfManagedSource } from '../../src/certs/self-managed.js';
 import type { TlsMaterial } from '../../src/certs/types.js';
 import type { CertConfig } from '../../src/config/index.js';
 import { FakeKubeApi } from '../k8s/fake-api.js';
-import { DAY_MS, TEST_MWC, TestClock, captureLogger, httpsGet, selfManagedConfig, type CapturedLogger } from './helpers.js';
+import { DAY_MS, TEST_MWC, certClock, captureLogger, httpsGet, selfManagedConfig, type CapturedLogger } from './helpers.js';
+import type { TestClock } from '../support/clock.js';
 
 const DAY = DAY_MS;
 const MWC = TEST_MWC;
@@ -66,7 +67,7 @@ t.test('CA rotation with two replicas: no request fails, old CA dropped only aft
   const realNow = Date.now();
   // Certificates are issued at the fake time but the TLS clients check them against real time:
   // start 7 days back so the CA (10 days) reaches its last third exactly at the real present.
-  const clock = new TestClock(new Date(realNow - 7 * DAY));
+  const clock = certClock(new Date(realNow - 7 * DAY));
   const api = new FakeKubeApi();
   api.addWebhookConfig(MWC, ['pods.otel-injector.dev']);
   const log = captureLogger();
@@ -147,7 +148,7 @@ t.test('CA rotation with two replicas: no request fails, old CA dropped only aft
 t.test('five replicas starting at once converge on one Secret', async (t) => {
   const api = new FakeKubeApi();
   api.addWebhookConfig(MWC, ['pods.otel-injector.dev']);
-  const clock = new TestClock();
+  const clock = certClock();
   const log = captureLogger();
   const replicas = [0, 1, 2, 3, 4].map((i) => replica(api, clock, log, `r${i}`));
   const materials = await Promise.all(replicas.map((r) => r.start()));
@@ -165,7 +166,7 @@ t.test('API unreachable at startup: a temporary cert, not ready; the Secret is p
   const api = new FakeKubeApi();
   api.addWebhookConfig(MWC, ['pods.otel-injector.dev']);
   api.failWith = 0;
-  const source = replica(api, new TestClock(), captureLogger(), 'x');
+  const source = replica(api, certClock(), captureLogger(), 'x');
   const temporary = await source.start();
   t.teardown(() => source.stop());
   t.notOk(source.isReady());
@@ -187,7 +188,7 @@ t.test('API unreachable at startup: a temporary cert, not ready; the Secret is p
 t.test('an existing Secret whose cert misses the service names, or whose key is broken, is reissued from the same CA', async (t) => {
   const api = new FakeKubeApi();
   api.addWebhookConfig(MWC, ['pods.otel-injector.dev']);
-  const clock = new TestClock();
+  const clock = certClock();
   const other = new SelfManagedSource({ logger: captureLogger().logger, clock, api }, { ...config, serviceName: 'old-name' }, {
     overlapMs: 60_000,
   });

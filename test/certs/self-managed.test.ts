@@ -10,7 +10,8 @@ import { SelfManagedSource } from '../../src/certs/self-managed.js';
 import type { CertConfig } from '../../src/config/index.js';
 import { KubeApiError } from '../../src/k8s/errors.js';
 import { FakeKubeApi } from '../k8s/fake-api.js';
-import { DAY_MS, TEST_MWC, TestClock, captureLogger, httpsGet, selfManagedConfig, type CapturedLogger } from './helpers.js';
+import { DAY_MS, TEST_MWC, certClock, captureLogger, httpsGet, selfManagedConfig, type CapturedLogger } from './helpers.js';
+import type { TestClock } from '../support/clock.js';
 
 const DAY = DAY_MS;
 const MWC = TEST_MWC;
@@ -40,7 +41,7 @@ t.test('starting with nothing: writes the Secret and every caBundle, serves a tr
   const api = new FakeKubeApi();
   api.addWebhookConfig(MWC, ['pods.otel-injector.dev', 'pods-ns.otel-injector.dev']);
   const log = captureLogger();
-  const source = replica(api, new TestClock(), log);
+  const source = replica(api, certClock(), log);
   t.notOk(source.isReady());
   const material = await source.start();
   t.teardown(() => source.stop());
@@ -72,7 +73,7 @@ t.test('starting with nothing: writes the Secret and every caBundle, serves a tr
 
 t.test('not ready while the MutatingWebhookConfiguration is missing; ready once it exists', async (t) => {
   const api = new FakeKubeApi();
-  const source = replica(api, new TestClock(), captureLogger());
+  const source = replica(api, certClock(), captureLogger());
   await source.start();
   t.teardown(() => source.stop());
   t.ok(api.secrets.size === 1, 'Secret written anyway');
@@ -86,7 +87,7 @@ t.test('not ready while the MutatingWebhookConfiguration is missing; ready once 
 t.test('a caBundle changed by someone else is put back, touching only that field', async (t) => {
   const api = new FakeKubeApi();
   api.addWebhookConfig(MWC, ['a.otel-injector.dev', 'b.otel-injector.dev']);
-  const source = replica(api, new TestClock(), captureLogger());
+  const source = replica(api, certClock(), captureLogger());
   await source.start();
   t.teardown(() => source.stop());
   const foreign = (await issueChain(['x'], 1, 1, new Date())).ca.certPem;
@@ -125,7 +126,7 @@ t.test('caBundle unreadable (e.g. RBAC 403): the Secret cert is served anyway, r
     return realGet(name);
   };
   const log = captureLogger();
-  const source = replica(api, new TestClock(), log);
+  const source = replica(api, certClock(), log);
   const material = await source.start();
   t.teardown(() => source.stop());
   t.equal(material.cert, secretData(api)['tls.crt'], 'serves the Secret certificate, not a temporary one');

@@ -1,197 +1,193 @@
-// The `helm test` hook: its rendered script runs under /bin/sh with the real kubectl for everything
-// except the one API call (`kubectl create --dry-run=server`), which a shim answers with what the
-// webhook would return: the probe pod passed through the real injector (src/inject) configured by the
-// env the chart renders. Its verdict must be PASS for an injected pod and FAIL otherwise.
+// The `helm test` hook: a Pod running the webhook's own image with `otel-injector selftest`. The command line
+// the chart renders is parsed and run in-process against an API stand-in whose dry-run create answers with
+// what the webhook would return: the probe pod passed through the real injector (src/inject) configured by
+// the env the chart renders for the Deployment. Its verdict must be PASS for an injected pod and FAIL otherwise.
 import t from 'tap';
-import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { V1Pod } from '@kubernetes/client-node';
+import { parseCommandLine } from '../../src/cli/args.js';
+import { CliError, EXIT } from '../../src/cli/errors.js';
+import type { Kube } from '../../src/cli/kube.js';
+import { selftest, selftestText, type SelftestResult } from '../../src/cli/selftest.js';
 import { parseConfig } from '../../src/config/index.js';
 import { injectPod } from '../../src/inject/index.js';
 import { restrictedViolations } from '../support/pod-security.js';
-import { kubectlBin } from '../support/tools.js';
-import { all, dig, envMap, isHook, NAMESPACE, one, render, webhookEnv, type EnvVar, type Manifest, type Obj } from './lib/render.js';
+import { all, dig, envMap, isHook, NAMESPACE, render, webhookEnv, type EnvVar, type Manifest, type Obj } from './lib/render.js';
 
-const SHIM = `#!/bin/sh
-if [ "$1" = create ]; then
-  printf '%s\\n' "$*" > "$SHIM_DIR/args"
-  prev=""
-  for a in "$@"; do
-    if [ "$prev" = "-f" ]; then cp "$a" "$SHIM_DIR/seen.json"; fi
-    prev="$a"
-  done
-  if [ "$SHIM_RC" != 0 ]; then echo 'Error from server (Forbidden): pods is forbidden' >&2; exit "$SHIM_RC"; fi
-  cat "$SHIM_DIR/response.json"
-  exit 0
-fi
-exec "$REAL_KUBECTL" "$@"
-`;
+type InjectConfig = ReturnType<typeof parseConfig>['inject'];
+type Answer = (body: V1Pod, namespace: string) => unknown;
 
-interface Hook {
-  script: string;
-  env: Record<string, string>;
-}
-
-function hookOf(manifests: readonly Manifest[]): Hook {
+function hookPod(manifests: readonly Manifest[]): Manifest {
   const pod = all(manifests, 'Pod').find(isHook);
   if (pod === undefined) throw new Error('no test pod');
-  const container = (dig(pod, 'spec', 'containers') as Obj[])[0] as Obj;
-  const cm = one(manifests, 'ConfigMap');
-  const mountedAs = (container.command as string[])[1] ?? '';
-  const script = (cm.data as Record<string, string>)[mountedAs.split('/').pop() ?? ''];
-  if (script === undefined) throw new Error(`ConfigMap has no ${mountedAs}`);
-  return { script, env: envMap(container.env as EnvVar[]) };
+  return pod;
 }
 
-function webhookConfig(manifests: readonly Manifest[]): ReturnType<typeof parseConfig> {
-  return parseConfig({ ...envMap(webhookEnv(manifests)), POD_NAMESPACE: NAMESPACE }, '0.1.0');
+/** The selftest namespace the hook's command line names (the image's entrypoint is node, args[0] the CLI). */
+function hookNamespace(manifests: readonly Manifest[]): string {
+  const args = dig(hookPod(manifests), 'spec', 'containers', 0, 'args') as string[];
+  const parsed = parseCommandLine(args.slice(1));
+  if (parsed.command !== 'selftest') throw new Error(`the hook runs ${parsed.command}`);
+  return parsed.values.namespace as string;
 }
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  args: string;
-  seen: unknown;
+function webhookConfig(manifests: readonly Manifest[]): InjectConfig {
+  return parseConfig({ ...envMap(webhookEnv(manifests)), POD_NAMESPACE: NAMESPACE }, '0.1.0').inject;
 }
 
-async function runHook(hook: Hook, response: unknown, rc = 0): Promise<Run> {
-  const dir = await mkdtemp(join(tmpdir(), 'otel-hook-'));
-  try {
-    await writeFile(join(dir, 'kubectl'), SHIM);
-    await chmod(join(dir, 'kubectl'), 0o755);
-    await writeFile(join(dir, 'script.sh'), hook.script);
-    await writeFile(join(dir, 'response.json'), JSON.stringify(response));
-    const env = { PATH: `${dir}:/usr/bin:/bin`, HOME: dir, TMPDIR: dir, SHIM_DIR: dir, SHIM_RC: String(rc), REAL_KUBECTL: await kubectlBin(), ...hook.env };
-    const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile('/bin/sh', [join(dir, 'script.sh')], { env }, (err, stdout, stderr) => {
-        resolve({ code: err === null ? 0 : Number(err.code), stdout, stderr });
-      });
-    });
-    const args = await readFile(join(dir, 'args'), 'utf8').catch(() => '');
-    const seen: unknown = JSON.parse(await readFile(join(dir, 'seen.json'), 'utf8').catch(() => 'null'));
-    return { ...result, args, seen };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+interface Call { namespace: string; dryRun: unknown; body: V1Pod }
+
+function fakeKube(answer: Answer, calls: Call[] = []): Kube {
+  const createNamespacedPod = (req: { namespace: string; body: V1Pod; dryRun?: string }): Promise<unknown> => {
+    calls.push({ namespace: req.namespace, dryRun: req.dryRun, body: structuredClone(req.body) });
+    return Promise.resolve(answer(structuredClone(req.body), req.namespace));
+  };
+  return { server: 'https://127.0.0.1:6443', context: 'hook', namespace: 'default', core: { createNamespacedPod } } as unknown as Kube;
 }
 
-void t.test('the hook passes when the webhook instruments the probe pod', async (t) => {
+const injecting = (config: InjectConfig): Answer => (body, namespace) => injectPod(body, { namespace, config }).pod;
+
+async function verdict(manifests: readonly Manifest[], answer: Answer): Promise<SelftestResult & { err: string; out: string }> {
+  const result = await selftest(fakeKube(answer), hookNamespace(manifests));
+  return { ...result, ...selftestText(result) };
+}
+
+type EnvPod = { spec: { containers: { env?: EnvVar[] }[]; initContainers?: unknown[] } };
+function editEnv(pod: unknown, edit: (env: EnvVar[]) => EnvVar[]): EnvPod {
+  const copy = structuredClone(pod) as EnvPod;
+  for (const c of copy.spec.containers) c.env = edit(c.env ?? []);
+  return copy;
+}
+
+void t.test('the hook passes when the webhook instruments the probe pod, by a dry run in tests.namespace', async (t) => {
   const m = await render(4, { tests: { namespace: 'shop' } });
-  const hook = hookOf(m);
-  t.equal(hook.env.TEST_NAMESPACE, 'shop');
-  const probe: unknown = JSON.parse(hook.env.PROBE_POD ?? '');
-  t.same(restrictedViolations(probe), [], 'the probe pod passes restricted, so it works in a restricted namespace');
-  const injected = injectPod(probe, { namespace: 'shop', config: webhookConfig(m).inject });
-  t.equal(injected.decision, 'injected', 'the real injector instruments the probe');
-  t.same(restrictedViolations(injected.pod), [], 'the injected probe still passes restricted');
-
-  const run = await runHook(hook, injected.pod);
-  t.equal(run.code, 0, `${run.stdout}${run.stderr}`);
-  t.match(run.stdout, /PASS/);
-  t.match(run.stdout, /otel-injector\.io\/status: injected: node,python/);
-  t.match(run.stdout, /PASS: the pod came back instrumented \(node,python\)/);
-  t.match(run.stdout, /PYTHONPATH: \/otel-injector\/python/);
-  t.match(run.args, /--dry-run=server/, 'dry run only');
-  t.match(run.args, /-n shop/, 'in the opted-in namespace');
-  t.same(run.seen, probe, 'sends the probe pod');
+  t.equal(hookNamespace(m), 'shop');
+  const calls: Call[] = [];
+  const result = await selftest(fakeKube(injecting(webhookConfig(m)), calls), hookNamespace(m));
+  const text = selftestText(result);
+  t.ok(result.ok, `${text.out}${text.err}`);
+  t.same(result.runtimes, ['node', 'python']);
+  t.equal(calls.length, 1, 'one API call');
+  t.equal(calls[0]?.dryRun, 'All', 'dry run only');
+  t.equal(calls[0]?.namespace, 'shop', 'in the opted-in namespace');
+  t.same(restrictedViolations(calls[0]?.body), [], 'the probe passes restricted, so it works in a restricted namespace');
+  t.match(text.out, /otel-injector\.io\/status: injected: node,python/);
+  t.match(text.out, /probe: PYTHONPATH=\/otel-injector\/python/);
+  t.match(text.out, /PASS: the pod came back instrumented \(node,python\)/);
+  t.equal(text.err, '');
 });
 
-void t.test('the hook fails when the pod comes back uninstrumented', async (t) => {
+void t.test('the hook fails when the pod comes back uninstrumented, saying why', async (t) => {
   const m = await render(3);
-  const hook = hookOf(m);
-  const probe = JSON.parse(hook.env.PROBE_POD ?? '') as Obj;
-  const config = webhookConfig(m).inject;
+  const config = webhookConfig(m);
 
-  const untouched = await runHook(hook, probe);
-  t.equal(untouched.code, 1, 'namespace not labelled: webhook never called');
-  t.match(untouched.stderr, /FAIL: annotation otel-injector\.io\/status is '', expected 'injected: <runtimes>'/);
+  const untouched = await verdict(m, (body) => body);
+  t.notOk(untouched.ok, 'namespace not labelled: webhook never called');
+  t.match(untouched.err, /FAIL: no status annotation: the webhook was not called/);
+  t.match(untouched.err, /is namespace default labelled/);
 
-  const optedOut = { ...probe, metadata: { ...(probe.metadata as Obj), annotations: { 'otel-injector.io/inject': 'false' } } };
-  const bypassed = injectPod(optedOut, { namespace: 'default', config });
-  t.equal(bypassed.decision, 'bypassed');
-  const r2 = await runHook(hook, bypassed.pod);
-  t.equal(r2.code, 1, 'opted-out pod fails the check');
+  const bypassed = await verdict(m, (body, namespace) => {
+    body.metadata = { ...body.metadata, annotations: { 'otel-injector.io/inject': 'false' } };
+    return injectPod(body, { namespace, config }).pod;
+  });
+  t.notOk(bypassed.ok, 'opted-out pod fails the check');
+  t.match(bypassed.err, /FAIL: /);
 
-  const skippedPod = injectPod({ ...probe, metadata: { ...(probe.metadata as Obj), ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'j', uid: 'u' }] } },
-    { namespace: 'default', config: { ...config, skipOwnerKinds: ['Job'] } });
-  t.equal(skippedPod.decision, 'skipped');
-  const r3 = await runHook(hook, skippedPod.pod);
-  t.equal(r3.code, 1);
-  t.match(r3.stderr, /status is 'skipped: /, 'reports the skip reason');
+  const skipped = await verdict(m, (body, namespace) => {
+    body.metadata = { ...body.metadata, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'j', uid: 'u' }] };
+    return injectPod(body, { namespace, config: { ...config, skipOwnerKinds: ['Job'] } }).pod;
+  });
+  t.notOk(skipped.ok);
+  t.match(skipped.err, /status is 'skipped: /, 'reports the skip reason');
 
-  const injected = injectPod(probe, { namespace: 'default', config }).pod as Obj;
-  const noInit = { ...injected, spec: { ...(injected.spec as Obj), initContainers: [] } };
-  const r4 = await runHook(hook, noInit);
-  t.equal(r4.code, 1);
-  t.match(r4.stderr, /no init container/);
+  const inject = injecting(config);
+  const noInit = await verdict(m, (body, ns) => {
+    const pod = inject(body, ns) as Obj;
+    return { ...pod, spec: { ...(pod.spec as Obj), initContainers: [] } };
+  });
+  t.notOk(noInit.ok);
+  t.match(noInit.err, /no init container/);
 
-  const noRequire = structuredClone(injected) as { spec: { containers: { env?: EnvVar[] }[] } };
-  for (const c of noRequire.spec.containers) c.env = (c.env ?? []).filter((e) => e.name !== 'NODE_OPTIONS');
-  const r5 = await runHook(hook, noRequire);
-  t.equal(r5.code, 1);
-  t.match(r5.stderr, /NODE_OPTIONS does not --require/);
+  const noRequire = await verdict(m, (body, ns) => editEnv(inject(body, ns), (env) => env.filter((e) => e.name !== 'NODE_OPTIONS')));
+  t.notOk(noRequire.ok);
+  t.match(noRequire.err, /container probe: NODE_OPTIONS does not load the payload from the injected volume \(\/otel-injector\)/);
 
-  const noPythonPath = structuredClone(injected) as { spec: { containers: { env?: EnvVar[] }[] } };
-  for (const c of noPythonPath.spec.containers) c.env = (c.env ?? []).filter((e) => e.name !== 'PYTHONPATH');
-  const r6 = await runHook(hook, noPythonPath);
-  t.equal(r6.code, 1);
-  t.match(r6.stderr, /PYTHONPATH does not start with the payload's python folder/);
+  const noPythonPath = await verdict(m, (body, ns) => editEnv(inject(body, ns), (env) => env.filter((e) => e.name !== 'PYTHONPATH')));
+  t.notOk(noPythonPath.ok);
+  t.match(noPythonPath.err, /PYTHONPATH does not load the payload first the injected volume/);
 
-  const pythonLast = structuredClone(injected) as { spec: { containers: { env?: EnvVar[] }[] } };
-  for (const c of pythonLast.spec.containers) {
-    c.env = (c.env ?? []).map((e) => (e.name === 'PYTHONPATH' ? { ...e, value: `/app:${String(e.value)}` } : e));
-  }
-  const r7 = await runHook(hook, pythonLast);
-  t.equal(r7.code, 1, 'our folder must come first');
-  t.match(r7.stderr, /PYTHONPATH does not start/);
+  const pythonLast = await verdict(m, (body, ns) => editEnv(inject(body, ns), (env) => env.map((e) => (e.name === 'PYTHONPATH' ? { ...e, value: `/app:${String(e.value)}` } : e))));
+  t.notOk(pythonLast.ok, 'our folder must come first');
+  t.match(pythonLast.err, /PYTHONPATH does not load the payload first/);
 
-  const refused = await runHook(hook, probe, 1);
-  t.equal(refused.code, 1);
-  t.match(refused.stderr, /was refused/);
+  const elsewhere = await verdict(m, (body, ns) => editEnv(inject(body, ns), (env) => env.map((e) => (e.name === 'NODE_OPTIONS' ? { ...e, value: '--require /opt/other/preload.cjs' } : e))));
+  t.notOk(elsewhere.ok, 'a --require of something else is not our payload');
+
+  const unknown = await verdict(m, (body, ns) => {
+    const pod = inject(body, ns) as V1Pod;
+    pod.metadata = { ...pod.metadata, annotations: { ...pod.metadata?.annotations, 'otel-injector.io/status': 'injected: node,cobol' } };
+    return pod;
+  });
+  t.notOk(unknown.ok);
+  t.match(unknown.err, /runtime "cobol", which this version of otel-injector does not know/);
+
+  const refused = await selftest(fakeKube(() => { throw Object.assign(new Error('forbidden'), { code: 403, body: '{"message":"pods is forbidden"}' }); }), 'default').catch((error: unknown) => error);
+  t.ok(refused instanceof CliError && refused.exitCode === EXIT.forbidden, 'forbidden: exit 5');
+  t.match((refused as Error).message, /missing RBAC permission "create pods" in namespace "default"/);
 });
 
 void t.test('the hook checks only the runtimes the status names', async (t) => {
   const m = await render(4, { inject: { runtimes: ['python'] } });
-  const hook = hookOf(m);
-  const probe: unknown = JSON.parse(hook.env.PROBE_POD ?? '');
-  const injected = injectPod(probe, { namespace: 'default', config: webhookConfig(m).inject });
-  t.equal((injected.pod.metadata?.annotations ?? {})['otel-injector.io/status'], 'injected: python');
-  const run = await runHook(hook, injected.pod);
-  t.equal(run.code, 0, `python only: no NODE_OPTIONS needed\n${run.stdout}${run.stderr}`);
-  t.match(run.stdout, /NODE_OPTIONS: <none>/);
-  t.match(run.stdout, /PASS: the pod came back instrumented \(python\)/);
+  const config = webhookConfig(m);
+  const python = await verdict(m, injecting(config));
+  t.ok(python.ok, `python only: no NODE_OPTIONS needed\n${python.out}${python.err}`);
+  t.notMatch(python.out, /NODE_OPTIONS/);
+  t.match(python.out, /PASS: the pod came back instrumented \(python\)/);
 
   // a webhook from before the Python runtime writes a bare `injected` and only NODE_OPTIONS
-  const nodeOnly = injectPod(probe, { namespace: 'default', config: { ...webhookConfig(m).inject, runtimes: ['node'] } }).pod as Obj;
-  const legacy: Obj = { ...nodeOnly, metadata: { ...(nodeOnly.metadata as Obj), annotations: { 'otel-injector.io/status': 'injected' } } };
-  const old = await runHook(hook, legacy);
-  t.equal(old.code, 0, `bare 'injected' is read as node\n${old.stdout}${old.stderr}`);
-  const legacyWithout = structuredClone(legacy) as { spec: { containers: { env?: EnvVar[] }[] } };
-  for (const c of legacyWithout.spec.containers) c.env = (c.env ?? []).filter((e) => e.name !== 'NODE_OPTIONS');
-  const oldBroken = await runHook(hook, legacyWithout);
-  t.equal(oldBroken.code, 1);
-  t.match(oldBroken.stderr, /NODE_OPTIONS does not --require/);
+  const legacy: Answer = (body, namespace) => {
+    const pod = injectPod(body, { namespace, config: { ...config, runtimes: ['node'] } }).pod as V1Pod;
+    pod.metadata = { ...pod.metadata, annotations: { 'otel-injector.io/status': 'injected' } };
+    return pod;
+  };
+  const old = await verdict(m, legacy);
+  t.ok(old.ok, `bare 'injected' is read as node\n${old.out}${old.err}`);
+  const oldBroken = await verdict(m, (body, ns) => editEnv(legacy(body, ns), (env) => env.filter((e) => e.name !== 'NODE_OPTIONS')));
+  t.notOk(oldBroken.ok);
+  t.match(oldBroken.err, /NODE_OPTIONS does not load the payload/);
 });
 
-void t.test('test hook objects: setup hooks run first and are cleaned up, RBAC is create-pods in the test namespace only', async (t) => {
-  const m = await render(4, { tests: { namespace: 'shop' } });
-  const pod = all(m, 'Pod').find(isHook) as Manifest;
+void t.test('the test pod runs the webhook image, restricted, with create-pods in the test namespace only', async (t) => {
+  const m = await render(4, { tests: { namespace: 'shop' }, image: { tag: '9.9.9' }, imagePullSecrets: [{ name: 'regcred' }] });
+  const pod = hookPod(m);
+  const deployment = all(m, 'Deployment').find((d) => dig(d, 'spec', 'template', 'spec', 'containers', 0, 'name') === 'webhook') as Manifest;
+  const webhookImage = dig(deployment, 'spec', 'template', 'spec', 'containers', 0, 'image') as string;
+  t.equal(webhookImage, 'ghcr.io/otel-injector/otel-injector:9.9.9');
+  t.equal(dig(pod, 'spec', 'containers', 0, 'image'), webhookImage, 'the same image as the webhook, pinned with the chart');
+  t.same(dig(pod, 'spec', 'imagePullSecrets'), [{ name: 'regcred' }], 'pulled with the same credentials');
+  t.same(dig(pod, 'spec', 'containers', 0, 'args'), ['/app/dist/cli/main.js', 'selftest', '-n', 'shop']);
+  t.notMatch(JSON.stringify(m), /bitnami|kubectl:latest/, 'no third-party image');
+  t.same(restrictedViolations(pod), [], 'the test pod passes Pod Security restricted');
+
+  const digest = `sha256:${'a'.repeat(64)}`;
+  const pinned = await render(4, { image: { digest } });
+  t.equal(dig(hookPod(pinned), 'spec', 'containers', 0, 'image'), `ghcr.io/otel-injector/otel-injector@${digest}`, 'a digest pins the test image too');
+
   const podWeight = Number(pod.metadata.annotations?.['helm.sh/hook-weight']);
-  for (const kind of ['ConfigMap', 'ServiceAccount', 'Role', 'RoleBinding']) {
-    const hooks = all(m, kind).filter(isHook);
-    t.equal(hooks.length, 1, `one ${kind} hook`);
-    const h = hooks[0] as Manifest;
+  const setup = m.filter((x) => isHook(x) && x.kind !== 'Pod');
+  t.same(setup.map((x) => x.kind).sort(), ['Role', 'RoleBinding', 'ServiceAccount'], 'no script ConfigMap any more');
+  for (const h of setup) {
     t.equal(h.metadata.annotations?.['helm.sh/hook'], 'test');
-    t.ok(Number(h.metadata.annotations?.['helm.sh/hook-weight']) < podWeight, `${kind} is created before the pod`);
+    t.ok(Number(h.metadata.annotations?.['helm.sh/hook-weight']) < podWeight, `${h.kind} is created before the pod`);
     t.match(h.metadata.annotations?.['helm.sh/hook-delete-policy'] ?? '', /hook-succeeded/);
   }
   const role = all(m, 'Role').find(isHook) as Manifest;
   t.equal(role.metadata.namespace, 'shop');
   t.same(role.rules, [{ apiGroups: [''], resources: ['pods'], verbs: ['create'] }]);
+  t.equal(all(m, 'ClusterRole').filter(isHook).length, 0, 'nothing cluster-wide');
   const sa = all(m, 'ServiceAccount').find(isHook) as Manifest;
   t.equal(dig(pod, 'spec', 'serviceAccountName'), sa.metadata.name);
   t.same(dig(all(m, 'RoleBinding').find(isHook), 'subjects'), [{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: NAMESPACE }]);
-  t.equal(dig(pod, 'spec', 'containers', 0, 'image'), 'docker.io/bitnami/kubectl:latest');
+
+  const off = await render(4, { tests: { enabled: false } });
+  t.equal(off.filter(isHook).length, 0, 'tests.enabled=false renders no hook');
 });

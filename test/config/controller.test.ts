@@ -11,11 +11,17 @@ t.test('controller defaults: report, one at a time, 30 s apart, the chart label'
   t.equal(c.webhookProbeUrl, undefined);
   t.same(c.namespaceLabel, { key: 'otel-injector.io/inject', value: 'enabled' });
   t.same(c.excludeNamespaces, []);
-  t.equal(c.identity, 'ctl-abc', 'identity falls back to the host name');
+  t.equal(c.identityHost, 'ctl-abc', 'the identity\'s host falls back to HOSTNAME');
+  t.equal(c.leaseName, 'otel-injector-controller', 'the Lease is named after the default webhook configuration');
   t.ok(Object.isFrozen(c.excludeNamespaces));
 });
 
-t.test('controller values are read and POD_NAME wins for the identity', async (t) => {
+t.test('without POD_NAME or HOSTNAME the identity\'s host is left to the program (the machine\'s host name)', async (t) => {
+  t.equal(parseConfig({}, 'v').controller.identityHost, undefined);
+  t.equal(parseConfig({ WEBHOOK_CONFIG_NAME: 'inj' }, 'v').controller.leaseName, 'inj-controller', 'the default Lease follows the webhook configuration name');
+});
+
+t.test('controller values are read and POD_NAME wins for the identity\'s host', async (t) => {
   const c = parseConfig({
     CONTROLLER_MODE: 'restart',
     CONTROLLER_MAX_CONCURRENT: '3',
@@ -41,7 +47,7 @@ t.test('controller values are read and POD_NAME wins for the identity', async (t
     excludeNamespaces: ['otel-injector', 'kube-system'],
     leaseName: 'x-controller',
     leaseDurationSeconds: 5,
-    identity: 'ctl-1',
+    identityHost: 'ctl-1',
     collectorSources: { caConfigMap: undefined, caSecret: undefined, caPem: undefined, clientCertSecret: undefined, headers: [], syncSeconds: 10 },
   });
 });

@@ -1,6 +1,7 @@
 // The election algorithm against an in-memory Lease store that enforces resourceVersion like the API
 // server (the real API server is in test/e2e/controller.test.ts).
 import t from 'tap';
+import { TestClock } from '../support/clock.js';
 import { pino } from 'pino';
 import { LeaderElector } from '../../src/controller/leader.js';
 import type { LeaseApi, LeaseRecord } from '../../src/controller/ports.js';
@@ -29,10 +30,7 @@ class Store implements LeaseApi {
   }
 }
 
-function clock(): { now(): Date; monotonicMs(): number; advance(ms: number): void } {
-  let ms = 1_000_000;
-  return { now: () => new Date(ms), monotonicMs: () => ms, advance: (d) => { ms += d; } };
-}
+const clock = (): TestClock => new TestClock({ at: new Date(1_000_000), monotonicMs: 1_000_000 });
 
 const silent = pino({ level: 'silent' });
 const options = (identity: string): { namespace: string; name: string; identity: string; durationSeconds: number } => ({ namespace: 'otel-injector', name: 'ctl', identity, durationSeconds: 15 });
@@ -50,19 +48,19 @@ t.test('one leader; the other takes over only after a whole lease duration witho
   t.ok(a.isLeader() && !b.isLeader(), 'the first to write the Lease leads');
   t.equal(a.periodMs, 5000, 'renews every third of the duration');
   for (let i = 0; i < 6; i++) {
-    c.advance(5000);
+    c.advanceMs(5000);
     await a.tick();
     await b.tick();
   }
   t.ok(a.isLeader() && !b.isLeader(), 'a renewing leader keeps the lease');
   // a dies (no more ticks) right after its last renewal, which b has seen: b must see that same record
   // for 15 s of its own clock
-  c.advance(5000);
+  c.advanceMs(5000);
   await b.tick();
-  c.advance(9000);
+  c.advanceMs(9000);
   await b.tick();
   t.notOk(b.isLeader(), 'not before the whole duration has passed on b\'s clock (14 s)');
-  c.advance(1000);
+  c.advanceMs(1000);
   await b.tick();
   t.ok(b.isLeader(), 'then b takes over');
   t.equal(store.record?.transitions, 1, 'one leader transition recorded');
@@ -76,10 +74,10 @@ t.test('a leader that cannot renew steps down before its lease can lapse; releas
   await a.tick();
   t.ok(a.isLeader());
   store.fail = true;
-  c.advance(5000);
+  c.advanceMs(5000);
   await a.tick();
   t.ok(a.isLeader(), 'one failed renewal is tolerated');
-  c.advance(6000);
+  c.advanceMs(6000);
   await a.tick();
   t.notOk(a.isLeader(), 'after two thirds of the duration without a renewal it stops acting');
   store.fail = false;

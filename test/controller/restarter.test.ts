@@ -6,22 +6,16 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import t from 'tap';
-import type { Clock } from '../../src/clock.js';
+import { TestClock } from '../support/clock.js';
 import type { ControllerConfig } from '../../src/config/controller.js';
-import { EVENT, RESTART } from '../../src/controller/annotations.js';
+import { RESTART } from '../../src/k8s/contract/annotations.js';
+import { EVENT } from '../../src/k8s/contract/events.js';
 import type { ControllerKube, EventRecord } from '../../src/controller/kube.js';
 import { Restarter } from '../../src/controller/restarter.js';
 import type { Finding, WorkloadObject, WorkloadRef } from '../../src/controller/types.js';
 
 const T0 = Date.parse('2026-12-07T10:00:00Z');
 
-class TestClock implements Clock {
-  ms = T0;
-  mono = 1_000_000;
-  now(): Date { return new Date(this.ms); }
-  monotonicMs(): number { return this.mono; }
-  advance(seconds: number): void { this.ms += seconds * 1000; this.mono += seconds * 1000; }
-}
 
 /** RFC 7386 JSON merge patch (what the controller sends). */
 function merge(target: unknown, patch: unknown): unknown {
@@ -89,14 +83,14 @@ function finding(name: string, createdMs = [T0 - 3_600_000], pods = ['p0']): Fin
 
 const CONFIG: ControllerConfig = Object.freeze({
   mode: 'restart', maxConcurrent: 1, minIntervalSeconds: 30, rolloutTimeoutSeconds: 600, dryRun: false, webhookProbeUrl: undefined,
-  namespaceLabel: { key: 'otel-injector.io/inject', value: 'enabled' }, excludeNamespaces: [], leaseName: 'l', leaseDurationSeconds: 15, identity: 'me',
+  namespaceLabel: { key: 'otel-injector.io/inject', value: 'enabled' }, excludeNamespaces: [], leaseName: 'l', leaseDurationSeconds: 15, identityHost: 'me',
   collectorSources: { caConfigMap: undefined, caSecret: undefined, caPem: undefined, clientCertSecret: undefined, headers: [], syncSeconds: 10 },
 });
 
 function setup(config: Partial<ControllerConfig> = {}, names = ['a', 'b', 'c']) {
   const kube = new FakeKube();
   for (const n of names) kube.store.set(`Deployment/shop/${n}`, deployment(n));
-  const clock = new TestClock();
+  const clock = new TestClock({ at: new Date(T0), monotonicMs: 1_000_000 });
   const lines: Array<{ level: number; msg: string }> = [];
   const sink = new Writable({ write(chunk: Buffer, _e, done) { for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as { level: number; msg: string }); done(); } });
   const probe = { ready: true, detail: 'GET /readyz: 200' };
@@ -111,13 +105,13 @@ t.test('one at a time, the interval between starts, each rollout followed to don
   const all = ['a', 'b', 'c'].map((n) => finding(n));
   await r.step(all);
   t.equal(kube.patches.length, 0, 'a new term waits a full interval before its first start');
-  clock.advance(30);
+  clock.advanceSeconds(30);
   await r.step(all);
   t.ok(kube.restartedAt('Deployment/shop/a'), 'then the first workload is rolled');
   t.equal(kube.state('Deployment/shop/a'), 'rolling');
   t.equal(r.rollingCount(), 1);
   t.same(kube.events.map((e) => e.reason), [EVENT.restart], 'an Event says so');
-  clock.advance(60);
+  clock.advanceSeconds(60);
   await r.step(all);
   t.notOk(kube.restartedAt('Deployment/shop/b'), 'the next waits while one is rolling (maxConcurrent 1)');
   kube.complete('Deployment/shop/a');
@@ -128,7 +122,7 @@ t.test('one at a time, the interval between starts, each rollout followed to don
   kube.complete('Deployment/shop/b');
   await r.step(all);
   t.notOk(kube.restartedAt('Deployment/shop/c'), 'c waits for the interval since b started');
-  clock.advance(30);
+  clock.advanceSeconds(30);
   await r.step(all);
   t.ok(kube.restartedAt('Deployment/shop/c'));
   t.ok(msgs().includes('controller: Deployment/shop/a restarted: rollout complete'), 'the log says each one is done');
@@ -138,12 +132,12 @@ t.test('one at a time, the interval between starts, each rollout followed to don
 t.test('the same pods are never restarted twice; newer pods after completion are a new occurrence', async (t) => {
   const { kube, clock, r, msgs } = setup({ minIntervalSeconds: 0 }, ['a']);
   await r.step([finding('a')]);
-  clock.advance(10);
+  clock.advanceSeconds(10);
   kube.complete('Deployment/shop/a');
   await r.step([]);
   t.equal(kube.state('Deployment/shop/a'), 'done');
   const first = kube.restartedAt('Deployment/shop/a');
-  clock.advance(5);
+  clock.advanceSeconds(5);
   // the restart's new pod came up uninstrumented too (created after the restart began, before it completed)
   const fromRestart = finding('a', [Date.parse(first as string) + 500], ['p1']);
   await r.step([fromRestart]);
@@ -152,8 +146,8 @@ t.test('the same pods are never restarted twice; newer pods after completion are
   const patchesBefore = kube.patches.length;
   await r.step([fromRestart]);
   t.equal(kube.patches.length, patchesBefore, 'a settled finding is not decided again while its pods stay the same');
-  clock.advance(60);
-  await r.step([finding('a', [clock.ms - 1000], ['p2'])]);
+  clock.advanceSeconds(60);
+  await r.step([finding('a', [clock.now().getTime() - 1000], ['p2'])]);
   t.not(kube.restartedAt('Deployment/shop/a'), first, 'a pod created after the completion (the webhook was down again) is a new occurrence');
 });
 
@@ -166,7 +160,7 @@ t.test('a failed rollout halts every restart until its state annotation is remov
   const failed = kube.events.find((e) => e.reason === EVENT.failed);
   t.match(failed, { type: 'Warning', message: /timed out progressing.*no further restarts until the annotation otel-injector\.io\/restart-state is removed/ }, 'a Warning Event says why and what to do');
   t.notOk(kube.restartedAt('Deployment/shop/b'), 'the next workload is not restarted');
-  clock.advance(600);
+  clock.advanceSeconds(600);
   await r.step([finding('b')]);
   await r.step([finding('b')]);
   t.notOk(kube.restartedAt('Deployment/shop/b'), 'still halted later');
@@ -181,10 +175,10 @@ t.test('a failed rollout halts every restart until its state annotation is remov
 t.test('a rollout not complete within rolloutTimeoutSeconds counts as failed', async (t) => {
   const { kube, clock, r } = setup({ minIntervalSeconds: 0, rolloutTimeoutSeconds: 120 }, ['a']);
   await r.step([finding('a')]);
-  clock.advance(119);
+  clock.advanceSeconds(119);
   await r.step([]);
   t.equal(kube.state('Deployment/shop/a'), 'rolling', 'still rolling just before the timeout');
-  clock.advance(2);
+  clock.advanceSeconds(2);
   await r.step([]);
   t.equal(kube.state('Deployment/shop/a'), 'failed');
   t.match(kube.events.find((e) => e.reason === EVENT.failed)?.message, /not complete after 120 s/);

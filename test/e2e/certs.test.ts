@@ -22,7 +22,7 @@ import { parseBundle } from '../../src/certs/pem.js';
 import { createCertKubeApi } from '../../src/k8s/client.js';
 import { KubeApiError } from '../../src/k8s/errors.js';
 import type { CertConfig } from '../../src/config/index.js';
-import { TestClock, captureLogger, httpsGet } from '../certs/helpers.js';
+import { certClock, captureLogger, httpsGet } from '../certs/helpers.js';
 import { startControlPlane, startWebhook, type Webhook } from './harness.js';
 import { INJECT_LABEL, apis, createNamespace, deploymentPod, eventually, isInjected } from './kube.js';
 
@@ -116,7 +116,7 @@ t.test('real API: create races give 409, stale resourceVersion gives 409, replic
   t.equal((await api.getSecret('lib-certs', 'race'))?.data.x, '2');
 
   const log = captureLogger();
-  const clock = new TestClock();
+  const clock = certClock();
   const replicas = [0, 1, 2].map(
     (i) => new SelfManagedSource({ logger: log.logger.child({ r: i }), clock, api }, certConfig('lib-certs', 'lib-certs'), { overlapMs: 1000 }),
   );

@@ -2,16 +2,22 @@
 // these values, and the env it renders) keeps the collector Secret, composed from the sources of the release
 // namespace, in every opted-in namespace of a real kube-apiserver; updates the copies when a source changes;
 // deletes a copy when its namespace opts out; leaves the copies alone when a source disappears; never logs a
-// value; and kube-controller-manager's garbage collector removes every copy with the release's
-// MutatingWebhookConfiguration (their owner), as on uninstall.
+// value; `doctor`'s collector-secret check finds every copy current, then (the controller stopped, a source
+// renewed, a copy deleted) names each stale or missing one in a line of its own; and kube-controller-manager's
+// garbage collector removes every copy with the release's MutatingWebhookConfiguration (their owner), as on
+// uninstall.
 import t from 'tap';
-import type { V1Secret } from '@kubernetes/client-node';
-import { CoordinationV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { V1Deployment, V1Pod, V1Secret } from '@kubernetes/client-node';
+import { AppsV1Api, CoordinationV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { checkCollectorCredentials } from '../../src/cli/doctor-collector.js';
+import type { Kube } from '../../src/cli/kube.js';
+import { admit, deploymentPod, testConfig } from '../support/admission.js';
 import { startControlPlane } from './harness.js';
 import { RELEASE_NAMESPACE, parseManifests, pointWebhookAt, renderChart } from './chart.js';
 import { INJECT_LABEL, apis, applyWebhookConfig, createNamespace, eventually } from './kube.js';
 import { chartControllerKubeconfig, logLines, startController, startControllerManager } from './controller-support.js';
 import { loopbackServingCert } from './pki.js';
+import { identityHost } from '../../src/controller/identity.js';
 
 const SECRET = 'otel-injector-collector';
 const CA_PEM = '-----BEGIN CERTIFICATE-----\nMIIB-e2e-ca-one\n-----END CERTIFICATE-----\n';
@@ -59,7 +65,7 @@ const kubeconfig = await chartControllerKubeconfig(cp, VALUES);
 const ctl = await startController(t, cp, 'copy-1', env, kubeconfig);
 // A second replica: the standby, which must write nothing while copy-1 leads (started once copy-1 holds the Lease).
 const coordination = cp.kubeConfig.makeApiClient(CoordinationV1Api);
-const holder = async (): Promise<string> => (await coordination.readNamespacedLease({ name: env.CONTROLLER_LEASE_NAME ?? '', namespace: RELEASE_NAMESPACE }).catch(() => undefined))?.spec?.holderIdentity ?? '';
+const holder = async (): Promise<string> => identityHost((await coordination.readNamespacedLease({ name: env.CONTROLLER_LEASE_NAME ?? '', namespace: RELEASE_NAMESPACE }).catch(() => undefined))?.spec?.holderIdentity ?? '');
 if ((await eventually(holder, (h) => h === 'copy-1', 30_000)) !== 'copy-1') t.bailout('copy-1 never became the leader');
 const standby = await startController(t, cp, 'copy-2', env, kubeconfig);
 
@@ -135,6 +141,34 @@ t.test('nothing secret in the controller log', async (tt) => {
 t.test('only the leader writes: the standby logged no copy', async (tt) => {
   tt.same(logLines(standby.proc).filter((l) => String(l.msg).startsWith('collector secret:')), []);
   tt.ok(logLines(ctl.proc).some((l) => String(l.msg).startsWith('collector secret: copy')), 'the leader did');
+});
+
+t.test('doctor: every copy current; with the controller stopped and a source renewed, one line per stale or missing copy, no value', async (tt) => {
+  // The source deleted above, back with the value the copies hold; the chart's controller Deployment (not run:
+  // no replica) is where doctor reads the sources' names.
+  await core.createNamespacedSecret({ namespace: RELEASE_NAMESPACE, body: { metadata: { name: 'signoz-cloud' }, data: { 'ingestion-key': b64(INGESTION_KEY) } } });
+  const appsApi = cp.kubeConfig.makeApiClient(AppsV1Api);
+  const deployment = ctlDeploy as unknown as V1Deployment;
+  await appsApi.createNamespacedDeployment({ namespace: RELEASE_NAMESPACE, body: { ...deployment, spec: { ...(deployment.spec as NonNullable<V1Deployment['spec']>), replicas: 0 } } });
+  const kube = { server: '', context: 'e2e', namespace: 'default', core, admission, apps: appsApi } as unknown as Kube;
+  // the pod as the webhook would inject it with the chart's values (the dry run doctor makes)
+  const pod = admit(deploymentPod(), testConfig({ INJECT_OTLP_ENDPOINT: 'https://signoz-otel-collector.signoz.svc.cluster.local:4318', INJECT_COLLECTOR_CA: 'true', INJECT_COLLECTOR_CLIENT_CERT: 'true', INJECT_COLLECTOR_HEADERS: 'true' })).pod as V1Pod;
+  const release = { namespace: RELEASE_NAMESPACE, controllerName: 'otel-injector-controller' };
+  const optedIn = ['copy-a', 'copy-c', 'copy-d'];
+  const lines = async (): Promise<string[]> => (await checkCollectorCredentials(kube, pod, optedIn, release, new Date(), 2000)).filter((f) => f.check === 'collector-secret').map((f) => `${f.result} ${f.message}`);
+  tt.same(await lines(), ['pass Secret otel-injector-collector (keys ca.crt, headers, tls.crt, tls.key) is in each of the 3 opted-in namespace(s), current with its sources in otel-injector']);
+
+  await standby.proc.stop();
+  await ctl.proc.stop();
+  await core.patchNamespacedSecret({ name: 'signoz-client', namespace: RELEASE_NAMESPACE, body: { data: { 'tls.key': b64('client-key-material-e2e-3') } } }, merge);
+  await core.deleteNamespacedSecret({ name: SECRET, namespace: 'copy-d' });
+  const found = await lines();
+  tt.same(found, [
+    'fail copy-a: Secret otel-injector-collector is stale: tls.key differs from the sources in otel-injector (compared by SHA-256)',
+    'fail copy-c: Secret otel-injector-collector is stale: tls.key differs from the sources in otel-injector (compared by SHA-256)',
+    'fail copy-d: no Secret otel-injector-collector: its pods export without their collector credentials',
+  ]);
+  for (const secret of [CLIENT_KEY_2, 'client-key-material-e2e-3', b64(CLIENT_KEY_2), INGESTION_KEY, 'MIIB-e2e']) tt.notOk(found.join('\n').includes(secret), `no ${secret.slice(0, 12)}… in doctor's lines`);
 });
 
 t.test('deleting the MutatingWebhookConfiguration (uninstall) garbage-collects every copy', async (tt) => {

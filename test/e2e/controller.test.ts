@@ -1,15 +1,17 @@
-// The controller (issue 15) against a real kube-apiserver and kube-controller-manager: Deployments,
+// The controller against a real kube-apiserver and kube-controller-manager: Deployments,
 // StatefulSets and DaemonSets really create their pods through the webhook; a status writer stands in
 // for the kubelet. One control plane for every case.
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppsV1Api, BatchV1Api, CoordinationV1Api, PatchStrategy, setHeaderOptions, Watch, type CoreV1Api, type V1Pod, type V1PodTemplateSpec } from '@kubernetes/client-node';
+import { AppsV1Api, BatchV1Api, CoordinationV1Api, PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod, type V1PodTemplateSpec } from '@kubernetes/client-node';
 import { startControlPlane, startWebhook, type Webhook } from './harness.js';
 import { parseManifests, pointWebhookAt, renderChart } from './chart.js';
 import { INJECT_LABEL, apis, applyWebhookConfig, createNamespace, eventually, isInjected } from './kube.js';
 import { NEVER_READY, chartControllerKubeconfig, createFakeNode, logLines, startController, startControllerManager, startStatusWriter, type ControllerProc } from './controller-support.js';
 import { loopbackServingCert } from './pki.js';
 import { freePort } from './procs.js';
+import { observeRollouts } from './rollouts.js';
+import { identityHost } from '../../src/controller/identity.js';
 import { startReceiver } from '../support/receiver.mjs';
 
 const PRELOAD_IMAGE = 'registry.invalid/e2e/otel-preload:e2e';
@@ -87,48 +89,17 @@ async function label(namespace: string): Promise<void> {
   await core.patchNamespace({ name: namespace, body: { metadata: { labels: { [INJECT_LABEL]: 'enabled' } } } }, merge);
 }
 
-type Obj = { kind?: string; metadata?: { name?: string; generation?: number; annotations?: Record<string, string> }; spec?: { replicas?: number; template?: { metadata?: { annotations?: Record<string, string> } } }; status?: Record<string, unknown> };
-const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
-
-/** `kubectl rollout status` done, written here independently of the controller's own rules. */
-function rolledOut(kind: string, o: Obj): boolean {
-  const s = o.status ?? {};
-  if (num(s.observedGeneration) < (o.metadata?.generation ?? 0)) return false;
-  const want = o.spec?.replicas ?? 1;
-  if (kind === 'Deployment') return num(s.updatedReplicas) === want && num(s.replicas) === want && num(s.availableReplicas) === want;
-  if (kind === 'StatefulSet') return s.currentRevision === s.updateRevision && num(s.readyReplicas) === want;
-  return num(s.updatedNumberScheduled) === num(s.desiredNumberScheduled) && num(s.numberAvailable) === num(s.desiredNumberScheduled);
-}
-
-/** Watches the three workload kinds of a namespace: every restart seen, and how many rolled at once. */
-async function observeRollouts(namespace: string): Promise<{ restarts: Map<string, Set<string>>; maxRolling: () => number; stop: () => void }> {
-  const restarts = new Map<string, Set<string>>();
-  const rolling = new Set<string>();
-  let max = 0;
-  const watch = new Watch(cp.kubeConfig);
-  const requests: Array<{ abort(): void }> = [];
-  for (const [kind, plural] of [['Deployment', 'deployments'], ['StatefulSet', 'statefulsets'], ['DaemonSet', 'daemonsets']] as const) {
-    requests.push(await watch.watch(`/apis/apps/v1/namespaces/${namespace}/${plural}`, {}, (_type: string, o: Obj) => {
-      const key = `${kind}/${o.metadata?.name ?? ''}`;
-      const at = o.spec?.template?.metadata?.annotations?.[RESTARTED_AT];
-      if (at === undefined) return;
-      const seen = restarts.get(key) ?? new Set<string>();
-      seen.add(at);
-      restarts.set(key, seen);
-      if (rolledOut(kind, o)) rolling.delete(key);
-      else rolling.add(key);
-      max = Math.max(max, rolling.size);
-    }, () => undefined));
-  }
-  return { restarts, maxRolling: () => max, stop: () => { for (const r of requests) r.abort(); } };
-}
-
-async function leaseHolder(): Promise<string> {
+async function leaseHolderIdentity(): Promise<string> {
   try {
     return (await coordination.readNamespacedLease({ name: LEASE, namespace: 'otel-injector' })).spec?.holderIdentity ?? '';
   } catch {
     return '';
   }
+}
+
+/** The POD_NAME of the replica holding the Lease (its identity is that plus a random suffix). */
+async function leaseHolder(): Promise<string> {
+  return identityHost(await leaseHolderIdentity());
 }
 
 async function eventsFor(namespace: string, name: string): Promise<Array<{ reason: string; message: string; type: string }>> {
@@ -169,7 +140,7 @@ t.test('restart: a namespace labelled after its workloads started rolls each one
   const bareUid = before.find((p) => p.metadata?.name === 'debug')?.metadata?.uid;
   const jobPodUid = before.find((p) => p.metadata?.labels?.['job-name'] === 'migrate')?.metadata?.uid;
 
-  const observed = await observeRollouts(ns);
+  const observed = await observeRollouts(cp.kubeConfig, ns);
   t.teardown(observed.stop);
   const a = await startCtl('ctl-a', restartEnv());
   const b = await startCtl('ctl-b', restartEnv());
@@ -179,6 +150,7 @@ t.test('restart: a namespace labelled after its workloads started rolls each one
   await eventually(async () => observed.restarts.size, (n) => n >= 1, 60_000);
   const leader = await leaseHolder();
   t.ok(leader === 'ctl-a' || leader === 'ctl-b', `one replica holds the lease (${leader})`);
+  t.match(await leaseHolderIdentity(), /^ctl-[ab]_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'its identity is the pod name plus a random suffix, as client-go makes it');
   const [killed, survivor]: [ControllerProc, ControllerProc] = leader === 'ctl-a' ? [a, b] : [b, a];
   process.kill(-(killed.proc.child.pid ?? 0), 'SIGKILL');
   await killed.proc.exited();

@@ -17,6 +17,7 @@ import { RUNTIME_NAMES } from '../../src/runtimes/index.js';
 import { Containers, build, ensureBuildah, imageConfig, imageSize, makeBases, pushedLayers, sh } from './buildah.js';
 import { freePort, httpsGet, isStaticElf, poll, sameContent, tree, findProcess } from './fsutil.js';
 import { startReceiver, type Receiver } from '../support/receiver.mjs';
+import { MINORS } from '../../scripts/pythons.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const WEBHOOK = 'localhost/otel-injector/webhook:test';
@@ -48,7 +49,7 @@ void t.test('Dockerfile: every base image is a build arg whose default is pinned
   t.match(text, /^FROM [^\n]+ AS webhook$/m, 'a webhook target');
   t.match(text, /^FROM [^\n]+ AS payload$/m, 'a payload target');
   for (const name of RUNTIME_NAMES) t.match(text, new RegExp(`^COPY --from=\\S+ \\S+ /otel-payload/${name}/$`, 'm'), `the payload stage copies ${name}/`);
-  t.same(pythons.map((p) => p.minor), ['3.9', '3.10', '3.11', '3.12', '3.13'], 'one Python build image per supported CPython minor');
+  t.same(pythons.map((p) => p.minor), MINORS, 'one Python build image per supported CPython minor (pythons.json)');
   for (const p of pythons) t.match(text, new RegExp(`^FROM \\$\\{${p.arg}\\} AS python-${p.tag}$`, 'm'), `${p.arg} builds stage python-${p.tag}`);
 });
 

@@ -5,12 +5,12 @@
 #   node-distroless this machine's node binary + the libraries ldd lists, node at /nodejs/bin/node,
 #                   ENTRYPOINT node, user 65532, no shell        (stands in for gcr.io/distroless/nodejs24)
 #   node-build      node + npm + busybox as /bin/sh               (stands in for node:24-bookworm-slim)
-#   python:3.X.Y    for each CPython minor 3.9..3.13 under ~/.pyenv/versions (newest patch): the
+#   python:3.X.Y    for each supported CPython minor (pythons.json) under ~/.pyenv/versions (newest patch): the
 #                   interpreter tree (standard library, pip, no other package: no OpenTelemetry) + the
 #                   libraries ldd lists + busybox as /bin/sh, python3 on PATH (stands in for
 #                   python:3.X-slim: the Dockerfile's Python build stages and the test's app images)
 # "this machine's node" is the first node on PATH: under `npm run` that is node_modules/.bin/node, the
-# Node 24 that the devDependency `node` brings (see docs/runtimes.md), so the stand-ins run Node 24
+# Node 24 that the devDependency `node` brings (see docs/node-versions.md), so the stand-ins run Node 24
 # whatever the system Node is.
 # Usage: make-bases.sh PREFIX   (prints "NAME=IMAGE" lines; an image that already exists is kept)
 set -euo pipefail
@@ -140,7 +140,8 @@ python_files() { # $1 = rootfs, $2 = pyenv version dir, $3 = minor (3.X)
 
 pyenv_versions="${PYENV_ROOT:-$HOME/.pyenv}/versions"
 python_rev=r2 # bump when python_files changes: an existing image of the same tag is kept
-for minor in 3.9 3.10 3.11 3.12 3.13; do
+minors="$(node "$(dirname "$0")/../../scripts/pythons.mjs" minors)" # the supported minors (pythons.json)
+for minor in $minors; do
   dir="$(ls -d "$pyenv_versions/$minor".* 2>/dev/null | grep -E "/$minor\.[0-9]+$" | sort -t. -k3 -n | tail -1 || true)"
   if [ -z "$dir" ]; then
     echo "make-bases: no CPython $minor under $pyenv_versions" >&2

@@ -1,6 +1,6 @@
 // Images for the node e2e suite, all built here with buildah (no registry is reachable):
 //   pause    the sandbox image, from build/pause/linux/pause.c in the k8s.io/kubernetes module zip (gcc -static)
-//   preload  the project's init image, the Dockerfile's `preload` target (same tooling as test/images)
+//   payload  the project's init image, the Dockerfile's `payload` target (same tooling as test/images)
 //   app      test/node-e2e/app on the distroless-node stand-in base (make-bases.sh)
 //   pyapp    test/node-e2e/pyapp (FastAPI on uvicorn, pinned wheels from PyPI) on the python:3.12 stand-in base
 // Each is pushed once per image ID to an oci-archive in the cache, which the suite imports into containerd.
@@ -105,7 +105,7 @@ export async function buildImages(): Promise<{ pause: BuiltImage; payload: Built
   const bases = await makeBases(repoRoot, 'localhost/otel-injector-test');
   await buildPause();
   const r = await build(repoRoot, 'payload', PAYLOAD_IMAGE, bases);
-  if (r.code !== 0) throw new Error(`buildah bud --target preload failed: ${r.stderr.slice(-3000)}`);
+  if (r.code !== 0) throw new Error(`buildah bud --target payload failed: ${r.stderr.slice(-3000)}`);
   await buildApp('app', bases.WEBHOOK_BASE_IMAGE, APP_IMAGE);
   await buildApp('pyapp', bases.PYTHON312_IMAGE, PY_APP_IMAGE, [await libgcc()]);
   return { pause: await archive(PAUSE_IMAGE), payload: await archive(PAYLOAD_IMAGE), app: await archive(APP_IMAGE), pyApp: await archive(PY_APP_IMAGE) };

@@ -1,7 +1,7 @@
 // Pods that really run (issue 16): etcd + kube-apiserver (test/e2e harness), kube-controller-manager,
 // kube-scheduler and a kubelet with containerd + runc on this machine; the webhook from dist/ as a
 // process behind the chart's MutatingWebhookConfiguration (url clientConfig: see docs/e2e.md), the
-// project's preload image and a Node.js app image built with buildah and imported into containerd,
+// project's payload image and a Node.js app image built with buildah and imported into containerd,
 // and an OTLP receiver on the host end of the pods' bridge.
 import t from 'tap';
 import { execFile } from 'node:child_process';

@@ -3,6 +3,7 @@
 // etcd + kube-apiserver. Everything the bring-up changes on the host is written to a state file
 // first; test/node-e2e/teardown.sh undoes exactly that, from t.teardown, from a watchdog when this
 // process dies without teardown, and at the start of the next run.
+// The configuration files it writes (containerd, CNI, kubelet) come from node-config.ts.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -13,17 +14,14 @@ import { CoreV1Api, type V1Node } from '@kubernetes/client-node';
 import { binDir, repoRoot, startControlPlane, type ControlPlane, type TeardownHost } from '../e2e/harness.js';
 import { freePort, startProc, waitFor, type Proc } from '../e2e/procs.js';
 import { sh } from '../images/buildah.js';
-import { PAUSE_IMAGE, type BuiltImage } from './images.js';
+import { type BuiltImage } from './images.js';
+import { BRIDGE, HOST_IP, POD_SUBNET, cniConfig, containerdConfig, kubeletConfig } from './node-config.js';
 
 /** Fixed, so that a later run finds what a killed one left. */
 export const STATE_BASE = process.env.NODE_E2E_STATE_DIR ?? '/var/lib/otel-injector-node-e2e';
 const STATE_FILE = join(STATE_BASE, 'state');
 const TEARDOWN = join(repoRoot, 'test/node-e2e/teardown.sh');
 export const NODE_NAME = 'localhost';
-const BRIDGE = 'otelnode0';
-/** The pods' network: created by the suite; the host end (.1) is where test servers listen for pods. */
-export const POD_SUBNET = { prefix: '10.213.47', bits: 24 };
-export const HOST_IP = `${POD_SUBNET.prefix}.1`;
 const SYSCTLS = [
   'kernel.panic',
   'kernel.panic_on_oops',
@@ -96,95 +94,6 @@ export async function ensurePackages(): Promise<void> {
   await sh('apt-get', ['update', '-q', '-o', 'DPkg::Lock::Timeout=600'], env);
   const r = await sh('apt-get', ['install', '-y', '-q', '-o', 'DPkg::Lock::Timeout=600', 'containerd', 'runc', 'containernetworking-plugins'], env);
   if (r.code !== 0) throw new Error(`apt-get install containerd runc containernetworking-plugins: ${r.stderr.slice(-2000)}`);
-}
-
-function containerdConfig(dir: string, sock: string): string {
-  const cri = 'plugins."io.containerd.grpc.v1.cri"';
-  return `version = 2
-root = "${dir}/containerd/root"
-state = "${dir}/containerd/state"
-[grpc]
-  address = "${sock}"
-[ttrpc]
-  address = "${sock}.ttrpc"
-[debug]
-  level = "warn"
-[plugins."io.containerd.internal.v1.opt"]
-  path = "${dir}/containerd/opt"
-[${cri}]
-  sandbox_image = "${PAUSE_IMAGE}"
-  # root here may not lower OOM scores: without this every sandbox fails in runc
-  restrict_oom_score_adj = true
-  enable_selinux = false
-  netns_mounts_under_state_dir = true
-  [${cri}.containerd]
-    snapshotter = "overlayfs"
-    default_runtime_name = "runc"
-    [${cri}.containerd.runtimes.runc]
-      runtime_type = "io.containerd.runc.v2"
-      [${cri}.containerd.runtimes.runc.options]
-        BinaryName = "/usr/sbin/runc"
-        Root = "${dir}/runc"
-        SystemdCgroup = false
-  [${cri}.cni]
-    bin_dir = "/usr/lib/cni"
-    conf_dir = "${dir}/cni/net.d"
-`;
-}
-
-function cniConfig(dir: string): string {
-  return JSON.stringify({
-    cniVersion: '1.0.0',
-    name: 'otel-node-e2e',
-    plugins: [
-      {
-        type: 'bridge',
-        bridge: BRIDGE,
-        isGateway: false,
-        ipMasq: false,
-        hairpinMode: true,
-        ipam: {
-          type: 'host-local',
-          dataDir: join(dir, 'cni/ipam'),
-          ranges: [[{ subnet: `${POD_SUBNET.prefix}.0/${POD_SUBNET.bits}`, rangeStart: `${POD_SUBNET.prefix}.10`, rangeEnd: `${POD_SUBNET.prefix}.250` }]],
-        },
-      },
-      { type: 'loopback' },
-    ],
-  });
-}
-
-function kubeletConfig(dir: string, sock: string, port: number, healthz: number): string {
-  return JSON.stringify({
-    apiVersion: 'kubelet.config.k8s.io/v1beta1',
-    kind: 'KubeletConfiguration',
-    address: '127.0.0.1',
-    port,
-    readOnlyPort: 0,
-    healthzBindAddress: '127.0.0.1',
-    healthzPort: healthz,
-    authentication: { anonymous: { enabled: true }, webhook: { enabled: false }, x509: {} },
-    authorization: { mode: 'AlwaysAllow' },
-    containerRuntimeEndpoint: `unix://${sock}`,
-    cgroupDriver: 'cgroupfs',
-    cgroupRoot: '/',
-    failCgroupV1: false,
-    failSwapOn: false,
-    makeIPTablesUtilChains: false,
-    oomScoreAdj: 0,
-    podLogsDir: join(dir, 'pod-logs'),
-    volumePluginDir: join(dir, 'volume-plugins'),
-    resolvConf: '',
-    imageGCHighThresholdPercent: 100,
-    imageGCLowThresholdPercent: 99,
-    evictionHard: { 'memory.available': '50Mi', 'nodefs.available': '1%', 'imagefs.available': '1%', 'nodefs.inodesFree': '1%' },
-    syncFrequency: '5s',
-    fileCheckFrequency: '5s',
-    nodeStatusUpdateFrequency: '2s',
-    serializeImagePulls: false,
-    registerNode: true,
-    maxPods: 40,
-  });
 }
 
 class StateFile {

@@ -5,11 +5,12 @@ import { AppsV1Api, type CoreV1Api } from '@kubernetes/client-node';
 import { startWebhook, type TeardownHost, type Webhook } from '../e2e/harness.js';
 import { loopbackServingCert } from '../e2e/pki.js';
 import { freePort } from '../e2e/procs.js';
-import { deploymentEnv, parseManifests, pointWebhookAt, renderChart, RELEASE_NAMESPACE } from '../e2e/chart.js';
+import { deploymentEnv, parseManifests, pointWebhookAt, renderChart, RELEASE_NAMESPACE, type Manifest } from '../e2e/chart.js';
 import { INJECT_LABEL, apis, applyWebhookConfig, createNamespace, deploymentPod, eventually, isInjected } from '../e2e/kube.js';
 import { startReceiver, type Receiver } from '../support/receiver.mjs';
 import { buildImages, PAYLOAD_IMAGE } from './images.js';
-import { HOST_IP, startNode, type Node } from './node.js';
+import { HOST_IP } from './node-config.js';
+import { startNode, type Node } from './node.js';
 
 export const ON = 'node-on';
 export const OFF = 'node-off';
@@ -19,16 +20,27 @@ export interface Suite {
   core: CoreV1Api;
   apps: AppsV1Api;
   receiver: Receiver;
+  /** the TLS receiver of `SuiteOptions.tls`, which the webhook then sends pods to */
+  tlsReceiver: Receiver | undefined;
   webhook: Webhook;
   /** Starts the webhook again on the same port with the same certificate (the configuration's url and caBundle stay valid). */
   restartWebhook(): Promise<Webhook>;
   /** the chart's INJECT_* settings the webhook runs with */
   chartEnv: Record<string, string>;
+  /** the chart as rendered for the webhook (with `SuiteOptions.values`) */
+  rendered: Manifest[];
   imagesMs: number;
   bringUpMs: number;
 }
 
-export async function startSuite(t: TeardownHost): Promise<Suite> {
+export interface SuiteOptions {
+  /** a second OTLP receiver, over TLS (startReceiver's `tls`), on the host end of the bridge: the pods' collector */
+  tls?: { key: string; cert: string; ca?: string; requestCert?: boolean };
+  /** chart values (helm --set) given the collector URL the pods are sent to; the webhook runs with what they render */
+  values?: (endpoint: string) => string[];
+}
+
+export async function startSuite(t: TeardownHost, options: SuiteOptions = {}): Promise<Suite> {
   const started = Date.now();
   const images = await buildImages();
   const imagesMs = Date.now() - started;
@@ -38,12 +50,15 @@ export async function startSuite(t: TeardownHost): Promise<Suite> {
   const apps = node.cp.kubeConfig.makeApiClient(AppsV1Api);
   const receiver = await startReceiver({ host: HOST_IP });
   t.teardown(() => receiver.close());
-  const rendered = parseManifests(await renderChart());
+  const tlsReceiver = options.tls === undefined ? undefined : await startReceiver({ host: HOST_IP, tls: options.tls });
+  if (tlsReceiver !== undefined) t.teardown(() => tlsReceiver.close());
+  const endpoint = tlsReceiver?.url ?? receiver.url;
+  const rendered = parseManifests(await renderChart(options.values?.(endpoint) ?? []));
   const chartEnv = Object.fromEntries(Object.entries(deploymentEnv(rendered, RELEASE_NAMESPACE)).filter(([k]) => k.startsWith('INJECT_')));
   const opts = {
     port: await freePort(),
     cert: loopbackServingCert('node-e2e-webhook-ca'),
-    env: { ...chartEnv, INJECT_PAYLOAD_IMAGE: PAYLOAD_IMAGE, INJECT_IMAGE_PULL_POLICY: 'Never', INJECT_OTLP_ENDPOINT: receiver.url },
+    env: { ...chartEnv, INJECT_PAYLOAD_IMAGE: PAYLOAD_IMAGE, INJECT_IMAGE_PULL_POLICY: 'Never', INJECT_OTLP_ENDPOINT: endpoint },
   };
   const webhook = await startWebhook(t, node.cp.dir, opts);
   const restartWebhook = (): Promise<Webhook> => startWebhook(t, node.cp.dir, { ...opts, logName: 'webhook-again' });
@@ -52,5 +67,5 @@ export async function startSuite(t: TeardownHost): Promise<Suite> {
   await createNamespace(core, OFF);
   const warm = await eventually(() => core.createNamespacedPod({ namespace: ON, body: deploymentPod('warmup'), dryRun: 'All' }), isInjected);
   if (!isInjected(warm)) throw new Error(`webhook never became active:\n${webhook.proc.tail()}`);
-  return { node, core, apps, receiver, webhook, restartWebhook, chartEnv, imagesMs, bringUpMs };
+  return { node, core, apps, receiver, tlsReceiver, webhook, restartWebhook, chartEnv, rendered, imagesMs, bringUpMs };
 }

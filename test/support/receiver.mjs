@@ -1,4 +1,4 @@
-// A small OTLP/HTTP receiver for the preload tests and benchmark: accepts /v1/traces, /v1/metrics and
+// A small OTLP/HTTP receiver for the payload tests and benchmarks: accepts /v1/traces, /v1/metrics and
 // /v1/logs as protobuf (decoded with protobufjs from the schema in otlp-proto.mjs) or JSON, and keeps
 // normalised records. Standalone: `node test/support/receiver.mjs [port]` prints its port and counts.
 import { createServer } from 'node:http';
@@ -79,6 +79,7 @@ function decode(path, contentType, body) {
 /**
  * Starts the receiver on 127.0.0.1 (or `host`: an address of a network the test created). `status` lets a test make it answer errors;
  * `holdFirst: n` keeps the first n requests of each path unanswered (recorded, never answered: a collector that hangs) until close().
+ * `keepBodies`: each request record keeps its decoded OTLP body too (`body`: the request as OTLP/JSON would write it).
  * `delayMs`: a slow collector, answering that much later; data whose client hung up before the answer counts as cut (`cut`) and
  * is not kept (as a collector whose client went away). `silent`: a collector that reads every request and never answers.
  */
@@ -104,11 +105,13 @@ export function startReceiver(options = {}) {
       let body = Buffer.concat(chunks);
       const path = (req.url ?? '').split('?')[0];
       const contentType = String(req.headers['content-type'] ?? '');
-      state.requests.push({ path, contentType, bytes: body.length, headers: req.headers, clientCertificate: req.socket.getPeerCertificate?.()?.subject?.CN });
+      const record = { path, contentType, bytes: body.length, headers: req.headers, clientCertificate: req.socket.getPeerCertificate?.()?.subject?.CN };
+      state.requests.push(record);
       try {
         if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
         if (!(path in TYPES)) throw new Error(`unexpected path ${path}`);
         const decoded = decode(path, contentType, body);
+        if (options.keepBodies) record.body = decoded;
         if (path === '/v1/traces') state.spans.push(...spansOf(decoded));
         if (path === '/v1/logs') state.logs.push(...logsOf(decoded));
         if (path === '/v1/metrics') state.metrics.push(...metricsOf(decoded));

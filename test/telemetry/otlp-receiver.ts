@@ -1,7 +1,6 @@
-// Test helper (no tests here): a real OTLP/HTTP receiver for the http/json protocol on 127.0.0.1,
+// Test helper (no tests here): the OTLP receiver as the webhook's own telemetry tests read it (OTLP/JSON bodies),
 // and a small strict parser of the Prometheus text format.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startReceiver as startOtlpReceiver } from '../support/receiver.mjs';
 
 export interface Received {
   readonly path: string;
@@ -17,48 +16,24 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-/** `mode`: `ok` answers 200 `{}`; `fail` answers 500; `hang` never answers. */
+/**
+ * The project's one OTLP receiver (test/support/receiver.mjs), its requests' bodies kept as OTLP/JSON for the
+ * webhook's own telemetry tests. `mode`: `ok` answers 200 `{}`; `fail` answers 500; `hang` never answers.
+ */
 export async function startReceiver(mode: 'ok' | 'fail' | 'hang' = 'ok'): Promise<Receiver> {
-  const received: Received[] = [];
-  const waiters = new Set<() => void>();
-  const hanging: ServerResponse[] = [];
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      received.push({ path: req.url ?? '', contentType: req.headers['content-type'], body: JSON.parse(text) });
-      for (const wake of waiters) wake();
-      if (mode === 'hang') hanging.push(res);
-      else res.writeHead(mode === 'ok' ? 200 : 500, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const receiver = await startOtlpReceiver({ keepBodies: true, status: mode === 'fail' ? 500 : 200, holdFirst: mode === 'hang' ? Number.MAX_SAFE_INTEGER : 0 });
+  const received = (): Received[] => receiver.requests.map((r) => ({ path: r.path, contentType: r.contentType, body: r.body }));
   return {
-    url: `http://127.0.0.1:${port}`,
-    received,
-    waitFor(predicate, timeoutMs): Promise<void> {
-      return new Promise((resolve, reject) => {
-        const check = (): void => {
-          if (!predicate(received)) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`receiver: condition not met in ${timeoutMs} ms (${received.length} requests)`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
+    url: receiver.url,
+    get received(): Received[] {
+      return received();
+    },
+    async waitFor(predicate, timeoutMs): Promise<void> {
+      await receiver.waitFor(() => predicate(received()), timeoutMs).catch(() => {
+        throw new Error(`receiver: condition not met in ${timeoutMs} ms (${receiver.requests.length} requests)`);
       });
     },
-    close(): Promise<void> {
-      for (const res of hanging) res.destroy();
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
+    close: () => receiver.close(),
   };
 }
 

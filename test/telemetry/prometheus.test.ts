@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap';
+import { TestClock } from '../support/clock.js';
 import { pino } from 'pino';
 import { createTelemetry } from '../../src/telemetry/index.js';
 import { DURATION_BUCKETS } from '../../src/telemetry/review.js';
@@ -9,8 +10,7 @@ const silent = pino({ level: 'silent' });
 const NOW = new Date('2026-11-25T09:00:00Z');
 
 function telemetryWithClock(stepMs: number, certExpiry: () => Date | undefined = () => undefined): ReturnType<typeof createTelemetry> {
-  let ms = 0;
-  const clock = { now: () => NOW, monotonicMs: () => (ms += stepMs) };
+  const clock = new TestClock({ at: NOW, stepMs });
   return createTelemetry({ otlpEndpoint: undefined, exportIntervalMs: 15_000 }, { logger: silent, version: '1.2.3', certExpiry, clock });
 }
 

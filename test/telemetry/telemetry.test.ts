@@ -1,6 +1,7 @@
 import t, { type Test } from 'tap';
 import { pino, type Logger } from 'pino';
 import type { Clock } from '../../src/clock.js';
+import { TestClock } from '../support/clock.js';
 import { createTelemetry, type TelemetryDeps } from '../../src/telemetry/index.js';
 import type { ReviewOutcome, Telemetry } from '../../src/telemetry/types.js';
 import { attributeMap, metricsNamed, parsePrometheus, spans, startReceiver, type Received } from './otlp-receiver.js';
@@ -20,10 +21,7 @@ const NOW = new Date('2026-11-25T09:00:00Z');
 const EXPIRY = new Date(NOW.getTime() + 3 * 86_400_000);
 
 /** A clock whose monotonic time advances 2 ms per read, so every review lasts a known, non-zero time. */
-function steppingClock(): Clock {
-  let ms = 0;
-  return { now: () => NOW, monotonicMs: () => (ms += 2) };
-}
+const steppingClock = (): Clock => new TestClock({ at: NOW, stepMs: 2 });
 
 function deps(logger: Logger, extra: Partial<TelemetryDeps> = {}): TelemetryDeps {
   return { logger, version: '9.8.7', certExpiry: () => EXPIRY, clock: steppingClock(), ...extra };

@@ -133,7 +133,7 @@ The collector's credentials (issue 21): which items the collector Secret of each
 {{- if and $tlsUsed (not $https) }}{{ fail "collector.ca / collector.clientCertificate are set but every collector endpoint is http://: certificates are only used over https://" }}{{ end }}
 {{- $mount := trimSuffix "/" $c.mountPath }}
 {{- $pre := trimSuffix "/" .Values.payload.mountPath }}
-{{- if or (eq $mount $pre) (hasPrefix (printf "%s/" $pre) $mount) (hasPrefix (printf "%s/" $mount) $pre) }}{{ fail "collector.mountPath must not overlap preload.mountPath" }}{{ end }}
+{{- if or (eq $mount $pre) (hasPrefix (printf "%s/" $pre) $mount) (hasPrefix (printf "%s/" $mount) $pre) }}{{ fail "collector.mountPath must not overlap payload.mountPath" }}{{ end }}
 {{- dict "ca" (gt $sources 0) "clientCertificate" (not (empty $c.clientCertificate.secretName)) "headers" (gt (len $c.headers) 0) | toJson }}
 {{- end }}
 

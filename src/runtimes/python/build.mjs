@@ -7,7 +7,8 @@
 //                                       (build_lib.py native)
 // Interpreters: env OTEL_INJECTOR_PYTHONS (paths, comma or space separated), else for each minor
 // ~/.pyenv/versions/3.X.*/bin/python3.X (newest patch), else `python3.X` on PATH. A missing one is an
-// error unless --allow-missing-python. 3.9 is built when payload/requirements/py39.txt exists.
+// error unless --allow-missing-python. The minors and their requirements files: scripts/pythons.mjs (pythons.json);
+// a minor whose requirements file is missing is not built.
 // Caches: pip's download cache shared by every checkout (scripts/cache-dirs.mjs), each built lib in
 // .cache/payload-build/python/<cp3X>-<key>/ (key: the requirements file, build_lib.py, the interpreter's
 // exact version), so a warm build copies.
@@ -20,10 +21,11 @@ import { homedir } from 'node:os';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sharedCacheDir } from '../../../scripts/cache-dirs.mjs';
+import { MINORS, NEWEST, requirementsOf } from '../../../scripts/pythons.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
-export const MINORS = ['3.9', '3.10', '3.11', '3.12', '3.13'];
+export { MINORS };
 const BUILD_LIB = join(here, 'build_lib.py');
 const NATIVE_TAGS = ['manylinux_aarch64', 'manylinux_x86_64', 'musllinux_aarch64', 'musllinux_x86_64'];
 
@@ -132,7 +134,7 @@ async function verify(python, pyDir, minor) {
 }
 
 function requirementsFor(src, minor) {
-  const file = join(src, 'requirements', minor === '3.9' ? 'py39.txt' : 'py310plus.txt');
+  const file = join(src, 'requirements', requirementsOf(minor));
   return existsSync(file) ? file : undefined;
 }
 
@@ -157,13 +159,14 @@ export async function build(out, { quiet = false, allowMissing = false, log = (l
   const cacheDir = join(root, '.cache', 'payload-build', 'python');
   const t0 = Date.now();
   const minors = MINORS.filter((m) => requirementsFor(src, m) !== undefined);
-  if (!minors.includes('3.13')) throw new BuildError(`${join(src, 'requirements/py310plus.txt')} is missing`);
+  if (!minors.includes(NEWEST)) throw new BuildError(`${join(src, 'requirements', requirementsOf(NEWEST))} is missing`);
   const pythons = findInterpreters(minors, { allowMissing, log });
   if (pythons.size === 0) throw new BuildError('no CPython interpreter at all: nothing to build python/ with');
   rmSync(pyDir, { recursive: true, force: true });
   mkdirSync(join(pyDir, 'lib'), { recursive: true });
   copySource(src, pyDir);
-  const buildScript = readFileSync(BUILD_LIB, 'utf8');
+  // build_lib.py and its parts next to it (build_*.py): a change to any of them rebuilds the cached libs.
+  const buildScript = readdirSync(here).filter((f) => /^build_\w+\.py$/.test(f)).sort().map((f) => readFileSync(join(here, f), 'utf8')).join('\n');
   const lines = [];
   for (const [minor, py] of [...pythons].sort((a, b) => MINORS.indexOf(a[0]) - MINORS.indexOf(b[0]))) {
     const req = requirementsFor(src, minor);
@@ -175,7 +178,7 @@ export async function build(out, { quiet = false, allowMissing = false, log = (l
   }
   // native/: psutil, the same abi3 wheels for every version: one interpreter downloads them.
   const [newest] = [...pythons].sort((a, b) => MINORS.indexOf(b[0]) - MINORS.indexOf(a[0]));
-  const req310 = requirementsFor(src, '3.13');
+  const req310 = requirementsFor(src, NEWEST);
   const psutilPin = readFileSync(req310, 'utf8').replace(/\\\n/g, ' ').split('\n').find((l) => /^psutil\b/i.test(l.trim())) ?? '';
   // Each interpreter then adds its own psutil __pycache__ (build_lib.py native-pyc): cached with them.
   const versions = [...pythons.values()].map((py) => `${py.full}/${py.machine}`).sort().join(' ');

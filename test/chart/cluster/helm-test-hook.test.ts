@@ -1,15 +1,15 @@
-// The chart's `helm test` script, run for real: a real kube-apiserver + etcd (the end-to-end control
-// plane), the built webhook (`node dist/main.js`), the chart's rendered MutatingWebhookConfiguration
-// (only clientConfig pointed at the local webhook), the hook's own ServiceAccount/Role/RoleBinding, and
-// the script executed by /bin/sh with the real kubectl authenticated as that ServiceAccount's token.
-// Needs test/e2e/build-control-plane.sh and `npm run build` first.
+// The chart's `helm test`, run for real: a real kube-apiserver + etcd (the end-to-end control plane), the built
+// webhook (`node dist/main.js`), the chart's rendered MutatingWebhookConfiguration (only clientConfig pointed at
+// the local webhook), the hook's own ServiceAccount/Role/RoleBinding, and the hook Pod's command line (the
+// image's entrypoint is node: `node <args>`, args[0] mapped from /app to the built repository) authenticated
+// as that ServiceAccount's token. Needs test/e2e/build-control-plane.sh and `npm run build` first.
 import t from 'tap';
 import { execFile } from 'node:child_process';
-import { mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startControlPlane, startWebhook, type ControlPlane } from '../../e2e/harness.js';
-import { kubectlBin } from '../../support/tools.js';
-import { all, dig, envMap, isHook, NAMESPACE, one, render, type EnvVar, type HelmResult, type Manifest, type Obj } from '../lib/render.js';
+import { kubectlBin, repoRoot } from '../../support/tools.js';
+import { all, dig, isHook, NAMESPACE, one, render, type HelmResult, type Manifest, type Obj } from '../lib/render.js';
 
 function exec(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<HelmResult> {
   return new Promise((resolve) => {
@@ -58,36 +58,33 @@ void t.test('helm test script against a real API server and webhook', async (t) 
   const mwc = pointAt(one(m, 'MutatingWebhookConfiguration'), `${webhook.url}/mutate`, webhook.caPem);
   await kubectl(cp, ['apply', '-f', '-'], JSON.stringify(mwc));
   const setup = m.filter((x) => isHook(x) && x.kind !== 'Pod');
-  t.same(setup.map((x) => x.kind).sort(), ['ConfigMap', 'Role', 'RoleBinding', 'ServiceAccount']);
+  t.same(setup.map((x) => x.kind).sort(), ['Role', 'RoleBinding', 'ServiceAccount']);
   await kubectl(cp, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: setup }));
 
   const pod = all(m, 'Pod').find(isHook) as Manifest;
-  const container = (dig(pod, 'spec', 'containers') as Obj[])[0] as Obj;
-  const podEnv = envMap(container.env as EnvVar[]);
-  const script = (one(m, 'ConfigMap').data as Record<string, string>)['test-injection.sh'] as string;
+  const args = dig(pod, 'spec', 'containers', 0, 'args') as string[];
+  t.equal(args[0], '/app/dist/cli/main.js', 'the command line the webhook image ships');
+  const cliArgs = [join(repoRoot, 'dist', 'cli', 'main.js'), ...args.slice(1)];
   const dir = await mkdtemp(join(cp.dir, 'hook-'));
-  await writeFile(join(dir, 'script.sh'), script);
-  await symlink(await kubectlBin(), join(dir, 'kubectl'));
   const kubeconfig = await serviceAccountKubeconfig(cp, dir, NAMESPACE, dig(pod, 'spec', 'serviceAccountName') as string);
-  const runScript = (): Promise<HelmResult> =>
-    exec('/bin/sh', [join(dir, 'script.sh')], { env: { ...podEnv, PATH: `${dir}:/usr/bin:/bin`, HOME: dir, TMPDIR: dir, KUBECONFIG: kubeconfig } });
+  const runHook = (extra: string[] = []): Promise<HelmResult> =>
+    exec(process.execPath, [...cliArgs, ...extra], { env: { PATH: '/usr/bin:/bin', HOME: dir, KUBECONFIG: kubeconfig } });
 
-  const pass = await runScript();
+  const pass = await runHook();
   t.equal(pass.code, 0, `${pass.stdout}${pass.stderr}`);
   t.comment(pass.stdout);
-  t.match(pass.stdout, /PASS: the pod came back instrumented/);
+  t.match(pass.stdout, /PASS: the pod came back instrumented \(node,python\)/);
   t.match(pass.stdout, /otel-injector\.io\/status: injected: node,python/);
+  t.match(pass.stdout, /probe: PYTHONPATH=\/otel-injector\/python/);
   const stored = await kubectl(cp, ['-n', 'shop', 'get', 'pods', '-o', 'name']);
   t.equal(stored.stdout.trim(), '', 'dry run: nothing stored');
 
   await kubectl(cp, ['label', 'namespace', 'shop', 'otel-injector.io/inject-']);
-  const fail = await runScript();
+  const fail = await runHook();
   t.equal(fail.code, 1, 'namespace no longer opted in: the test fails');
-  t.match(fail.stderr, /status is '', expected 'injected: <runtimes>'/);
+  t.match(fail.stderr, /FAIL: no status annotation: the webhook was not called/);
 
-  const elsewhere = await exec('/bin/sh', [join(dir, 'script.sh')], {
-    env: { ...podEnv, TEST_NAMESPACE: 'default', PATH: `${dir}:/usr/bin:/bin`, HOME: dir, TMPDIR: dir, KUBECONFIG: kubeconfig },
-  });
-  t.equal(elsewhere.code, 1, 'the test ServiceAccount may not create pods outside tests.namespace');
-  t.match(elsewhere.stderr, /forbidden/i);
+  const elsewhere = await runHook(['-n', 'default']);
+  t.equal(elsewhere.code, 5, 'the test ServiceAccount may not create pods outside tests.namespace');
+  t.match(elsewhere.stderr, /forbidden: missing RBAC permission "create pods" in namespace "default"/);
 });

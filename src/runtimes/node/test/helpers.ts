@@ -1,10 +1,11 @@
-// Shared by the preload tests: build once, start example apps as real processes with the env the
+// Shared by the Node.js payload's tests: build once, start example apps as real processes with the env the
 // webhook sets, talk to them over HTTP.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { appEnv } from '../../../../test/support/injected-env.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 export const PRELOAD_DIR = join(ROOT, 'dist', 'payload', 'node');
@@ -26,27 +27,18 @@ export function ensureBuilt(): void {
 
 export type Env = Record<string, string | undefined>;
 
-/** The environment the webhook puts on an app container (see issue 2 / docs/preload.md). */
-export function webhookEnv(endpoint: string, service: string, extra: Env = {}, preloadDir = PRELOAD_DIR): Env {
-  const env: Env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    OTEL_SERVICE_NAME: service,
-    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-    OTEL_TRACES_EXPORTER: 'otlp',
-    OTEL_METRICS_EXPORTER: 'otlp',
-    OTEL_LOGS_EXPORTER: 'otlp',
-    OTEL_PROPAGATORS: 'tracecontext,baggage',
-    OTEL_RESOURCE_ATTRIBUTES: `k8s.namespace.name=shop,k8s.pod.name=${service}-7d4b9c-x2x9q,k8s.container.name=app,k8s.deployment.name=${service},service.namespace=shop`,
-    NODE_OPTIONS: `--no-deprecation --require ${join(preloadDir, 'register.cjs')}`,
-    // Short export intervals so tests do not wait a minute.
-    OTEL_BSP_SCHEDULE_DELAY: '200',
-    OTEL_METRIC_EXPORT_INTERVAL: '1000',
-    ...extra,
-  };
-  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  return env;
+/**
+ * The environment the webhook puts on an app container (built by its own injection: test/support/injected-env.ts),
+ * for a container of Deployment `<service>` in namespace shop that sets NODE_OPTIONS=--no-deprecation itself;
+ * short export intervals so tests do not wait a minute. `mountPath`: the folder holding node/ (dist/payload).
+ */
+export function webhookEnv(endpoint: string, service: string, extra: Env = {}, mountPath = dirname(PRELOAD_DIR)): Env {
+  return appEnv(
+    { PATH: process.env.PATH, HOME: process.env.HOME },
+    { runtimes: ['node'], mountPath, endpoint, service, namespace: 'shop', container: 'app', hash: '7d4b9c', suffix: 'x2x9q', containerEnv: { NODE_OPTIONS: '--no-deprecation' } },
+    { OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_METRIC_EXPORT_INTERVAL: '1000' },
+    extra,
+  );
 }
 
 export interface App {

@@ -19,7 +19,8 @@ function setWritable(dir: string, writable: boolean): void {
 }
 
 t.test('a read-only copy at another path works for CJS and ESM apps and writes nothing', async (t) => {
-  const copy = join(mkdtempSync(join(tmpdir(), 'otel-injector-')), 'otel-injector');
+  const mount = join(mkdtempSync(join(tmpdir(), 'otel-injector-')), 'otel-injector');
+  const copy = join(mount, 'node');
   cpSync(PRELOAD_DIR, copy, { recursive: true });
   setWritable(copy, false);
   t.teardown(() => setWritable(copy, true));
@@ -27,8 +28,8 @@ t.test('a read-only copy at another path works for CJS and ESM apps and writes n
   t.notOk(before.some((f) => f.includes('node_modules')), 'no node_modules in the folder');
 
   const receiver = await startReceiver();
-  const backend = await startApp('express-app.cjs', webhookEnv(receiver.url, 'ro-backend', { OTEL_METRICS_EXPORTER: 'none' }, copy));
-  const esm = await startApp('esm-app.mjs', webhookEnv(receiver.url, 'ro-esm', { BACKEND_URL: backend.url, OTEL_METRICS_EXPORTER: 'none' }, copy));
+  const backend = await startApp('express-app.cjs', webhookEnv(receiver.url, 'ro-backend', { OTEL_METRICS_EXPORTER: 'none' }, mount));
+  const esm = await startApp('esm-app.mjs', webhookEnv(receiver.url, 'ro-esm', { BACKEND_URL: backend.url, OTEL_METRICS_EXPORTER: 'none' }, mount));
   t.teardown(async () => { await esm.stop(); await backend.stop(); await receiver.close(); });
   t.equal((await get(`${esm.url}/hello/ro`)).status, 200);
   await receiver.waitFor((s) => s.spans.some((x) => x.kind === CLIENT && x.resource['service.name'] === 'ro-esm') &&

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { findInterpreters, MINORS } from '../build.mjs';
+import { NEWEST, cpTag, requirementsOf } from '../../../../scripts/pythons.mjs';
 import { PY_PAYLOAD, ROOT } from './support/paths.js';
 import { ensurePayload } from './support/python.js';
 
@@ -35,10 +36,10 @@ const py = (python: string, code: string, ...args: string[]): string => {
 };
 const normalize = (name: string): string => name.toLowerCase().replace(/[-_.]+/g, '-');
 
-t.test('the layout: bootstrap as source, a zip and a manifest per minor 3.10-3.13 (and 3.9), psutil per platform', async (t) => {
+t.test('the layout: bootstrap as source, a zip and a manifest per supported minor, psutil per platform', async (t) => {
   t.ok(existsSync(join(PY, 'sitecustomize.py')), 'sitecustomize.py');
   t.ok(existsSync(join(PY, '_otel_injector', '__init__.py')), '_otel_injector/ as .py');
-  t.same(['3.10', '3.11', '3.12', '3.13'].filter((m) => !built.includes(m)), [], 'zips for 3.10 to 3.13');
+  t.same(MINORS.filter((m) => !built.includes(m)), [], 'a zip for every minor of pythons.json');
   t.same(readdirSync(join(PY, 'native')).sort(), TAGS, 'native/ has exactly the four Linux platforms');
   const pycache = readdirSync(PY, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('__pycache__'));
   t.same(pycache.filter((f) => !/^(native\/\w+\/psutil\/|_otel_injector\/)?__pycache__$/.test(f)), [], '__pycache__ only for what ships as source: psutil, sitecustomize, _otel_injector');
@@ -136,37 +137,38 @@ t.test('native/: the extension per platform, the rest shared through relative sy
   t.same(built.filter((m) => !pyc.includes(`__init__.cpython-${m.replace('.', '')}.pyc`)), [], 'psutil precompiled by every minor');
 });
 
-t.test('a missing interpreter is an error naming it, unless --allow-missing-python', { skip: pythons.has('3.13') ? false : 'no CPython 3.13 here' }, async (t) => {
+t.test('a missing interpreter is an error naming it, unless --allow-missing-python', { skip: pythons.has(NEWEST) ? false : `no CPython ${NEWEST} here` }, async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'otel-pybuild-'));
   t.teardown(() => rmSync(out, { recursive: true, force: true }));
-  const newest = pythons.get('3.13')?.python;
-  // No pyenv, nothing on PATH: only what OTEL_INJECTOR_PYTHONS lists (3.13).
+  const newest = pythons.get(NEWEST)?.python;
+  // No pyenv, nothing on PATH: only what OTEL_INJECTOR_PYTHONS lists (the newest).
+  const missing = MINORS.slice(0, -1).map((m) => m.replace('.', '\\.')).join(', ');
   const env = { ...process.env, PYENV_ROOT: join(out, 'no-pyenv'), PATH: join(out, 'empty-bin'), OTEL_INJECTOR_PYTHONS: newest ?? '' };
   const script = join(ROOT, 'src/runtimes/python/build.mjs');
   const refused = spawnSync(process.execPath, [script, join(out, 'a')], { env, encoding: 'utf8' });
   t.equal(refused.status, 1, 'exit 1');
-  t.match(refused.stderr, /no interpreter for CPython 3\.9, 3\.10, 3\.11, 3\.12 .*--allow-missing-python/, 'names the missing minors and the flag');
+  t.match(refused.stderr, new RegExp(`no interpreter for CPython ${missing} .*--allow-missing-python`), 'names the missing minors and the flag');
   t.notOk(existsSync(join(out, 'a')), 'nothing built');
   const allowed = spawnSync(process.execPath, [script, join(out, 'b'), '--allow-missing-python'], { env, encoding: 'utf8' });
   t.equal(allowed.status, 0, '--allow-missing-python: exit 0', { stderr: allowed.stderr });
-  t.match(allowed.stdout, /WARNING no interpreter for CPython 3\.9, 3\.10, 3\.11, 3\.12/, 'with a warning naming them');
-  t.same(readdirSync(join(out, 'b', 'lib')).sort(), ['cp313.json', 'cp313.zip'], 'and only cp313');
+  t.match(allowed.stdout, new RegExp(`WARNING no interpreter for CPython ${missing}`), 'with a warning naming them');
+  t.same(readdirSync(join(out, 'b', 'lib')).sort(), [`${cpTag(NEWEST)}.json`, `${cpTag(NEWEST)}.zip`], `and only ${cpTag(NEWEST)}`);
   const bogus = spawnSync(process.execPath, [script, join(out, 'c')], { env: { ...env, OTEL_INJECTOR_PYTHONS: join(out, 'python3.99') }, encoding: 'utf8' });
   t.match(bogus.stderr, /OTEL_INJECTOR_PYTHONS lists .*python3\.99, which does not run/, 'a listed interpreter that does not run is named');
 });
 
-t.test('the same interpreter and requirements give the same bytes', { skip: pythons.has('3.13') ? false : 'no CPython 3.13 here' }, async (t) => {
+t.test('the same interpreter and requirements give the same bytes', { skip: pythons.has(NEWEST) ? false : `no CPython ${NEWEST} here` }, async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'otel-pybuild-'));
   t.teardown(() => rmSync(out, { recursive: true, force: true }));
-  const python = pythons.get('3.13')?.python ?? '';
-  const req = join(ROOT, 'src/runtimes/python/payload/requirements/py310plus.txt');
+  const python = pythons.get(NEWEST)?.python ?? '';
+  const req = join(ROOT, 'src/runtimes/python/payload/requirements', requirementsOf(NEWEST));
   const env = { ...process.env, PIP_CACHE_DIR: join(ROOT, '.cache', 'pip') };
   const files: Buffer[][] = [];
   for (const run of ['1', '2']) {
     const r = spawnSync(python, [BUILD_LIB, 'lib', '--requirements', req, '--out', join(out, run)], { env, encoding: 'utf8' });
     t.equal(r.status, 0, `build ${run}`, { output: r.stdout + r.stderr });
-    files.push(['cp313.zip', 'cp313.json'].map((f) => readFileSync(join(out, run, f))));
+    files.push([`${cpTag(NEWEST)}.zip`, `${cpTag(NEWEST)}.json`].map((f) => readFileSync(join(out, run, f))));
   }
-  t.ok(files[0]?.[0]?.equals(files[1]?.[0] ?? Buffer.alloc(0)), 'cp313.zip byte-identical');
-  t.ok(files[0]?.[1]?.equals(files[1]?.[1] ?? Buffer.alloc(0)), 'cp313.json byte-identical');
+  t.ok(files[0]?.[0]?.equals(files[1]?.[0] ?? Buffer.alloc(0)), `${cpTag(NEWEST)}.zip byte-identical`);
+  t.ok(files[0]?.[1]?.equals(files[1]?.[1] ?? Buffer.alloc(0)), `${cpTag(NEWEST)}.json byte-identical`);
 });

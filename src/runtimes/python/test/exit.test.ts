@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import t from 'tap';
 import { pythonEnv } from './support/app.js';
 import { startReceiver } from './support/otlp.js';
-import { ensurePayload, ensureVenv } from './support/python.js';
+import { MINORS, ensurePayload, ensureVenv } from './support/python.js';
 
 await ensurePayload();
 const SCRIPT = [
@@ -28,7 +28,7 @@ function run(python: string, env: Record<string, string | undefined>): Promise<{
 // The script's own API: a release every minor 3.9-3.13 installs (not ours: bridged).
 const API = ['opentelemetry-api==1.39.1', 'importlib-metadata==8.7.1', 'zipp==3.23.0', 'typing-extensions==4.15.0'];
 
-for (const minor of ['3.9', '3.10', '3.11', '3.12', '3.13']) {
+for (const minor of MINORS) {
   t.test(`CPython ${minor}: a script that ends right after its span exports it at exit`, async (t) => {
     const receiver = await startReceiver();
     t.teardown(() => receiver.close());

@@ -9,7 +9,7 @@ import t from 'tap';
 import { pythonEnv } from './support/app.js';
 import { startReceiver } from './support/otlp.js';
 import { APPS } from './support/paths.js';
-import { ensurePayload, interpreter } from './support/python.js';
+import { MINORS, ensurePayload, interpreter } from './support/python.js';
 
 await ensurePayload();
 const INSTANCE = 'bakery-ia.orders-6f9c7d-h2k4p.orders';
@@ -34,7 +34,7 @@ function run(python: string, env: Record<string, string | undefined>, script = '
   });
 }
 
-for (const minor of ['3.9', '3.10', '3.11', '3.12', '3.13']) {
+for (const minor of MINORS) {
   t.test(`CPython ${minor}: a child forked while every lock is held runs and is its own source`, async (t) => {
     const receiver = await startReceiver({ holdFirst: 1 });
     t.teardown(() => receiver.close());

@@ -35,23 +35,20 @@ def _yield_to_app(cls, instrument, messages):
     module = getattr(cls, '__module__', '') or ''
     if not module.startswith('opentelemetry.instrumentation.'):
         return
-    for name, info in (instrument.state['manifest'].get('instrumentations') or {}).items():
+    for name, info in instrument.instrumentations().items():
         ours_module, _, ours_attr = info['entry_point'].partition(':')
         if ours_attr != cls.__name__ or not (OURS + module).startswith(ours_module):
             continue
-        if name in instrument.state['yielded']:
+
+        def is_ours_for_it(ours, ours_module=ours_module):
+            return type(ours).__name__ == cls.__name__ and type(ours).__module__.startswith(ours_module)
+
+        if not instrument.yield_to_app(name, is_ours_for_it):
             return
-        instrument.state['yielded'].add(name)
-        for ours in list(instrument.state['instrumented']):
-            if type(ours).__name__ == cls.__name__ and type(ours).__module__.startswith(ours_module):
-                try:
-                    ours.uninstrument()
-                finally:
-                    instrument.state['instrumented'].remove(ours)
         dist = info.get('dist') or ''
         messages.say(
             '%s: the app applies its own %s %s; the injected one is not applied to it (no duplicate spans)'
-            % (name, dist, instrument.state['app_dists'].get(dist, '?')),
+            % (name, dist, instrument.app_version(dist, '?')),
             once_key='yielded-' + name,
         )
         return

@@ -88,30 +88,44 @@ def _start(cfg):
 
 
 def _setup(cfg, manifest, app_dists, native):
-    from . import bridge, flushing, fork, hooks, instrument, logbridge, otlp_export, providers, resource, signals
+    from . import (
+        bridge,
+        flushing,
+        fork,
+        hooks,
+        instrument,
+        logbridge,
+        otlp_export,
+        providers,
+        resource,
+        signals,
+        system_metrics,
+    )
 
     sdk_version = ((manifest.get('dists') or {}).get('opentelemetry-sdk') or {}).get('version', '')
-    providers.setup(cfg, resource.attributes(cfg, sdk_version))
+    providers.setup(cfg, resource.attributes(cfg, sdk_version), flushing.under_way)
+    fork.on_child(flushing.after_fork)
     bridge.attach(providers)
     timeout = cfg['shutdown_timeout_s']
     signals.install(lambda: flushing.flush(timeout), lambda: flushing.flush_early(timeout))
     signals.watch_process_pools(hooks.on_import)
-    if providers.state['logger'] is not None:
-        logbridge.install(providers.state['logger'])
-        providers.state['on_real_logger'].append(logbridge.replace_provider)
-    providers.state['on_step_aside'] += [instrument.uninstrument_all, logbridge.uninstall, signals.uninstall]
+    if providers.logger() is not None:
+        logbridge.install(providers.logger())
+        providers.on_real_logger(logbridge.replace_provider)
+    for callback in (instrument.uninstrument_all, logbridge.uninstall, signals.uninstall):
+        providers.on_step_aside(callback)
     instrument.install(manifest, app_dists, cfg['disabled'])
-    if bridge.state['active']:
+    if bridge.active():
         from . import app_instrumentors
 
-        app_instrumentors.watch(instrument, hooks, messages, lambda: providers.state['stepped_aside'])
+        app_instrumentors.watch(instrument, hooks, messages, providers.stepped_aside)
     fork.on_child(hooks.after_fork)
     fork.on_child(otlp_export.after_fork)
-    fork.on_child(instrument.after_fork)
+    fork.on_child(system_metrics.after_fork)
     fork.on_child(signals.after_fork)
     fork.on_child(signals.watch_uwsgi)
-    if providers.state['meter'] is not None and 'system-metrics' not in cfg['disabled']:
+    if providers.meter() is not None and 'system-metrics' not in cfg['disabled']:
         # psutil from native/<tag> or the app's own; skipped without. Started by the first periodic
         # collection (in the reader's thread), not here: importing the instrumentation machinery
         # (wrapt, packaging, psutil) would cost every process start tens of ms.
-        providers.before_first_collect(lambda: instrument.system_metrics(manifest, native))
+        providers.before_first_collect(lambda: system_metrics.start(manifest, native))

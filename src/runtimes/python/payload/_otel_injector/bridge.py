@@ -49,7 +49,12 @@ _SLOTS = {
         'opentelemetry._logs',
     ),
 }
-state = {'active': False, 'app_versions': {}}
+_state = {'active': False, 'app_versions': {}}  # written by prepare() alone
+
+
+def active():
+    """True once prepare() bridged the app's API to ours."""
+    return _state['active']
 
 
 class NotBridgeable(Exception):
@@ -88,8 +93,8 @@ def prepare(app_dists):
     from _otel_injector_vendor.opentelemetry import trace as our_trace
 
     our_trace._SPAN_KEY = our_propagation._SPAN_KEY
-    state['app_versions'] = {n: v for n, v in app_dists.items() if n.startswith('opentelemetry-')}
-    state['active'] = True
+    _state['app_versions'] = {n: v for n, v in app_dists.items() if n.startswith('opentelemetry-')}
+    _state['active'] = True
 
 
 def _convert(span, to):
@@ -134,7 +139,7 @@ def _app_get_current_span(app_trace, app_propagation, stepped_aside):
 
 def attach(providers):
     """After providers.setup(): points the app's API at our providers and watches its setters."""
-    if not state['active']:
+    if not _state['active']:
         return
     from _otel_injector_vendor.opentelemetry import context as our_context
     from _otel_injector_vendor.opentelemetry import trace as our_trace
@@ -154,20 +159,20 @@ def attach(providers):
     our_propagation.get_current_span = our_trace.get_current_span = get_current_span
     app_trace.Span.register(our_trace.Span)
     app_propagation = sys.modules['opentelemetry.trace.propagation']
-    app_get = _app_get_current_span(app_trace, app_propagation, lambda: providers.state['stepped_aside'])
+    app_get = _app_get_current_span(app_trace, app_propagation, providers.stepped_aside)
     if getattr(app_trace, 'get_current_span', None) is app_propagation.get_current_span:
         app_trace.get_current_span = app_get
     app_propagation.get_current_span = app_get
-    if providers.state['tracer'] is not None:
+    if providers.tracer() is not None:
         _accept_app_status()
     for signal in _SLOTS:
         _watch(signal, providers)
-    if providers.state['tracer'] is not None:
-        app_trace.set_tracer_provider(providers.state['tracer'])
-    lazy_meter = providers.state.get('meter_lazy')
+    if providers.tracer() is not None:
+        app_trace.set_tracer_provider(providers.tracer())
+    lazy_meter = providers.meter_lazy()
     if lazy_meter is not None:
         sys.modules['opentelemetry.metrics._internal'].set_meter_provider(lazy_meter)
-    providers.state['on_step_aside'].append(lambda: _free_app_slots(providers))
+    providers.on_step_aside(lambda: _free_app_slots(providers))
 
 
 def _accept_app_status():
@@ -212,7 +217,7 @@ def _watch(signal, providers):
         return
 
     def set_provider(provider):
-        if not providers.state['stepped_aside'] and not providers._is_ours(provider):
+        if not providers.stepped_aside() and not providers.is_ours(provider):
             try:
                 providers.step_aside(reason(signal))
             except Exception:
@@ -228,7 +233,7 @@ def _watch(signal, providers):
 
 
 def reason(signal):
-    versions = state['app_versions']
+    versions = _state['app_versions']
     sdk = versions.get('opentelemetry-sdk')
     what = ('opentelemetry-sdk %s' % sdk) if sdk else ('opentelemetry-api %s' % versions.get('opentelemetry-api'))
     return "the app sets its own OpenTelemetry %s (%s in the app); the app's SDK exports from now on" % (
@@ -241,7 +246,7 @@ def _free_app_slots(providers):
     """At a step-aside: the app's global slots that hold ours are freed, so the app's own call succeeds."""
     for module_name, _, once_attr, provider_attr, _ in _SLOTS.values():
         module = sys.modules.get(module_name)
-        if module is None or not providers._is_ours(getattr(module, provider_attr, None)):
+        if module is None or not providers.is_ours(getattr(module, provider_attr, None)):
             continue
         once = getattr(module, once_attr, None)
         if once is not None:

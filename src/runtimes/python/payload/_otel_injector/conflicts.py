@@ -27,6 +27,8 @@ def _re(pattern, flags=0):
 
 
 def normalize(name):
+    """A distribution name as PEP 503 compares it ('Zope.Interface' -> 'zope-interface'): the payload's one
+    definition (build_lib.py, run without the payload, keeps a copy that unit/test_conflicts.py pins to this one)."""
     return re.sub(r'[-_.]+', '-', name).lower()
 
 

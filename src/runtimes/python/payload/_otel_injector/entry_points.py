@@ -8,6 +8,8 @@ only when first used."""
 import sys
 import types
 
+from .conflicts import normalize
+
 MODULE = '_otel_injector_vendor.opentelemetry.util._importlib_metadata'
 
 
@@ -65,12 +67,6 @@ def _backend():
     return backend
 
 
-def _normalize(name):
-    import re
-
-    return re.sub(r'[-_.]+', '-', name).lower()
-
-
 def make_module(manifest_entry_points, manifest_dists=None):
     """A module object to put in sys.modules[MODULE] before anything of OpenTelemetry is imported."""
     mod = types.ModuleType(MODULE)
@@ -102,7 +98,7 @@ def make_module(manifest_entry_points, manifest_dists=None):
     def version(distribution_name):
         # opentelemetry-* ones from the manifest (the SDK 1.41 asks for its own version at import);
         # the conflict check guarantees the app has none of them at another version
-        known = otel_versions.get(_normalize(distribution_name))
+        known = otel_versions.get(normalize(distribution_name))
         return known if known is not None else _backend().version(distribution_name)
 
     def requires(distribution_name):

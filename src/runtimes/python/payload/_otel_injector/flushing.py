@@ -1,10 +1,25 @@
-"""The bounded flush of our providers (providers.state): at exit and at a termination signal (flush), and
-in the background the moment a signal the app handles itself arrives (flush_early)."""
+"""The bounded flush of our providers: at exit and at a termination signal (flush), and in the background
+the moment a signal the app handles itself arrives (flush_early). This module alone writes _state (the flush
+under way); providers.py asks under_way()."""
 
 import threading
 import time
 
 from . import fork, otlp_export, providers
+
+_state = {'flushing': False, 'thread': None, 'early_deadline': None}
+
+
+def under_way():
+    """True from the first exit or signal flush on (in this process: not set in a forked child)."""
+    return _state['flushing']
+
+
+def after_fork():
+    """A child is not flushing because its parent was; its flush thread is its own."""
+    _state['flushing'] = False
+    _state['thread'] = None
+    _state['early_deadline'] = None
 
 
 def flush(timeout_s):
@@ -14,15 +29,15 @@ def flush(timeout_s):
     at most the time left (otlp_export.shutdown_deadline). Past the deadline the caller goes on (the
     signal is re-raised, the interpreter exits) and the thread is abandoned."""
     fork.notice()
-    t = providers.state.get('flush_thread')
-    early = providers.state.get('early_deadline')
+    t = _state['thread']
+    early = _state['early_deadline']
     if early is not None and t is not None and t.is_alive():
         # the flush started at the termination signal is still under way (held by the collector): the exit
         # waits for it until that flush's own deadline, not a second bound from now (a pre-fork master
         # would add its own bound to its workers', and a worker its own to its drain)
         timeout_s = max(STALLED_WAIT_S, min(timeout_s, early - time.monotonic()))
     deadline = time.monotonic() + timeout_s
-    providers.state['flushing'] = True
+    _state['flushing'] = True
     otlp_export.shutdown_deadline(deadline)
     if t is None or not t.is_alive():  # a second call (SIGINT, then atexit) waits for the first
         t = threading.Thread(target=_flush_all, args=(deadline, True), name='otel-injector-flush', daemon=True)
@@ -38,7 +53,7 @@ def flush(timeout_s):
             otlp_export.settle_in_flight(deadline)
             _flush_all(deadline, True)
             return True
-        providers.state['flush_thread'] = t
+        _state['thread'] = t
     t.join(max(0.0, deadline - time.monotonic()))
     return not t.is_alive()
 
@@ -53,8 +68,8 @@ def flush_early(timeout_s):
     deadline is set: exports during the app's own drain keep their time. The exit flush later waits for
     this one (flush()), at most the usual bound, or briefly if this one already used its whole bound."""
     fork.notice()
-    t = providers.state.get('flush_thread')
-    if providers.state['stepped_aside'] or (t is not None and t.is_alive()):
+    t = _state['thread']
+    if providers.stepped_aside() or (t is not None and t.is_alive()):
         return
     deadline = time.monotonic() + timeout_s
     t = threading.Thread(target=_flush_all, args=(deadline,), name='otel-injector-flush', daemon=True)
@@ -63,8 +78,8 @@ def flush_early(timeout_s):
             t.start()
     except RuntimeError:
         return
-    providers.state['early_deadline'] = deadline
-    providers.state['flush_thread'] = t
+    _state['early_deadline'] = deadline
+    _state['thread'] = t
 
 
 def _flush_all(deadline, side_by_side=False):
@@ -76,7 +91,7 @@ def _flush_all(deadline, side_by_side=False):
     made gunicorn's exit 0.6 s slower (the metrics SDK then loads while the workers end). Where no thread can
     start (interpreter shutdown), one by one."""
     threads = []
-    for provider in (providers.state['tracer'], providers.state['logger'], providers.state['meter']):
+    for provider in (providers.tracer(), providers.logger(), providers.meter()):
         if provider is None:
             continue
         if side_by_side:

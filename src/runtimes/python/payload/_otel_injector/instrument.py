@@ -1,5 +1,6 @@
 """Lazy instrumentation: each instrumentor is imported and applied right after its library's
-top-level module has been imported by the app (hooks.on_import), never before."""
+top-level module has been imported by the app (hooks.on_import), never before. This module alone writes
+_state: app_instrumentors.py yields through yield_to_app(), system_metrics.py registers through track()."""
 
 import importlib
 import sys
@@ -31,11 +32,12 @@ TRIGGERS = {
 # request, the bulk of its per-request cost) are left out; the server span carries the status.
 KWARGS = {'fastapi': {'exclude_spans': ['receive', 'send']}}
 
-# yielded: instrumentations the app applies itself with its own installed instrumentor (bridge.py)
-state = {'instrumented': [], 'app_dists': {}, 'manifest': {}, 'disabled': set(), 'yielded': set()}
+# yielded: instrumentations the app applies itself with its own installed instrumentor (app_instrumentors.py)
+_state = {'instrumented': [], 'app_dists': {}, 'manifest': {}, 'disabled': set(), 'yielded': set()}
 
 
-def _load(entry_point):
+def load(entry_point):
+    """The object an entry point ('module:attr.attr') names."""
     module, _, attr = entry_point.partition(':')
     obj = importlib.import_module(module)
     for part in attr.split('.'):
@@ -71,18 +73,18 @@ def _unsupported(info, app_dists):
 
 
 def apply(name, info):
-    if name in state['yielded']:
+    if name in _state['yielded']:
         return False
-    ok = versions_ok(info, state['app_dists'])
+    ok = versions_ok(info, _state['app_dists'])
     if ok is False:
-        what, spec = _unsupported(info, state['app_dists'])
+        what, spec = _unsupported(info, _state['app_dists'])
         messages.say(
             '%s is outside what the %s instrumentation supports (%s): not instrumented' % (what, name, spec),
             once_key='unsupported-' + name,
         )
         return False
-    if not state.get('dependencies_loaded'):
-        state['dependencies_loaded'] = True
+    if not _state.get('dependencies_loaded'):
+        _state['dependencies_loaded'] = True
         try:
             import os
 
@@ -93,18 +95,18 @@ def apply(name, info):
             lazy_requirements.load_semconv(payload_dir)
         except Exception:
             pass  # imported the usual way by the instrumentor below
-    instrumentor = _load(info['entry_point'])()
+    instrumentor = load(info['entry_point'])()
     if getattr(instrumentor, 'is_instrumented_by_opentelemetry', False):
         return False
     instrumentor.instrument(skip_dep_check=ok is True, **KWARGS.get(name, {}))
     if getattr(instrumentor, 'is_instrumented_by_opentelemetry', True):
-        state['instrumented'].append(instrumentor)
+        _state['instrumented'].append(instrumentor)
     return True
 
 
 def _on_import(name, info):
     def callback(module):
-        if name == 'starlette' and 'fastapi' in sys.modules and 'fastapi' not in state['disabled']:
+        if name == 'starlette' and 'fastapi' in sys.modules and 'fastapi' not in _state['disabled']:
             return  # fastapi is being imported: its instrumentor covers the app (no second server span)
         try:
             if name == 'django':
@@ -140,8 +142,38 @@ def _wrap_django_setup(django, info):
     django.setup = setup
 
 
+def instrumentations():
+    """{name: info} of the manifest's instrumentations (empty before install())."""
+    return _state['manifest'].get('instrumentations') or {}
+
+
+def app_version(dist, default=None):
+    """The app's installed version of this distribution (normalized name), else default."""
+    return _state['app_dists'].get(dist, default)
+
+
+def track(instrumentor):
+    """An instrumentor applied outside apply() (system_metrics.py): uninstrument_all() undoes it too."""
+    _state['instrumented'].append(instrumentor)
+
+
+def yield_to_app(name, is_ours_for_it):
+    """The app applies its own instrumentor for `name`: ours is never applied from now on, and the ones of ours
+    already applied (is_ours_for_it(instrumentor)) are undone. False when it was yielded already."""
+    if name in _state['yielded']:
+        return False
+    _state['yielded'].add(name)
+    for ours in list(_state['instrumented']):
+        if is_ours_for_it(ours):
+            try:
+                ours.uninstrument()
+            finally:
+                _state['instrumented'].remove(ours)
+    return True
+
+
 def install(manifest, app_dists, disabled):
-    state['manifest'], state['app_dists'], state['disabled'] = manifest, app_dists, disabled
+    _state['manifest'], _state['app_dists'], _state['disabled'] = manifest, app_dists, disabled
     instrumentations = manifest.get('instrumentations') or {}
     for name, trigger in sorted(TRIGGERS.items()):
         info = instrumentations.get(name)
@@ -152,8 +184,8 @@ def install(manifest, app_dists, disabled):
 
 def uninstrument_all():
     hooks.clear()
-    while state['instrumented']:
-        instrumentor = state['instrumented'].pop()
+    while _state['instrumented']:
+        instrumentor = _state['instrumented'].pop()
         unbuilt = _unbuilt_apps(instrumentor)
         try:
             instrumentor.uninstrument()
@@ -191,108 +223,3 @@ def _unbuild(apps):
             app.middleware_stack = None
         except Exception:
             pass
-
-
-# ---- process and system metrics (psutil) -------------------------------------------------------------
-SYSTEM_METRICS = {
-    'system.cpu.utilization': ['idle', 'user', 'system', 'irq'],
-    'system.memory.usage': ['used', 'free', 'cached'],
-    'system.memory.utilization': ['used', 'free', 'cached'],
-    'system.disk.io': ['read', 'write'],
-    'system.network.io': ['transmit', 'receive'],
-    'process.cpu.utilization': None,
-    'process.cpu.time': ['user', 'system'],
-    'process.memory.usage': None,
-    'process.memory.virtual': None,
-    'process.thread.count': None,
-    'process.open_file_descriptor.count': None,
-    'process.context_switches': ['involuntary', 'voluntary'],
-    'cpython.gc.collections': None,
-}
-
-
-def system_metrics(manifest, native=None):
-    """Starts the system-metrics instrumentation (process.* and system.* from psutil); False when psutil
-    is not importable on this platform (no native build for it)."""
-    if state.get('system_metrics') is not None:
-        return True  # started in this process or, before a fork, in its parent (after_fork)
-    info = (manifest.get('instrumentations') or {}).get('system_metrics') or (
-        manifest.get('instrumentations') or {}
-    ).get('system-metrics')
-    if info is None:
-        return False
-    if native is not None and native not in sys.path:
-        sys.path.append(native)  # after the app's paths: the app's own psutil wins
-    try:
-        import psutil  # noqa: F401  (native/<tag>, or the app's own)
-    except Exception:
-        return False
-    instrumentor = _load(info['entry_point'])(config=dict(SYSTEM_METRICS))
-    instrumentor.instrument(skip_dep_check=True)
-    state['instrumented'].append(instrumentor)
-    state['system_metrics'] = instrumentor
-    _memory_utilization()
-    return True
-
-
-def after_fork():
-    """In a forked child: process.* metrics describe this process, not the parent it was forked from
-    (the instrumentation and ours each keep a psutil.Process made in the parent)."""
-    instrumentor = state.get('system_metrics')
-    if instrumentor is None or 'psutil' not in sys.modules:
-        return
-    import psutil
-
-    if getattr(instrumentor, '_proc', None) is not None:
-        instrumentor._proc = psutil.Process()
-    _process['psutil'] = psutil.Process()
-
-
-# cgroup v2, then v1: the container's memory limit ("max", or a v1 "no limit" of ~2**63, means none)
-_CGROUP_LIMITS = ('/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes')
-
-
-def memory_limit(paths=_CGROUP_LIMITS, total=None):
-    """The memory a process here can use: the container's cgroup limit when there is one below the
-    machine's total, else the machine's total (what psutil.virtual_memory() reports)."""
-    if total is None:
-        import psutil
-
-        total = psutil.virtual_memory().total
-    for path in paths:
-        try:
-            with open(path) as f:
-                text = f.read().strip()
-        except (OSError, ValueError):
-            continue
-        if text.isdigit() and 0 < int(text) < total:
-            return int(text)
-    return total
-
-
-_process = {'psutil': None}  # this process, for process.memory.utilization (replaced in a forked child)
-
-
-def _memory_utilization():
-    """process.memory.utilization (the system-metrics instrumentation has none): the process's RSS as a
-    fraction of memory_limit(), so in a pod with a limit it reads against that limit."""
-    try:
-        import psutil
-        from _otel_injector_vendor.opentelemetry import metrics
-        from _otel_injector_vendor.opentelemetry.metrics import Observation
-
-        _process['psutil'] = psutil.Process()
-        limit = memory_limit()
-
-        def observe(_options):
-            return [Observation(_process['psutil'].memory_info().rss / float(limit))]
-
-        metrics.get_meter('otel-injector.process').create_observable_gauge(
-            'process.memory.utilization',
-            callbacks=[observe],
-            unit='1',
-            description='Resident memory of the process as a fraction of the memory it may use '
-            '(the container limit, else the machine)',
-        )
-    except Exception:
-        pass

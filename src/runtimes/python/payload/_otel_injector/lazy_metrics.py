@@ -16,154 +16,11 @@ SDK and start over (after_fork)."""
 import threading
 import time
 
-from _otel_injector_vendor.opentelemetry.metrics._internal import _ProxyMeter, _ProxyMeterProvider
-from _otel_injector_vendor.opentelemetry.metrics._internal import instrument as _api
+from _otel_injector_vendor.opentelemetry.metrics._internal import _ProxyMeterProvider
 
-from . import fork, messages
+from . import fork, messages, metrics_buffer
 
-_notice = fork.notice
-MAX_PENDING = 4096  # measurements buffered before the SDK is loaded inline to take them
-
-_pending = {'items': [], 'open': True, 'provider': None}
-_lock = threading.Lock()
-
-
-def _put(instrument, method, amount, attributes, context):
-    """Buffers one measurement; False when the caller must record it itself (the real instrument
-    exists now or the buffer is closed)."""
-    with _lock:
-        if _pending['open'] and instrument._real_instrument is None:
-            if len(_pending['items']) < MAX_PENDING:
-                if context is None:
-                    context = _current_context()
-                _pending['items'].append((instrument, method, amount, attributes, context))
-                return True
-            provider = _pending['provider']
-        else:
-            return False
-    if provider is not None:
-        provider.materialize()  # the buffer is full: load the SDK now, in this thread
-    return False
-
-
-def _current_context():
-    """The context of the measurement (the SDK's exemplars take the span from it), as the SDK would
-    have read it at record time."""
-    try:
-        from _otel_injector_vendor.opentelemetry.context import get_current
-
-        return get_current()
-    except Exception:
-        return None
-
-
-class _Counter(_api._ProxyCounter):
-    def add(self, amount, attributes=None, context=None):
-        _notice()
-        if self._real_instrument is None and _put(self, 'add', amount, attributes, context):
-            return
-        _api._ProxyCounter.add(self, amount, attributes, context)
-
-
-class _UpDownCounter(_api._ProxyUpDownCounter):
-    def add(self, amount, attributes=None, context=None):
-        _notice()
-        if self._real_instrument is None and _put(self, 'add', amount, attributes, context):
-            return
-        _api._ProxyUpDownCounter.add(self, amount, attributes, context)
-
-
-class _Histogram(_api._ProxyHistogram):
-    def record(self, amount, attributes=None, context=None):
-        _notice()
-        if self._real_instrument is None and _put(self, 'record', amount, attributes, context):
-            return
-        _api._ProxyHistogram.record(self, amount, attributes, context)
-
-
-_BUFFERING = {_api._ProxyCounter: _Counter, _api._ProxyUpDownCounter: _UpDownCounter, _api._ProxyHistogram: _Histogram}
-if hasattr(_api, '_ProxyGauge'):
-
-    class _Gauge(_api._ProxyGauge):
-        def set(self, amount, attributes=None, context=None):
-            _notice()
-            if self._real_instrument is None and _put(self, 'set', amount, attributes, context):
-                return
-            _api._ProxyGauge.set(self, amount, attributes, context)
-
-    _BUFFERING[_api._ProxyGauge] = _Gauge
-
-
-def _buffering(instrument):
-    cls = _BUFFERING.get(type(instrument))
-    if cls is not None:
-        instrument.__class__ = cls  # same layout: only the recording method differs
-    return instrument
-
-
-class _Meter(_ProxyMeter):
-    """The API's proxy meter, whose instruments stay proxies also once the SDK exists (the API's hands out
-    the SDK's own then): after a fork every instrument an instrumentation holds can be pointed at the
-    child's new SDK (after_fork)."""
-
-    _attributes = None  # the scope attributes asked for (the API's proxy meter drops them)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._binding = threading.RLock()  # the real meter is not swapped while an instrument is made
-
-    def on_set_meter_provider(self, meter_provider):
-        if meter_provider is None:
-            with self._binding:
-                self._real_meter = None
-                for instrument in list(self._instruments):
-                    instrument._real_instrument = None
-            return
-        if self._attributes is None:
-            real = meter_provider.get_meter(self._name, self._version, self._schema_url)
-        else:
-            real = meter_provider.get_meter(self._name, self._version, self._schema_url, self._attributes)
-        with self._binding:
-            with self._lock:
-                self._real_meter = real
-                for instrument in self._instruments:
-                    instrument.on_meter_set(real)
-
-    def _proxy(self, create, *args, **kwargs):
-        with self._binding:
-            real, self._real_meter = self._real_meter, None
-            try:
-                instrument = create(self, *args, **kwargs)  # a proxy, registered in self._instruments
-            finally:
-                self._real_meter = real
-            if real is not None:
-                instrument.on_meter_set(real)
-        return _buffering(instrument)
-
-    def create_counter(self, *args, **kwargs):
-        return self._proxy(_ProxyMeter.create_counter, *args, **kwargs)
-
-    def create_up_down_counter(self, *args, **kwargs):
-        return self._proxy(_ProxyMeter.create_up_down_counter, *args, **kwargs)
-
-    def create_histogram(self, *args, **kwargs):
-        return self._proxy(_ProxyMeter.create_histogram, *args, **kwargs)
-
-    def create_gauge(self, *args, **kwargs):
-        return self._proxy(_ProxyMeter.create_gauge, *args, **kwargs)
-
-    def create_observable_counter(self, *args, **kwargs):
-        return self._proxy(_ProxyMeter.create_observable_counter, *args, **kwargs)
-
-    def create_observable_up_down_counter(self, *args, **kwargs):
-        return self._proxy(_ProxyMeter.create_observable_up_down_counter, *args, **kwargs)
-
-    def create_observable_gauge(self, *args, **kwargs):
-        return self._proxy(_ProxyMeter.create_observable_gauge, *args, **kwargs)
-
-    def after_fork(self):
-        fork.relock(self)  # _lock, _binding
-        self.on_set_meter_provider(None)
+MAX_PENDING = metrics_buffer.MAX_PENDING  # measurements buffered before the SDK is loaded inline to take them
 
 
 class LazyMeterProvider(_ProxyMeterProvider):
@@ -180,11 +37,11 @@ class LazyMeterProvider(_ProxyMeterProvider):
         self._closed = False
         self._interval_s = interval_s
         self._timer = None
-        _pending['provider'] = self
+        metrics_buffer.set_provider(self)  # materialized inline when the buffer is full
 
     def get_meter(self, name, version=None, schema_url=None, attributes=None, *args, **kwargs):
         """Always our proxy meter (bound to the SDK's at once when it exists)."""
-        meter = _Meter(name, version=version, schema_url=schema_url)
+        meter = metrics_buffer.Meter(name, version=version, schema_url=schema_url)
         meter._attributes = attributes
         with self._lock:
             self._meters.append(meter)
@@ -203,10 +60,8 @@ class LazyMeterProvider(_ProxyMeterProvider):
         provider, its reader and every point it accumulated stay behind (exported by the parent only);
         every proxy instrument is unbound and buffers until the child's own SDK is built, at the child's
         first export interval. Locks another thread of the parent held are replaced."""
-        global _lock
-        _lock = fork.fresh_lock(_lock)
+        metrics_buffer.after_fork(not self._closed)
         fork.relock(self)  # _lock, _materialize_lock
-        _pending['items'], _pending['open'] = [], not self._closed
         self._real_meter_provider = None
         for meter in list(self._meters):
             try:
@@ -234,13 +89,13 @@ class LazyMeterProvider(_ProxyMeterProvider):
 
     def _worth_a_flush(self):
         """Something to export: a buffered measurement or an observable instrument (its callback)."""
-        if _pending['items']:
+        if metrics_buffer.has_items():
             return True
         with self._lock:
             meters = list(self._meters)
         for meter in meters:
             for instrument in list(getattr(meter, '_instruments', ())):
-                if type(instrument) not in _BUFFERING.values():
+                if not metrics_buffer.is_buffering(instrument):
                     return True
         return False
 
@@ -256,14 +111,12 @@ class LazyMeterProvider(_ProxyMeterProvider):
             except Exception as e:
                 # never into the app's thread (a measurement can build it): no metrics, one line, the rest runs
                 self._closed = True
-                with _lock:
-                    _pending['items'], _pending['open'] = [], False
+                metrics_buffer.close()
                 if not self._stepped_aside():
                     messages.say('metrics not started: %s: %s' % (type(e).__name__, e), once_key='metrics-start')
                 return None
             self.on_set_meter_provider(real)  # every proxy instrument gets its real one
-            with _lock:
-                items, _pending['items'], _pending['open'] = _pending['items'], [], False
+            items = metrics_buffer.take()
             for instrument, method, amount, attributes, context in items:
                 try:
                     getattr(instrument._real_instrument, method)(amount, attributes, context)
@@ -301,8 +154,7 @@ class LazyMeterProvider(_ProxyMeterProvider):
             self._closed = True
             if self._timer is not None:
                 self._timer.cancel()
-            with _lock:
-                _pending['items'], _pending['open'] = [], False
+            metrics_buffer.close()
         real = self._real_meter_provider
         if real is not None:
             real.shutdown(timeout_millis)

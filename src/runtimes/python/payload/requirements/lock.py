@@ -16,6 +16,9 @@ import subprocess
 import sys
 import tempfile
 
+# the oldest supported CPython (pythons.json, next to this file): psutil's abi3 wheels must install on it
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'pythons.json')) as _f:
+    OLDEST = json.load(_f)['pythons'][0]['minor']
 PSUTIL_PLATFORMS = ['manylinux2014_x86_64', 'manylinux2014_aarch64', 'musllinux_1_2_x86_64', 'musllinux_1_2_aarch64']
 
 
@@ -56,7 +59,7 @@ def main(src, dest):
                     '--abi',
                     'abi3',
                     '--python-version',
-                    '3.9',
+                    OLDEST,
                 )
         elif name == 'wrapt':
             hashes = download(name, version, '--platform', 'any', '--implementation', 'py', '--abi', 'none')

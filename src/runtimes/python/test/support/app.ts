@@ -1,37 +1,28 @@
 // Starts a test app under uvicorn from its own virtualenv, with the environment the webhook puts on a Python
-// container: PYTHONPATH=<mount>/python (here dist/payload/python) and the OTEL_* variables. Nothing else
+// container: PYTHONPATH=<mount>/python (here dist/payload/python) and the OTEL_* variables, from its own injection. Nothing else
 // instruments it: the venv has no OpenTelemetry package unless a test asks for one.
 import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
-import { APPS, PY_PAYLOAD } from './paths.js';
+import { APPS, PAYLOAD_DIR } from './paths.js';
+import { appEnv } from '../../../../../test/support/injected-env.js';
 import { freePort, run, sleep, tail, type Exit, type Proc } from './proc.js';
 import type { Test } from 'tap';
 import { ensureVenv, type Venv } from './python.js';
 
 export type Env = Record<string, string | undefined>;
 
-/** The webhook's env for a Python container (docs/preload.md, CONTRACT-python.md), short export intervals for tests. */
+/**
+ * The webhook's env for a Python container of Deployment `<service>` in namespace bakery-ia, built by its own
+ * injection (test/support/injected-env.ts; README, "What the webhook does, exactly"; docs/python.md), short export
+ * intervals for tests.
+ */
 export function pythonEnv(endpoint: string, service: string, extra: Env = {}): Env {
-  const env: Env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    LANG: 'C.UTF-8',
-    PYTHONPATH: PY_PAYLOAD,
-    OTEL_SERVICE_NAME: service,
-    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-    OTEL_TRACES_EXPORTER: 'otlp',
-    OTEL_METRICS_EXPORTER: 'otlp',
-    OTEL_LOGS_EXPORTER: 'otlp',
-    OTEL_PROPAGATORS: 'tracecontext,baggage',
-    OTEL_RESOURCE_ATTRIBUTES: `k8s.namespace.name=bakery-ia,k8s.pod.name=${service}-6f9c7d-h2k4p,k8s.container.name=${service},k8s.deployment.name=${service},service.namespace=bakery-ia`,
-    OTEL_BSP_SCHEDULE_DELAY: '200',
-    OTEL_BLRP_SCHEDULE_DELAY: '200',
-    OTEL_METRIC_EXPORT_INTERVAL: '1000',
-    ...extra,
-  };
-  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  return env;
+  return appEnv(
+    { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8' },
+    { runtimes: ['python'], mountPath: PAYLOAD_DIR, endpoint, service, namespace: 'bakery-ia', container: service, hash: '6f9c7d', suffix: 'h2k4p' },
+    { OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BLRP_SCHEDULE_DELAY: '200', OTEL_METRIC_EXPORT_INTERVAL: '1000' },
+    extra,
+  );
 }
 
 /** The same container without the injector: no PYTHONPATH of ours, no OTEL_* variables. */

@@ -8,6 +8,10 @@ import { join } from 'node:path';
 import { CACHE, PY_PAYLOAD, ROOT, withLock } from './paths.js';
 import { runToEnd } from './proc.js';
 import { sharedCacheDir } from '../../../../../scripts/cache-dirs.mjs';
+import { MINORS, NEWEST, OLDEST } from '../../../../../scripts/pythons.mjs';
+
+/** The supported CPython minors, oldest first (pythons.json). */
+export { MINORS };
 
 /** `~/.pyenv/versions/3.X.*\/bin/python3.X`, the newest patch release of that minor. */
 export function interpreter(minor: string): string {
@@ -47,10 +51,11 @@ export function ourVersion(minor: string, dist: string): string {
   return entry[1].version;
 }
 
-/** The CPython minors the tests run on: the lowest the payload ships (3.9 or 3.10) and the highest (3.13). */
+/** The CPython minors the tests run on: the lowest the payload ships (the oldest supported, else the next) and the
+ * newest (scripts/pythons.mjs). */
 export function testedPythons(): string[] {
-  const lowest = manifest('3.9') !== undefined ? '3.9' : '3.10';
-  return [lowest, '3.13'];
+  const lowest = manifest(OLDEST) !== undefined ? OLDEST : (MINORS[1] ?? NEWEST);
+  return [lowest, NEWEST];
 }
 
 export interface Venv { readonly dir: string; readonly python: string; readonly minor: string; bin(name: string): string; sitePackages(): string }

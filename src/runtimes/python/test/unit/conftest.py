@@ -22,6 +22,9 @@ APP_PYTHON = os.environ.get('OTEL_INJECTOR_TEST_APP_PYTHON') or sys.executable
 OTEL_APP_PYTHON = os.environ.get('OTEL_INJECTOR_TEST_OTEL_APP_PYTHON')
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', 'payload'))
 TAG = 'cp%d%d' % sys.version_info[:2]
+# The supported CPython minors, oldest first (the one list: requirements/pythons.json)
+with open(os.path.join(SRC, 'requirements', 'pythons.json')) as _f:
+    MINORS = [p['minor'] for p in json.load(_f)['pythons']]
 
 # In-process tests import our bootstrap modules from the source and OpenTelemetry from the built zip.
 sys.path.insert(0, SRC)

@@ -23,7 +23,7 @@ import tempfile
 import threading
 import time
 
-from _otel_injector import fork, hooks, lazy_metrics, otlp_export, providers
+from _otel_injector import fork, hooks, metrics_buffer, otlp_inflight, providers
 from _otel_injector_vendor.opentelemetry import metrics, trace
 
 log = logging.getLogger('torture')
@@ -50,7 +50,7 @@ for i in range(3):
     with tracer.start_as_current_span('parent-work'):
         log.info('parent log %d', i)
         counter.add(5 if i == 0 else 0)
-say('exports_in_flight', wait(lambda: len(otlp_export._in_flight) >= 2, 10))
+say('exports_in_flight', wait(lambda: len(otlp_inflight._in_flight) >= 2, 10))
 
 gate, in_collect = threading.Event(), threading.Event()
 
@@ -62,7 +62,7 @@ def slow_callback(_options):
 
 
 metrics.get_meter('torture').create_observable_gauge('torture.slow', callbacks=[slow_callback])
-threading.Thread(target=lambda: providers.state['meter_lazy'].force_flush(30000), daemon=True).start()
+threading.Thread(target=lambda: providers.meter_lazy().force_flush(30000), daemon=True).start()
 say('collect_blocked', in_collect.wait(10))
 
 release = threading.Event()
@@ -78,13 +78,13 @@ def hold(name, lock):
     threading.Thread(target=run, name='hold-' + name, daemon=True).start()
 
 
-lazy_meter = providers.state['meter_lazy']
-lazy_logger = providers.state['logger_lazy']
-hold('lazy-metrics-buffer', lazy_metrics._lock)
+lazy_meter = providers.meter_lazy()
+lazy_logger = providers.logger_lazy()
+hold('lazy-metrics-buffer', metrics_buffer._lock)
 hold('lazy-meter-materialize', lazy_meter._materialize_lock)
 hold('lazy-logger', lazy_logger._lock)
 hold('import-hooks', hooks._lock)
-hold('exporter-in-flight', otlp_export._in_flight_changed)
+hold('exporter-in-flight', otlp_inflight._in_flight_changed)
 hold('logging-handler', handler.lock)
 
 modules = tempfile.mkdtemp()

@@ -1,8 +1,12 @@
-/** Pod annotations the injector reads and writes. */
+// The annotations otel-injector reads and writes: on pods (the webhook's record of what it did, and the
+// user's switches) and on workloads (the controller's restart record). The webhook, the controller and
+// the CLI all read these keys from here, so a pod written by one is read the same way by the others.
+
+/** Pod annotations. */
 export const ANNOTATION = Object.freeze({
   /** `"false"` opts a pod out. */
   inject: 'otel-injector.io/inject',
-  /** What was done: `injected: <runtimes>` (e.g. `injected: node,python`) or `skipped: <reason>`. */
+  /** What was done: `injected: <runtimes>` (e.g. `injected: node,python`) or `skipped: <reason>` (see status.ts). */
   status: 'otel-injector.io/status',
   /** On an injected pod: the payload image it was injected with (the controller finds outdated pods by it). */
   payloadImage: 'otel-injector.io/payload-image',
@@ -23,26 +27,22 @@ export const ANNOTATION = Object.freeze({
   resourcePrefix: 'resource.opentelemetry.io/',
 });
 
-/** Prefix of the status of an instrumented pod; the runtimes follow: `injected: node,python`. */
-export const STATUS_INJECTED = 'injected';
-
 /** The payload image an injected pod records, under the current annotation or the one older releases wrote. */
 export function recordedPayloadImage(annotations: Readonly<Record<string, string>> | undefined): string | undefined {
   return annotations?.[ANNOTATION.payloadImage] ?? annotations?.[ANNOTATION.legacyPayloadImage];
 }
 
-/**
- * The status annotation's value for a pod instrumented for these runtimes; `forced` are the names of the
- * variables set over whatever the containers had (INJECT_OVERRIDE_ENV): `injected: python; env forced: A,B`.
- */
-export function injectedStatus(runtimes: readonly string[], forced: readonly string[] = []): string {
-  const status = `${STATUS_INJECTED}: ${runtimes.join(',')}`;
-  return forced.length === 0 ? status : `${status}; env forced: ${forced.join(',')}`;
-}
-
-export const LABEL = Object.freeze({
-  instance: 'app.kubernetes.io/instance',
-  name: 'app.kubernetes.io/name',
-  version: 'app.kubernetes.io/version',
-  podTemplateHash: 'pod-template-hash',
+/** Workload annotations the controller writes when it restarts a workload. */
+export const RESTART = Object.freeze({
+  /** Pod template: the rollout trigger, like kubectl's kubectl.kubernetes.io/restartedAt (so pods carry it too). */
+  restartedAt: 'otel-injector.io/restarted-at',
+  /** Workload metadata: why it was restarted (not-seen, outdated). */
+  reason: 'otel-injector.io/restart-reason',
+  /** Workload metadata: rolling, done, failed. Remove a `failed` to let the controller try again. */
+  state: 'otel-injector.io/restart-state',
+  /** Workload metadata: when the rollout completed. */
+  doneAt: 'otel-injector.io/restart-done-at',
 });
+
+/** Values of the RESTART.state annotation. */
+export type RestartState = 'rolling' | 'done' | 'failed';
