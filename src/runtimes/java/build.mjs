@@ -10,8 +10,10 @@
 // The pre-check is compiled once per source (key: Launcher.java, MANIFEST.MF, javac's version) into the same
 // cache. Needs a JDK (javac and jar from $JAVA_HOME/bin, else from PATH).
 // Env OTEL_INJECTOR_MAVEN_REPO: another Maven repository (a mirror) to download from.
-// Called by scripts/build-payload.mjs (build(outDir, options)); standalone: node src/runtimes/java/build.mjs [outDir] [--quiet]
-// (outDir: the java/ folder; default dist/payload/java)
+// Called by scripts/build-payload.mjs (build(outDir, options)); standalone:
+//   node src/runtimes/java/build.mjs [outDir] [--quiet] [--only agent|launcher]
+// (outDir: the java/ folder; default dist/payload/java). --only: that jar alone (the Dockerfile fetches and
+// checks the agent in a node stage and compiles the pre-check in its JDK stage with the same javac/jar commands).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -108,16 +110,22 @@ export function cachedLauncher({ log = () => {} } = {}) {
   return path;
 }
 
-/** Builds the java/ payload folder `out` (replaced). */
-export async function buildJava(out, { quiet = false } = {}) {
+export const PARTS = Object.freeze(['agent', 'launcher']);
+
+/** Builds the java/ payload folder `out` (replaced): both jars, or only the one named by `only`. */
+export async function buildJava(out, { quiet = false, only } = {}) {
+  if (only !== undefined && !PARTS.includes(only)) throw new BuildError(`--only ${only}: expected one of ${PARTS.join(', ')}`);
   const log = quiet ? () => {} : (line) => console.error(`build java: ${line}`);
   const pin = readPin();
-  const jar = await cachedAgent({ log });
+  const jar = only === 'launcher' ? undefined : await cachedAgent({ log });
+  const launcher = only === 'agent' ? undefined : cachedLauncher({ log });
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
-  copyFileSync(jar, join(out, pin.file));
-  copyFileSync(cachedLauncher({ log }), join(out, LAUNCHER_FILE));
-  log(`${join(out, pin.file)} (${pin.artifact} ${pin.version}, sha256 ${pin.sha256.slice(0, 12)}…)`);
+  if (jar !== undefined) {
+    copyFileSync(jar, join(out, pin.file));
+    log(`${join(out, pin.file)} (${pin.artifact} ${pin.version}, sha256 ${pin.sha256.slice(0, 12)}…)`);
+  }
+  if (launcher !== undefined) copyFileSync(launcher, join(out, LAUNCHER_FILE));
   return out;
 }
 
@@ -128,10 +136,12 @@ export function build(out, options = {}) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
-  const outArg = args.find((a) => !a.startsWith('--'));
+  const onlyAt = args.indexOf('--only');
+  const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? '') : undefined;
+  const outArg = args.find((a, i) => !a.startsWith('--') && (onlyAt < 0 || i !== onlyAt + 1));
   const out = outArg ? resolve(outArg) : join(root, 'dist', 'payload', 'java');
   try {
-    await buildJava(out, { quiet: args.includes('--quiet') });
+    await buildJava(out, { quiet: args.includes('--quiet'), only });
   } catch (err) {
     console.error(`build java: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
