@@ -15,12 +15,15 @@ import java.util.jar.JarFile;
  * unmodified). JAVA_TOOL_OPTIONS loads this agent first; it loads the upstream agent only when no other
  * -javaagent is on the JVM's command line (/proc/self/cmdline) or in JDK_JAVA_OPTIONS, where the webhook
  * cannot see it (the image's entrypoint, a start script). Otherwise it prints one `otel-injector:` line and
- * the JVM starts as if we were not there. Any failure of its own: one line, the app starts uninstrumented.
+ * the JVM starts as if we were not there. It steps aside the same way when the app's class path carries the
+ * OpenTelemetry SDK or the Spring Boot starter (AppClassPath), unless OTEL_INJECTOR_JAVA_APP_SDK=instrument.
+ * Any failure of its own: one line, the app starts uninstrumented.
  * Compiled for Java 8 (the upstream agent's floor); nothing here touches java.util.logging or JMX.
  */
 public final class Launcher {
   static final String AGENT_FILE = "opentelemetry-javaagent.jar";
   static final String AGENT_CLASS = "io.opentelemetry.javaagent.OpenTelemetryAgent";
+  static final String APP_SDK_ENV = "OTEL_INJECTOR_JAVA_APP_SDK";
 
   private Launcher() {}
 
@@ -31,6 +34,14 @@ public final class Launcher {
       if (other != null) {
         line("java: another -javaagent is loaded (" + other + "): the OpenTelemetry agent steps aside");
         return;
+      }
+      if (!"instrument".equals(System.getenv(APP_SDK_ENV))) {
+        String sdk = AppClassPath.ownSdk(System.getProperty("java.class.path"));
+        if (sdk != null) {
+          line("java: the app carries its own OpenTelemetry SDK (" + sdk + "): the OpenTelemetry agent steps aside ("
+              + APP_SDK_ENV + "=instrument loads it anyway)");
+          return;
+        }
       }
       File agent = new File(self.getParentFile(), AGENT_FILE);
       inst.appendToSystemClassLoaderSearch(new JarFile(agent, false));
