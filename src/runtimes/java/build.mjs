@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds dist/payload/java/ (the Java payload; docs/java.md):
-//   otel-injector-javaagent.jar   our pre-check (payload/launcher/, compiled with javac --release 8): the jar
+//   otel-injector-javaagent.jar   our pre-check (payload/launcher/, compiled with javac --release 7
+//                                 so that a JVM below the agent's floor, Java 8, loads it and gets one line): the jar
 //                                 JAVA_TOOL_OPTIONS names; it loads the agent next to it unless the JVM's
 //                                 command line already has another -javaagent
 //   opentelemetry-javaagent.jar   the upstream agent at the version pinned in payload/agent.json, unmodified
@@ -100,7 +101,8 @@ export function cachedLauncher({ log = () => {} } = {}) {
   const work = join(tmpdir(), `otel-injector-launcher-${process.pid}`);
   rmSync(work, { recursive: true, force: true });
   try {
-    run(javac, ['--release', '8', '-Xlint:-options', '-d', join(work, 'classes'), ...launcherSources()]);
+    // --release 7: JDK 9-19's javac (the build images use 17); 20 and newer refuse it, and say so here
+    run(javac, ['--release', '7', '-Xlint:-options', '-d', join(work, 'classes'), ...launcherSources()]);
     mkdirSync(dirname(path), { recursive: true });
     const tmp = `${path}.${process.pid}.tmp`;
     run(jdkTool('jar'), ['--create', '--file', tmp, '--manifest', join(LAUNCHER_SRC, 'MANIFEST.MF'), '-C', join(work, 'classes'), '.']);

@@ -126,3 +126,27 @@ t.test('Spring Boot and uber jars that carry the SDK or the starter: one line na
     }
   }
 });
+
+t.test('a JVM older than the agent\'s floor (Java 8): the pre-check loads there and says so in one line', { skip: jdk === undefined ? 'JDK 17 is not installed' : false }, async (t) => {
+  // No Java 7 JVM is available on this machine (Debian 12 and Maven Central carry none): what can be checked is
+  // that every class of the pre-check is Java 7 bytecode (major 51), so such a JVM loads it, and the version rule
+  // the pre-check applies to the JVM's java.specification.version.
+  const jar = join(AGENT_JAR, '..', LAUNCHER_FILE);
+  const listing = await runToEnd(join(dirname(jdk?.java ?? 'java'), 'jar'), ['--list', '--file', jar]);
+  const classes = listing.split('\n').filter((l) => l.endsWith('.class'));
+  t.ok(classes.length >= 2, `${classes.length} classes`);
+  const { execFileSync } = await import('node:child_process');
+  for (const cls of classes) {
+    const bytes = execFileSync('unzip', ['-p', jar, cls]);
+    t.equal(bytes.readUInt16BE(6), 51, `${cls}: class file major version 51 (Java 7)`);
+  }
+  const probe = join(scratch, 'probe');
+  mkdirSync(probe, { recursive: true });
+  writeFileSync(join(probe, 'Probe.java'), [
+    'package io.otelinjector.javaagent;',
+    'public class Probe { public static void main(String[] a) { StringBuilder b = new StringBuilder();',
+    '  for (String v : a) b.append(v).append("=").append(Launcher.supported(v)).append(" "); System.out.println(b.toString().trim()); } }', ''].join('\n'));
+  await runToEnd(join(dirname(jdk?.java ?? 'java'), 'javac'), ['-cp', jar, '-d', probe, join(probe, 'Probe.java')]);
+  const out = await runToEnd(jdk?.java ?? 'java', ['-cp', `${jar}:${probe}`, 'io.otelinjector.javaagent.Probe', '1.5', '1.6', '1.7', '1.8', '9', '11', '17', '25', 'x']);
+  t.equal(out.trim(), '1.5=false 1.6=false 1.7=false 1.8=true 9=true 11=true 17=true 25=true x=false');
+});

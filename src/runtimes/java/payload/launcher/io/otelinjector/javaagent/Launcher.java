@@ -18,7 +18,8 @@ import java.util.jar.JarFile;
  * the JVM starts as if we were not there. It steps aside the same way when the app's class path carries the
  * OpenTelemetry SDK or the Spring Boot starter (AppClassPath), unless OTEL_INJECTOR_JAVA_APP_SDK=instrument.
  * Any failure of its own: one line, the app starts uninstrumented.
- * Compiled for Java 8 (the upstream agent's floor); nothing here touches java.util.logging or JMX.
+ * Compiled for Java 7, so that a JVM older than the upstream agent's floor (Java 8) loads it and gets one line
+ * instead of a failed start; nothing here touches java.util.logging or JMX.
  */
 public final class Launcher {
   static final String AGENT_FILE = "opentelemetry-javaagent.jar";
@@ -29,6 +30,11 @@ public final class Launcher {
 
   public static void premain(String args, Instrumentation inst) {
     try {
+      String spec = System.getProperty("java.specification.version");
+      if (!supported(spec)) {
+        line("java: Java " + spec + " is older than the OpenTelemetry agent's floor (Java 8): the app starts without it");
+        return;
+      }
       File self = selfJar();
       String other = otherAgent(self);
       if (other != null) {
@@ -49,6 +55,18 @@ public final class Launcher {
       main.getMethod("premain", String.class, Instrumentation.class).invoke(null, args, inst);
     } catch (Throwable err) {
       line("java: the OpenTelemetry agent was not loaded (" + err + "); the app starts without it");
+    }
+  }
+
+  /** Java 8 or newer: "1.8", "9", "17", "25" (1.x before 9, the major number after). */
+  static boolean supported(String spec) {
+    if (spec == null) return false;
+    String major = spec.startsWith("1.") ? spec.substring(2) : spec;
+    int dot = major.indexOf('.');
+    try {
+      return Integer.parseInt(dot < 0 ? major : major.substring(0, dot)) >= 8;
+    } catch (NumberFormatException err) {
+      return false;
     }
   }
 
