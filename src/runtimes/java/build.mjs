@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Builds dist/payload/java/ (the Java payload; docs/java.md):
-//   otel-injector-javaagent.jar   our pre-check (payload/launcher/, compiled with javac --release 8): the jar
+//   otel-injector-javaagent.jar   our pre-check (payload/launcher/, compiled with javac --release 7
+//                                 so that a JVM below the agent's floor, Java 8, loads it and gets one line): the jar
 //                                 JAVA_TOOL_OPTIONS names; it loads the agent next to it unless the JVM's
 //                                 command line already has another -javaagent
 //   opentelemetry-javaagent.jar   the upstream agent at the version pinned in payload/agent.json, unmodified
 // The jar is downloaded once into the cache shared by every checkout (scripts/cache-dirs.mjs:
 // ~/.cache/otel-injector/java/) and checked against the sha256 pinned in payload/agent.json AND the
 // checksum the Maven repository publishes for it (<jar>.sha256); a warm build only re-hashes the cached file.
-// The pre-check is compiled once per source (key: Launcher.java, MANIFEST.MF, javac's version) into the same
+// The pre-check is compiled once per source (key: the launcher sources, MANIFEST.MF, javac's version) into the same
 // cache. Needs a JDK (javac and jar from $JAVA_HOME/bin, else from PATH).
 // Env OTEL_INJECTOR_MAVEN_REPO: another Maven repository (a mirror) to download from.
 // Called by scripts/build-payload.mjs (build(outDir, options)); standalone:
@@ -16,7 +17,7 @@
 // checks the agent in a node stage and compiles the pre-check in its JDK stage with the same javac/jar commands).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,7 +75,9 @@ export async function cachedAgent({ log = () => {} } = {}) {
 
 export const LAUNCHER_FILE = 'otel-injector-javaagent.jar';
 const LAUNCHER_SRC = join(here, 'payload', 'launcher');
-const LAUNCHER_JAVA = join(LAUNCHER_SRC, 'io', 'otelinjector', 'javaagent', 'Launcher.java');
+const LAUNCHER_PACKAGE = join(LAUNCHER_SRC, 'io', 'otelinjector', 'javaagent');
+/** The pre-check's sources, in a stable order. */
+const launcherSources = () => readdirSync(LAUNCHER_PACKAGE).filter((f) => f.endsWith('.java')).sort().map((f) => join(LAUNCHER_PACKAGE, f));
 
 function jdkTool(name) {
   const home = process.env.JAVA_HOME;
@@ -91,15 +94,17 @@ function run(cmd, args) {
 /** The pre-check jar in the shared cache (compiled when this source and javac have no build yet); returns its path. */
 export function cachedLauncher({ log = () => {} } = {}) {
   const javac = jdkTool('javac');
-  const key = createHash('sha256').update(readFileSync(LAUNCHER_JAVA)).update(readFileSync(join(LAUNCHER_SRC, 'MANIFEST.MF')))
-    .update(run(javac, ['-version'])).digest('hex').slice(0, 16);
+  const hash = createHash('sha256');
+  for (const file of launcherSources()) hash.update(file.slice(LAUNCHER_PACKAGE.length)).update('\0').update(readFileSync(file)).update('\0');
+  const key = hash.update(readFileSync(join(LAUNCHER_SRC, 'MANIFEST.MF'))).update(run(javac, ['-version'])).digest('hex').slice(0, 16);
   const path = join(sharedCacheDir('java'), `launcher-${key}.jar`);
   if (existsSync(path)) return path;
   log('compiling the pre-check (payload/launcher)');
   const work = join(tmpdir(), `otel-injector-launcher-${process.pid}`);
   rmSync(work, { recursive: true, force: true });
   try {
-    run(javac, ['--release', '8', '-Xlint:-options', '-d', join(work, 'classes'), LAUNCHER_JAVA]);
+    // --release 7: JDK 9-19's javac (the build images use 17); 20 and newer refuse it, and say so here
+    run(javac, ['--release', '7', '-Xlint:-options', '-d', join(work, 'classes'), ...launcherSources()]);
     mkdirSync(dirname(path), { recursive: true });
     const tmp = `${path}.${process.pid}.tmp`;
     run(jdkTool('jar'), ['--create', '--file', tmp, '--manifest', join(LAUNCHER_SRC, 'MANIFEST.MF'), '-C', join(work, 'classes'), '.']);
