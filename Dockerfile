@@ -126,14 +126,15 @@ RUN python3 build_lib.py native-pyc --out /out \
  && python3 -I -S build_lib.py verify --out /out
 # ---- end pythons.json: stages
 
-# ---- java-precheck: our pre-check (src/runtimes/java/payload/launcher/), compiled by the JDK image with the
-# commands of src/runtimes/java/build.mjs (cachedLauncher): javac --release 8 (Java 8 bytecode), then jar with
-# its MANIFEST.MF -----------------------------------------------------------------------------------------------
+# ---- java-precheck: our pre-check (src/runtimes/java/payload/launcher/), compiled by the JDK image as
+# src/runtimes/java/build.mjs (cachedLauncher) does: javac with the options of launcher.javac (an argument file
+# both read: --release 7), then jar with its MANIFEST.MF ---------------------------------------------------------
 FROM ${JDK_IMAGE} AS java-precheck
 WORKDIR /src
+COPY src/runtimes/java/launcher.javac ./
 COPY src/runtimes/java/payload/launcher/ launcher/
 RUN mkdir -p /out classes \
- && javac --release 8 -Xlint:-options -d classes $(find launcher -name '*.java') \
+ && javac @launcher.javac -d classes $(find launcher -name '*.java') \
  && jar --create --file /out/otel-injector-javaagent.jar --manifest launcher/MANIFEST.MF -C classes .
 
 # ---- java: the Java payload folder: the upstream agent jar fetched by build.mjs (--only agent), checked against

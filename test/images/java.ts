@@ -10,7 +10,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InjectConfig } from '../../src/config/index.js';
 import { AGENT_FILE, LAUNCHER_FILE, javaagentFlag } from '../../src/runtimes/java/runtime.js';
-import { readPin } from '../../src/runtimes/java/build.mjs';
+import { cachedLauncher, readPin } from '../../src/runtimes/java/build.mjs';
 import type { Receiver } from '../support/receiver.mjs';
 import { type Containers, sh } from './buildah.js';
 import type { Entry } from './fsutil.js';
@@ -30,6 +30,15 @@ export async function checkJavaFolder(t: Test, fs: string, all: Map<string, Entr
   t.equal(createHash('sha256').update(agent).digest('hex'), pin.sha256, `java/${AGENT_FILE} is ${pin.artifact} ${pin.version} (sha256 pinned in payload/agent.json)`);
   const launcher = await readFile(join(fs, 'otel-payload/java', LAUNCHER_FILE));
   t.ok(launcher.length > 500 && launcher.length < 100_000 && launcher.readUInt32BE(0) === 0x504b0304, `java/${LAUNCHER_FILE} is a small jar (${launcher.length} bytes)`);
+  // the Dockerfile's JDK stage and build.mjs compile it apart (same argument file): same class file version
+  const [image, host] = await Promise.all([majorVersion(join(fs, 'otel-payload/java', LAUNCHER_FILE)), majorVersion(cachedLauncher())]);
+  t.ok(image !== undefined && image === host, `the image's pre-check has the class file version build.mjs gives it (major ${image}, build.mjs ${host})`);
+}
+
+/** The class file major version of the pre-check's Launcher class in a jar (javap of the host's JDK 17). */
+async function majorVersion(jar: string): Promise<string | undefined> {
+  const r = await sh(HOST_JAVAC.replace(/javac$/, 'javap'), ['-v', '-cp', jar, 'io.otelinjector.javaagent.Launcher']);
+  return /major version: (\d+)/.exec(r.stdout)?.[1];
 }
 
 /** Probe.class (Java 8 bytecode, compiled by the host's JDK 17): one GET to argv[0], prints the status. */

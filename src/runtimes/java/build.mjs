@@ -76,6 +76,9 @@ export async function cachedAgent({ log = () => {} } = {}) {
 export const LAUNCHER_FILE = 'otel-injector-javaagent.jar';
 const LAUNCHER_SRC = join(here, 'payload', 'launcher');
 const LAUNCHER_PACKAGE = join(LAUNCHER_SRC, 'io', 'otelinjector', 'javaagent');
+// javac's options for the pre-check, an argument file (`javac @launcher.javac`) that the Dockerfile's JDK stage
+// reads too: --release 7 (JDK 9-19's javac; the build images use 17; 20 and newer refuse it, and say so here)
+const LAUNCHER_JAVAC = join(here, 'launcher.javac');
 /** The pre-check's sources, in a stable order. */
 const launcherSources = () => readdirSync(LAUNCHER_PACKAGE).filter((f) => f.endsWith('.java')).sort().map((f) => join(LAUNCHER_PACKAGE, f));
 
@@ -96,15 +99,14 @@ export function cachedLauncher({ log = () => {} } = {}) {
   const javac = jdkTool('javac');
   const hash = createHash('sha256');
   for (const file of launcherSources()) hash.update(file.slice(LAUNCHER_PACKAGE.length)).update('\0').update(readFileSync(file)).update('\0');
-  const key = hash.update(readFileSync(join(LAUNCHER_SRC, 'MANIFEST.MF'))).update(run(javac, ['-version'])).digest('hex').slice(0, 16);
+  const key = hash.update(readFileSync(join(LAUNCHER_SRC, 'MANIFEST.MF'))).update(readFileSync(LAUNCHER_JAVAC)).update(run(javac, ['-version'])).digest('hex').slice(0, 16);
   const path = join(sharedCacheDir('java'), `launcher-${key}.jar`);
   if (existsSync(path)) return path;
   log('compiling the pre-check (payload/launcher)');
   const work = join(tmpdir(), `otel-injector-launcher-${process.pid}`);
   rmSync(work, { recursive: true, force: true });
   try {
-    // --release 7: JDK 9-19's javac (the build images use 17); 20 and newer refuse it, and say so here
-    run(javac, ['--release', '7', '-Xlint:-options', '-d', join(work, 'classes'), ...launcherSources()]);
+    run(javac, [`@${LAUNCHER_JAVAC}`, '-d', join(work, 'classes'), ...launcherSources()]);
     mkdirSync(dirname(path), { recursive: true });
     const tmp = `${path}.${process.pid}.tmp`;
     run(jdkTool('jar'), ['--create', '--file', tmp, '--manifest', join(LAUNCHER_SRC, 'MANIFEST.MF'), '-C', join(work, 'classes'), '.']);
