@@ -3,7 +3,7 @@
 // test/cli/values.test.ts renders the real chart with the real helm binary for several values files and
 // requires this mapping to produce exactly the same INJECT_* variables, so the two cannot drift apart.
 import { parse } from 'yaml';
-import { RUNTIME_NAMES } from '../runtimes/index.js';
+import { DEFAULT_RUNTIME_NAMES } from '../runtimes/index.js';
 import { inputError } from './errors.js';
 import { yamlMessage } from './manifests.js';
 
@@ -20,7 +20,7 @@ export const CHART_DEFAULTS: Obj = {
     command: [],
   },
   inject: {
-    runtimes: [...RUNTIME_NAMES],
+    runtimes: [...DEFAULT_RUNTIME_NAMES],
     otlpEndpoint: 'http://signoz-otel-collector.signoz.svc.cluster.local:4318',
     extraEnv: {},
     overrideEnv: {},

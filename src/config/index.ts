@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { RUNTIME_NAMES, RUNTIME_VARIABLES, splitNames } from '../runtimes/index.js';
+import { DEFAULT_RUNTIME_NAMES, RUNTIME_NAMES, RUNTIME_VARIABLES, splitNames } from '../runtimes/index.js';
 import { parseCollector, type CollectorConfig } from './collector.js';
 import { parseController, type ControllerConfig } from './controller.js';
 import { parseQuantity } from './quantity.js';
@@ -179,7 +179,7 @@ function initCommand(read: EnvReader): readonly string[] | undefined {
 
 function runtimes(read: EnvReader): readonly string[] {
   const text = read.raw('INJECT_RUNTIMES');
-  if (text === undefined) return RUNTIME_NAMES;
+  if (text === undefined) return DEFAULT_RUNTIME_NAMES;
   const names = splitNames(text);
   const unknown = names.filter((name) => !RUNTIME_NAMES.includes(name));
   if (unknown.length > 0) {

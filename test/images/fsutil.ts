@@ -122,3 +122,13 @@ export async function poll<T>(fn: () => Promise<T>, ms: number): Promise<T> {
     }
   }
 }
+
+/** True when something (a file, directory or link) is at path. */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
