@@ -27,6 +27,13 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is
 const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
 const integer = (text: string | undefined): number | undefined => (text !== undefined && /^-?\d+$/.test(text) ? Number(text) : undefined);
 
+function compare(operator: 'Gt' | 'Lt', value: string | undefined, values: readonly string[]): boolean {
+  const have = integer(value);
+  const bound = integer(values[0]);
+  if (have === undefined || bound === undefined || values.length !== 1) return false;
+  return operator === 'Gt' ? have > bound : have < bound;
+}
+
 /** One requirement of a term against a value (a label, or the node's name for matchFields); unknown operators never match. */
 function satisfies(requirement: Requirement, value: string | undefined): boolean {
   const values = strings(requirement.values);
@@ -36,12 +43,7 @@ function satisfies(requirement: Requirement, value: string | undefined): boolean
     case 'Exists': return value !== undefined;
     case 'DoesNotExist': return value === undefined;
     case 'Gt':
-    case 'Lt': {
-      const have = integer(value);
-      const bound = integer(values[0]);
-      if (have === undefined || bound === undefined || values.length !== 1) return false;
-      return requirement.operator === 'Gt' ? have > bound : have < bound;
-    }
+    case 'Lt': return compare(requirement.operator, value, values);
     default: return false;
   }
 }

@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import { parseSnapshot, type DeliverySnapshot } from '../k8s/contract/delivery.js';
 
 export class SupportFile {
-  private text: string | undefined;
+  /** The file's text as last read; null: not read yet (so a missing file is logged once at start). */
+  private text: string | undefined | null = null;
   private snapshot: DeliverySnapshot | undefined;
   private timer: NodeJS.Timeout | undefined;
   private reading: Promise<void> | undefined;

@@ -79,15 +79,21 @@ function parseTaint(raw: unknown): NodeTaint | undefined {
   return typeof raw.value === 'string' ? { key: raw.key, value: raw.value, effect: raw.effect } : { key: raw.key, effect: raw.effect };
 }
 
+function isRawNode(raw: unknown): raw is Record<string, unknown> & { name: string; runtime: string; kubelet: string; labels: Record<string, string>; taints: unknown[]; supported: boolean } {
+  if (!isRecord(raw)) return false;
+  const strings = typeof raw.name === 'string' && typeof raw.runtime === 'string' && typeof raw.kubelet === 'string';
+  return strings && isStringMap(raw.labels) && Array.isArray(raw.taints) && typeof raw.supported === 'boolean';
+}
+
 function parseNode(raw: unknown): NodeSupport | undefined {
-  if (!isRecord(raw) || typeof raw.name !== 'string' || typeof raw.runtime !== 'string' || typeof raw.kubelet !== 'string') return undefined;
-  if (!isStringMap(raw.labels) || !Array.isArray(raw.taints) || typeof raw.supported !== 'boolean') return undefined;
+  if (!isRawNode(raw)) return undefined;
   const taints = raw.taints.map(parseTaint);
   if (taints.some((t) => t === undefined)) return undefined;
   // Judged again here: a snapshot never makes a node supported that this release would not call supported.
   const judged = nodeSupport(raw.runtime, raw.kubelet);
   const supported = raw.supported && judged.supported;
-  const why = supported ? '' : typeof raw.why === 'string' && raw.why !== '' ? raw.why : judged.why;
+  const given = typeof raw.why === 'string' ? raw.why : '';
+  const why = supported ? '' : given || judged.why;
   return { name: raw.name, labels: { ...raw.labels }, taints: taints as NodeTaint[], runtime: raw.runtime, kubelet: raw.kubelet, supported, why };
 }
 
@@ -109,8 +115,7 @@ export function parseSnapshot(text: string): DeliverySnapshot | undefined {
   }
   if (!isRecord(raw) || raw.version !== SNAPSHOT_VERSION || typeof raw.observedAt !== 'string' || Number.isNaN(Date.parse(raw.observedAt))) return undefined;
   const field = raw.imageVolumeField;
-  if (field !== true && field !== false && field !== null) return undefined;
-  if (!Array.isArray(raw.nodes)) return undefined;
+  if (!(field === true || field === false || field === null) || !Array.isArray(raw.nodes)) return undefined;
   const nodes = raw.nodes.map(parseNode);
   if (nodes.some((n) => n === undefined)) return undefined;
   return deepFreeze({ version: SNAPSHOT_VERSION, observedAt: raw.observedAt, imageVolumeField: field, nodes: nodes as NodeSupport[] });
