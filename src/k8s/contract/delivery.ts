@@ -97,6 +97,8 @@ function parseNode(raw: unknown): NodeSupport | undefined {
   return { name: raw.name, labels: { ...raw.labels }, taints: taints as NodeTaint[], runtime: raw.runtime, kubelet: raw.kubelet, supported, why };
 }
 
+const isTime = (v: unknown): v is string => typeof v === 'string' && !Number.isNaN(Date.parse(v));
+
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {
     for (const item of Object.values(value)) deepFreeze(item);
@@ -113,7 +115,7 @@ export function parseSnapshot(text: string): DeliverySnapshot | undefined {
   } catch {
     return undefined;
   }
-  if (!isRecord(raw) || raw.version !== SNAPSHOT_VERSION || typeof raw.observedAt !== 'string' || Number.isNaN(Date.parse(raw.observedAt))) return undefined;
+  if (!isRecord(raw) || raw.version !== SNAPSHOT_VERSION || !isTime(raw.observedAt)) return undefined;
   const field = raw.imageVolumeField;
   if (!(field === true || field === false || field === null) || !Array.isArray(raw.nodes)) return undefined;
   const nodes = raw.nodes.map(parseNode);
