@@ -162,9 +162,7 @@ export class Controller {
 
   private async round(): Promise<void> {
     if (this.copier !== undefined && this.view.watchedNamespaces().join(',') !== this.copiedFor) this.copy();
-    if (this.publisher !== undefined && this.elector.isLeader()) {
-      await this.publisher.sync().catch((error: unknown) => this.deps.logger.warn({ err: (error as Error).message }, 'delivery support: publish failed; retried'));
-    }
+    await this.publish();
     if (!this.view.synced() || !this.elector.isLeader()) return;
     try {
       const version = this.index.version;
@@ -180,6 +178,12 @@ export class Controller {
     } catch (error) {
       this.deps.logger.warn({ err: (error as Error).message }, 'controller: round failed; retried');
     }
+  }
+
+  /** The delivery support snapshot (leader only; the publisher writes only when it changed or is due). */
+  private async publish(): Promise<void> {
+    if (this.publisher === undefined || !this.elector.isLeader()) return;
+    await this.publisher.sync().catch((error: unknown) => this.deps.logger.warn({ err: (error as Error).message }, 'delivery support: publish failed; retried'));
   }
 
   /** One pass of the collector Secret copies (leader only, after the namespaces were listed); never two at once. */

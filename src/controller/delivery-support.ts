@@ -29,6 +29,14 @@ type RawNode = {
 };
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const byName = (a: NodeSupport, b: NodeSupport): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+function taintsOf(raw: unknown): NodeTaint[] {
+  const taints = Array.isArray(raw) ? (raw as Array<Record<string, unknown>>) : [];
+  return taints
+    .filter((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute')
+    .map((t) => (typeof t.value === 'string' && t.value !== '' ? { key: str(t.key), value: t.value, effect: str(t.effect) } : { key: str(t.key), effect: str(t.effect) }));
+}
 
 /** What the snapshot keeps of a Node. */
 export function nodeOf(raw: unknown): NodeSupport | undefined {
@@ -36,12 +44,10 @@ export function nodeOf(raw: unknown): NodeSupport | undefined {
   const name = str(node.metadata?.name);
   if (name === '') return undefined;
   const labels = Object.fromEntries(Object.entries((node.metadata?.labels ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
-  const taints: NodeTaint[] = (Array.isArray(node.spec?.taints) ? (node.spec.taints as Array<Record<string, unknown>>) : [])
-    .filter((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute')
-    .map((t) => (typeof t.value === 'string' && t.value !== '' ? { key: str(t.key), value: t.value, effect: str(t.effect) } : { key: str(t.key), effect: str(t.effect) }));
-  const runtime = str(node.status?.nodeInfo?.containerRuntimeVersion);
-  const kubelet = str(node.status?.nodeInfo?.kubeletVersion);
-  return { name, labels, taints, runtime, kubelet, ...nodeSupport(runtime, kubelet) };
+  const info = node.status?.nodeInfo;
+  const runtime = str(info?.containerRuntimeVersion);
+  const kubelet = str(info?.kubeletVersion);
+  return { name, labels, taints: taintsOf(node.spec?.taints), runtime, kubelet, ...nodeSupport(runtime, kubelet) };
 }
 
 export class DeliveryPublisher {
@@ -91,25 +97,42 @@ export class DeliveryPublisher {
   async sync(): Promise<void> {
     if (!this.nodes.isSynced()) return;
     const nowMs = this.clock.now().getTime();
-    const probeDue = this.probedMs === undefined || nowMs - this.probedMs >= this.options.reprobeMs;
+    const probeDue = this.since(this.probedMs, nowMs) >= this.options.reprobeMs;
     if (probeDue) await this.probe(nowMs);
-    if (!probeDue && !this.changed && this.published !== undefined && nowMs - this.published.atMs < this.options.republishMs) return;
-    this.changed = false;
-    const nodes = [...this.nodes.list()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const restampDue = this.since(this.published?.atMs, nowMs) >= this.options.republishMs;
+    if (!this.takeChange(probeDue || restampDue)) return;
+    const nodes = [...this.nodes.list()].sort(byName);
     const content = JSON.stringify({ imageVolumeField: this.imageVolumeField, nodes });
-    const due = this.published === undefined || this.published.content !== content || nowMs - this.published.atMs >= this.options.republishMs;
-    if (!due) return;
-    let text = renderSnapshot({ version: SNAPSHOT_VERSION, observedAt: new Date(nowMs).toISOString(), imageVolumeField: this.imageVolumeField, nodes });
-    if (Buffer.byteLength(text) > MAX_SNAPSHOT_BYTES) {
-      this.logger.warn({ nodes: nodes.length, bytes: Buffer.byteLength(text) }, 'delivery support: too many nodes for one ConfigMap; published without nodes (auto uses the init container)');
-      text = renderSnapshot({ version: SNAPSHOT_VERSION, observedAt: new Date(nowMs).toISOString(), imageVolumeField: this.imageVolumeField, nodes: [] });
-    }
-    await this.kube.writeConfigMap(this.options.namespace, this.name, { [SUPPORT_KEY]: text });
-    if (this.published?.content !== content) {
-      const supported = nodes.filter((n) => n.supported).length;
-      this.logger.info({ configMap: `${this.options.namespace}/${this.name}`, imageVolumeField: this.imageVolumeField, nodes: nodes.length, supported }, 'delivery support published');
-    }
+    const changed = this.published?.content !== content;
+    if (!(changed || restampDue)) return;
+    await this.kube.writeConfigMap(this.options.namespace, this.name, { [SUPPORT_KEY]: this.render(nodes, nowMs) });
+    if (changed) this.logPublished(nodes);
     this.published = { content, atMs: nowMs };
+  }
+
+  /** True when something is due or a node changed (the change is then taken). */
+  private takeChange(due: boolean): boolean {
+    const go = due || this.changed;
+    this.changed = false;
+    return go;
+  }
+
+  /** Ms since then; infinite for never. */
+  private since(thenMs: number | undefined, nowMs: number): number {
+    return thenMs === undefined ? Number.POSITIVE_INFINITY : nowMs - thenMs;
+  }
+
+  private logPublished(nodes: readonly NodeSupport[]): void {
+    const supported = nodes.filter((n) => n.supported).length;
+    this.logger.info({ configMap: `${this.options.namespace}/${this.name}`, imageVolumeField: this.imageVolumeField, nodes: nodes.length, supported }, 'delivery support published');
+  }
+
+  private render(nodes: readonly NodeSupport[], nowMs: number): string {
+    const observedAt = new Date(nowMs).toISOString();
+    const text = renderSnapshot({ version: SNAPSHOT_VERSION, observedAt, imageVolumeField: this.imageVolumeField, nodes });
+    if (Buffer.byteLength(text) <= MAX_SNAPSHOT_BYTES) return text;
+    this.logger.warn({ nodes: nodes.length, bytes: Buffer.byteLength(text) }, 'delivery support: too many nodes for one ConfigMap; published without nodes (auto uses the init container)');
+    return renderSnapshot({ version: SNAPSHOT_VERSION, observedAt, imageVolumeField: this.imageVolumeField, nodes: [] });
   }
 
   private async probe(nowMs: number): Promise<void> {
