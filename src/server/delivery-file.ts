@@ -50,7 +50,7 @@ export class SupportFile {
     if (text === this.text) return;
     this.text = text;
     this.snapshot = text === undefined ? undefined : parseSnapshot(text);
-    if (text === undefined) this.logger.info({ path: this.path }, 'delivery support file missing: auto uses the init container');
+    if (text === undefined) this.logger.info({ path: this.path }, 'delivery support file missing: auto uses the init container, image-volume does as configured');
     else if (this.snapshot === undefined) this.logger.warn({ path: this.path }, 'delivery support file is not a snapshot this release reads: ignored');
     else {
       const { observedAt, imageVolumeField, nodes } = this.snapshot;

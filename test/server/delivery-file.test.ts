@@ -34,11 +34,11 @@ t.test('missing, then a snapshot, then replaced, then garbage, then removed', as
   t.equal(file.current(), undefined);
   const msgs = lines.map((line) => JSON.parse(line) as { msg: string; nodes?: number; supported?: number });
   t.same(msgs.map((m) => m.msg), [
-    'delivery support file missing: auto uses the init container',
+    'delivery support file missing: auto uses the init container, image-volume does as configured',
     'delivery support snapshot loaded',
     'delivery support snapshot loaded',
     'delivery support file is not a snapshot this release reads: ignored',
-    'delivery support file missing: auto uses the init container',
+    'delivery support file missing: auto uses the init container, image-volume does as configured',
   ], 'one line per change, none for an unchanged file');
   t.same([msgs[2]?.nodes, msgs[2]?.supported], [2, 1]);
 });
