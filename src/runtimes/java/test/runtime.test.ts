@@ -17,7 +17,7 @@ const facts = podFacts(meta, 'shop', config);
 function injected(env: Container['env']): Container {
   const container: Container = { name: 'app', image: 'eclipse-temurin:21', ...(env === undefined ? {} : { env }) };
   const plan = planContainer(container, [java], undefined, config);
-  if (plan.kind === 'inject') injectContainer(container, facts, 'otel-injector', plan.runtimes, config, () => 'otel-collector');
+  if (plan.kind === 'inject') injectContainer(container, facts, () => [{ name: 'otel-injector', mountPath: config.mountPath, readOnly: true }], plan.runtimes, config, () => 'otel-collector');
   return container;
 }
 

@@ -46,7 +46,7 @@ export function injectedEnv(service: string, endpoint: string, userEnv: EnvVar[]
   const container: Container = { name: 'app', env: [{ name: 'OTEL_SERVICE_NAME', value: service }, ...userEnv] };
   const plan = planContainer(container, [java], undefined, config);
   if (plan.kind !== 'inject') throw new Error(`the webhook would not inject this container: ${plan.kind} ${plan.skips.join('; ')}`);
-  injectContainer(container, podFacts({ name: 'test-pod', labels: { app: service } }, 'shop', config), 'otel-injector', plan.runtimes, config, () => 'otel-collector');
+  injectContainer(container, podFacts({ name: 'test-pod', labels: { app: service } }, 'shop', config), () => [{ name: 'otel-injector', mountPath: config.mountPath, readOnly: true }], plan.runtimes, config, () => 'otel-collector');
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' };
   for (const [name, value] of kubeletEnv(container)) env[name] = envValueText(value);
   return {
