@@ -132,3 +132,15 @@ export async function exists(path: string): Promise<boolean> {
     return false;
   }
 }
+
+/** The OTLP settings of a probe app in these tests: traces only, OTLP/HTTP protobuf to `endpoint`, as `service`. */
+export function tracesOnlyEnv(service: string, endpoint: string): Record<string, string> {
+  return {
+    OTEL_SERVICE_NAME: service,
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_METRICS_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'none',
+  };
+}

@@ -15,7 +15,7 @@ import { copyCommand } from '../../src/inject/init-container.js';
 import { ENTRY_FILE } from '../../src/runtimes/node/runtime.js';
 import { DEFAULT_RUNTIME_NAMES, RUNTIME_NAMES } from '../../src/runtimes/index.js';
 import { Containers, build, ensureBuildah, imageConfig, imageSize, makeBases, pushedLayers, sh } from './buildah.js';
-import { exists, freePort, httpsGet, isStaticElf, poll, sameContent, tree, findProcess } from './fsutil.js';
+import { exists, freePort, httpsGet, isStaticElf, poll, sameContent, tree, findProcess, tracesOnlyEnv } from './fsutil.js';
 import { checkJavaFolder, javaLayer, loadsJavaPayload } from './java.js';
 import { startReceiver, type Receiver } from '../support/receiver.mjs';
 import { MINORS } from '../../scripts/pythons.mjs';
@@ -273,15 +273,7 @@ async function loadsPythonPayload(t: Test, ctrs: Containers, appBase: string, mi
     'with trace.get_tracer("images-test").start_as_current_span("images-probe") as span:',
     '    if not (span.is_recording() and span.get_span_context().is_valid): sys.exit(5)',
   ].join('\n');
-  const env = {
-    PYTHONPATH: `${mount}/python`,
-    OTEL_SERVICE_NAME: service,
-    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-    OTEL_TRACES_EXPORTER: 'otlp',
-    OTEL_METRICS_EXPORTER: 'none',
-    OTEL_LOGS_EXPORTER: 'none',
-  };
+  const env = { PYTHONPATH: `${mount}/python`, ...tracesOnlyEnv(service, receiver.url) };
   const app = await ctrs.from(appBase);
   const t0 = Date.now();
   const r = await ctrs.run(app, ['python3', '-c', probe, mount], { user: `${uid}:${randomUid()}`, volumes: { [vol]: mount }, env });

@@ -13,7 +13,7 @@ import { AGENT_FILE, LAUNCHER_FILE, javaagentFlag } from '../../src/runtimes/jav
 import { cachedLauncher, readPin } from '../../src/runtimes/java/build.mjs';
 import type { Receiver } from '../support/receiver.mjs';
 import { type Containers, sh } from './buildah.js';
-import type { Entry } from './fsutil.js';
+import { tracesOnlyEnv, type Entry } from './fsutil.js';
 
 const TEMURIN_25 = '/usr/lib/jvm/temurin-25-jdk-amd64/bin/java';
 const HOST_JAVAC = '/usr/lib/jvm/java-17-openjdk-amd64/bin/javac';
@@ -61,16 +61,7 @@ async function probeClasses(scratch: string): Promise<string> {
 }
 
 function otelEnv(service: string, receiver: Receiver, javaToolOptions: string): Record<string, string> {
-  return {
-    JAVA_TOOL_OPTIONS: javaToolOptions,
-    OTEL_SERVICE_NAME: service,
-    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-    OTEL_TRACES_EXPORTER: 'otlp',
-    OTEL_METRICS_EXPORTER: 'none',
-    OTEL_LOGS_EXPORTER: 'none',
-    OTEL_BSP_SCHEDULE_DELAY: '200',
-  };
+  return { JAVA_TOOL_OPTIONS: javaToolOptions, ...tracesOnlyEnv(service, receiver.url), OTEL_BSP_SCHEDULE_DELAY: '200' };
 }
 
 /**
