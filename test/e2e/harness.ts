@@ -96,6 +96,9 @@ function apiserverArgs(dir: string, port: number, etcdUrl: string): string[] {
   return [
     '--bind-address=127.0.0.1',
     '--advertise-address=127.0.0.1',
+    // from 1.37 the endpoint reconciler refuses a loopback address (it would publish it as the `kubernetes`
+    // Service's endpoint, which no pod could reach anyway): no reconciler, no endpoints for that Service
+    '--endpoint-reconciler-type=none',
     `--secure-port=${port}`,
     `--etcd-servers=${etcdUrl}`,
     `--cert-dir=${pki}`,
