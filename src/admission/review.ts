@@ -1,7 +1,8 @@
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import type { InjectConfig } from '../config/index.js';
 import { UnsupportedObjectError } from '../errors.js';
-import { injectPod } from '../inject/index.js';
+import { injectPod, type InjectResult } from '../inject/index.js';
+import type { DeliverySupport } from '../inject/types.js';
 import type { Decision } from '../telemetry/types.js';
 import { allowed } from './response.js';
 import type { AdmissionRequest, AdmissionReview } from './types.js';
@@ -14,6 +15,8 @@ export interface ReviewResult {
   readonly namespace: string;
   /** Pod name, or generateName, for the log line. */
   readonly pod: string;
+  /** The delivery chosen for an injected pod, and why (logged on the review's line). */
+  readonly delivery?: InjectResult['delivery'];
   /** Set when an unexpected exception was swallowed (fail open); the caller logs it. */
   readonly error?: unknown;
 }
@@ -56,7 +59,7 @@ export function reasonClass(reason: string): string {
  * Answers one admission request. Never throws: an object it cannot handle, or any unexpected error,
  * is allowed untouched with a warning (fail open). dryRun requests are treated exactly like real ones.
  */
-export function reviewAdmission(request: AdmissionRequest, config: InjectConfig): ReviewResult {
+export function reviewAdmission(request: AdmissionRequest, config: InjectConfig, delivery?: DeliverySupport): ReviewResult {
   const namespace = namespaceOf(request);
   const base = { namespace, pod: podLabel(request.object) };
   const notPod = isPodCreate(request);
@@ -64,9 +67,9 @@ export function reviewAdmission(request: AdmissionRequest, config: InjectConfig)
     return { ...base, review: allowed(request.uid), decision: 'not_pod', reason: notPod, ops: 0 };
   }
   try {
-    const result = injectPod(request.object, { namespace, config });
+    const result = injectPod(request.object, { namespace, config, delivery });
     const patch: Operation[] = result.pod === request.object ? [] : fastJsonPatch.compare(request.object as object, result.pod);
-    return { ...base, review: allowed(request.uid, patch), decision: result.decision, reason: result.reason, ops: patch.length };
+    return { ...base, review: allowed(request.uid, patch), decision: result.decision, reason: result.reason, ops: patch.length, delivery: result.delivery };
   } catch (error) {
     const known = error instanceof UnsupportedObjectError;
     const reason = known ? error.message : 'internal error';

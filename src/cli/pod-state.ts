@@ -30,7 +30,9 @@ export function workloadLabel(pod: V1Pod): string {
 
 function payloadVersion(pod: V1Pod): string | undefined {
   const init = (pod.spec?.initContainers ?? []).find((c) => INIT.test(c.name));
-  return imageVersion(init?.image);
+  // image-volume delivery: the payload image is the volume's reference
+  const volume = (pod.spec?.volumes ?? []).find((v) => INIT.test(v.name) && v.image?.reference !== undefined);
+  return imageVersion(init?.image ?? volume?.image?.reference);
 }
 
 function stateOf(pod: V1Pod, optedIn: boolean, objectSelector: V1LabelSelector | undefined): { state: PodState; detail: string } {

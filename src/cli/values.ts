@@ -3,7 +3,7 @@
 // test/cli/values.test.ts renders the real chart with the real helm binary for several values files and
 // requires this mapping to produce exactly the same INJECT_* variables, so the two cannot drift apart.
 import { parse } from 'yaml';
-import { RUNTIME_NAMES } from '../runtimes/index.js';
+import { DEFAULT_RUNTIME_NAMES } from '../runtimes/index.js';
 import { inputError } from './errors.js';
 import { yamlMessage } from './manifests.js';
 
@@ -18,9 +18,10 @@ export const CHART_DEFAULTS: Obj = {
     runAsUser: 65532,
     mountPath: '/otel-injector',
     command: [],
+    delivery: 'init-container',
   },
   inject: {
-    runtimes: [...RUNTIME_NAMES],
+    runtimes: [...DEFAULT_RUNTIME_NAMES],
     otlpEndpoint: 'http://signoz-otel-collector.signoz.svc.cluster.local:4318',
     extraEnv: {},
     overrideEnv: {},
@@ -123,6 +124,10 @@ export function injectEnvOf(values: Obj, appVersion: string): Record<string, str
     INJECT_USE_WELL_KNOWN_LABELS: text(at(values, 'inject.useWellKnownLabels')),
     INJECT_SKIP_OWNER_KINDS: list(at(values, 'inject.skipOwnerKinds')).map(text).join(','),
   };
+  const delivery = text(at(values, 'payload.delivery')) || 'init-container';
+  env.INJECT_DELIVERY = delivery;
+  // the chart mounts the controller's ConfigMap there (templates/_helpers.tpl otel-injector.deliveryMountPath)
+  if (delivery !== 'init-container') env.INJECT_DELIVERY_SUPPORT_FILE = '/etc/otel-injector/delivery/support.json';
   Object.assign(env, collectorEnvOf(values));
   const command = list(at(values, 'payload.command'));
   if (command.length > 0) env.INJECT_INIT_COMMAND = goJson(command);

@@ -1,13 +1,15 @@
 import { ConfigError } from '../errors.js';
-import { RUNTIME_NAMES, RUNTIME_VARIABLES, splitNames } from '../runtimes/index.js';
+import { DEFAULT_RUNTIME_NAMES, RUNTIME_NAMES, RUNTIME_VARIABLES, splitNames } from '../runtimes/index.js';
 import { parseCollector, type CollectorConfig } from './collector.js';
 import { parseController, type ControllerConfig } from './controller.js';
+import { parseDelivery, type DeliveryConfig } from './delivery.js';
 import { parseQuantity } from './quantity.js';
 import { EnvReader, type Env } from './read.js';
 
 export type { Env } from './read.js';
 export type { ControllerConfig, ControllerMode } from './controller.js';
 export type { CollectorConfig, Signal } from './collector.js';
+export type { DeliveryConfig, DeliveryMode } from './delivery.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type CertMode = 'ephemeral' | 'files' | 'self-managed';
@@ -59,6 +61,8 @@ export interface InjectConfig {
   readonly runtimes: readonly string[];
   /** Per-signal endpoints and the collector Secret (CA, client certificate, headers) the pods mount. */
   readonly collector: CollectorConfig;
+  /** Init container, image volume or auto (INJECT_DELIVERY), and where the controller's support snapshot is read. */
+  readonly delivery: DeliveryConfig;
 }
 
 export interface TelemetryConfig {
@@ -179,7 +183,7 @@ function initCommand(read: EnvReader): readonly string[] | undefined {
 
 function runtimes(read: EnvReader): readonly string[] {
   const text = read.raw('INJECT_RUNTIMES');
-  if (text === undefined) return RUNTIME_NAMES;
+  if (text === undefined) return DEFAULT_RUNTIME_NAMES;
   const names = splitNames(text);
   const unknown = names.filter((name) => !RUNTIME_NAMES.includes(name));
   if (unknown.length > 0) {
@@ -193,11 +197,16 @@ function parseInject(read: EnvReader, version: string): InjectConfig {
   const runAsUser = read.int('INJECT_INIT_RUN_AS_USER', 65532, 1, 2147483647);
   const otlpEndpoint = read.url('INJECT_OTLP_ENDPOINT', DEFAULT_OTLP_ENDPOINT) ?? DEFAULT_OTLP_ENDPOINT;
   const mountPath = absolutePath(read, 'INJECT_MOUNT_PATH', '/otel-injector');
+  const delivery = parseDelivery(read);
+  const command = initCommand(read);
+  if (delivery.mode !== 'init-container' && command !== undefined) {
+    throw new ConfigError('INJECT_DELIVERY', `${delivery.mode} mounts the payload image's own layout (/otel-payload/<runtime>); INJECT_INIT_COMMAND is set, so use init-container`);
+  }
   return {
     otlpEndpoint,
     payloadImage: read.string('INJECT_PAYLOAD_IMAGE', `ghcr.io/otel-injector/payload:${version}`),
     imagePullPolicy: read.oneOf('INJECT_IMAGE_PULL_POLICY', 'IfNotPresent', ['Always', 'IfNotPresent', 'Never']),
-    initCommand: initCommand(read),
+    initCommand: command,
     mountPath,
     volumeSizeLimit: quantity(read, 'INJECT_VOLUME_SIZE_LIMIT', '64Mi'),
     initResources: parseInitResources(read),
@@ -208,6 +217,7 @@ function parseInject(read: EnvReader, version: string): InjectConfig {
     skipOwnerKinds: Object.freeze(read.list('INJECT_SKIP_OWNER_KINDS')),
     runtimes: runtimes(read),
     collector: parseCollector(read, otlpEndpoint, mountPath),
+    delivery,
   };
 }
 

@@ -9,6 +9,8 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { hasCollectorSources } from '../config/collector-sources.js';
 import { CollectorCopier } from './collector-copy.js';
+import type { DeliveryKube } from './delivery-kube.js';
+import { DeliveryPublisher } from './delivery-support.js';
 import type { CollectorKube } from './collector-kube.js';
 import { FindingsIndex } from './findings-index.js';
 import type { ControllerKube } from './kube.js';
@@ -31,6 +33,8 @@ export interface ControllerDeps {
   readonly identity: string;
   /** The collector Secret copies' API access; needed only when collector sources are configured. */
   readonly collector?: CollectorKube;
+  /** The delivery support publisher's API access; used when INJECT_DELIVERY is image-volume or auto. */
+  readonly delivery?: DeliveryKube;
   /** How often rollouts are followed and limits re-checked (also run at once on every change); default 1000. */
   readonly tickMs?: number;
 }
@@ -46,6 +50,7 @@ export class Controller {
   private readonly reporter: Reporter;
   private readonly restarter: Restarter;
   private readonly copier: CollectorCopier | undefined;
+  private readonly publisher: DeliveryPublisher | undefined;
   private copying: Promise<void> | undefined;
   private copyAgain = false;
   /** The opted-in namespaces the last copy pass saw. */
@@ -72,8 +77,13 @@ export class Controller {
       const options = { sources: c.collectorSources, secretName: config.inject.collector.secretName, releaseNamespace: config.certs.namespace, webhookConfigName: config.certs.webhookConfigName };
       this.copier = new CollectorCopier(options, deps.collector, logger);
     }
+    if (config.inject.delivery.mode !== 'init-container' && deps.delivery !== undefined) {
+      const options = { namespace: config.certs.namespace, webhookConfigName: config.certs.webhookConfigName, payloadImage: config.inject.payloadImage, republishMs: 120_000, reprobeMs: 600_000 };
+      this.publisher = new DeliveryPublisher(deps.delivery, options, deps.clock, logger);
+    }
     this.elector.onChange((leading) => {
       this.copier?.reset();
+      this.publisher?.reset();
       this.copiedFor = '';
       if (leading) this.restarter.begin();
       else this.reporter.reset();
@@ -87,6 +97,8 @@ export class Controller {
     const c = this.config.controller;
     this.deps.logger.info({ mode: c.mode, dryRun: c.dryRun, maxConcurrent: c.maxConcurrent, minIntervalSeconds: c.minIntervalSeconds, namespaceLabel: `${c.namespaceLabel.key}=${c.namespaceLabel.value}` }, 'controller starting');
     await this.view.start();
+    // not awaited: the pods' picture (readiness) never waits for the nodes
+    void this.publisher?.start();
     await this.elector.tick();
     this.timers.push(setInterval(() => void this.elector.tick(), this.elector.periodMs));
     this.timers.push(setInterval(() => this.kick(), this.deps.tickMs ?? 1000));
@@ -102,7 +114,7 @@ export class Controller {
     await this.running;
     await this.copying;
     await this.elector.release();
-    await this.view.stop();
+    await Promise.all([this.view.stop(), this.publisher?.stop()]);
   }
 
   /** Ready once the namespaces and their pods have been listed. */
@@ -150,6 +162,7 @@ export class Controller {
 
   private async round(): Promise<void> {
     if (this.copier !== undefined && this.view.watchedNamespaces().join(',') !== this.copiedFor) this.copy();
+    await this.publish();
     if (!this.view.synced() || !this.elector.isLeader()) return;
     try {
       const version = this.index.version;
@@ -165,6 +178,12 @@ export class Controller {
     } catch (error) {
       this.deps.logger.warn({ err: (error as Error).message }, 'controller: round failed; retried');
     }
+  }
+
+  /** The delivery support snapshot (leader only; the publisher writes only when it changed or is due). */
+  private async publish(): Promise<void> {
+    if (this.publisher === undefined || !this.elector.isLeader()) return;
+    await this.publisher.sync().catch((error: unknown) => this.deps.logger.warn({ err: (error as Error).message }, 'delivery support: publish failed; retried'));
   }
 
   /** One pass of the collector Secret copies (leader only, after the namespaces were listed); never two at once. */

@@ -12,7 +12,7 @@ import {
 } from './env.js';
 import { credentialPlan, signalEndpointEnv } from './collector.js';
 import { resourceAttributesOf, serviceNameOf, type PodFacts } from './service.js';
-import type { Container, EnvVar } from './types.js';
+import type { Container, EnvVar, VolumeMount } from './types.js';
 
 /**
  * What to do with one selected container. `runtimes`: for `inject` the runtimes to switch on, for `already`
@@ -52,9 +52,11 @@ export function planContainer(
   const plans = runtimes.map((runtime) => [runtime, planRuntime(env, runtime, config)] as const);
   const skips = plans.flatMap(([runtime, plan]) => (typeof plan === 'object' ? [`${runtime.name}: ${plan.skip}`] : []));
   const loaded = plans.filter(([, plan]) => plan === 'already').map(([runtime]) => runtime);
-  const mount = (container.volumeMounts ?? []).find((item) => item.mountPath === config.mountPath);
+  // At the mount path (init container) or under it (image volume: one mount per runtime).
+  const under = `${config.mountPath}/`;
+  const mount = (container.volumeMounts ?? []).find((item) => item.mountPath === config.mountPath || item.mountPath.startsWith(under));
   if ((mount !== undefined && mount.name === volumeName) || loaded.length > 0) return { kind: 'already', runtimes: loaded, skips };
-  if (mount !== undefined) return { kind: 'skip', runtimes: [], skips: [`${config.mountPath} is already mounted`] };
+  if (mount !== undefined) return { kind: 'skip', runtimes: [], skips: [`${mount.mountPath} is already mounted`] };
   const todo = plans.filter(([, plan]) => plan === 'inject').map(([runtime]) => runtime);
   return { kind: todo.length === 0 ? 'skip' : 'inject', runtimes: todo, skips };
 }
@@ -121,13 +123,13 @@ export function withOverrides(env: readonly EnvVar[], overrides: Readonly<Record
 /**
  * Instruments one container in place (the caller works on a clone): the common OTEL_* env, the collector's
  * credentials by reference, each runtime's variable, the configured overrides, the read-only mounts of the
- * payload volume and (when files of it are used) of the collector Secret, whose volume `collectorVolume`
+ * payload (`payloadMounts`: the emptyDir at the mount path, or the image volume per runtime) and (when files of it are used) of the collector Secret, whose volume `collectorVolume`
  * adds to the pod once.
  */
 export function injectContainer(
   container: Container,
   facts: PodFacts,
-  volumeName: string,
+  payloadMounts: (runtimeNames: readonly string[]) => VolumeMount[],
   runtimes: readonly Runtime[],
   config: InjectConfig,
   collectorVolume: () => string,
@@ -138,7 +140,7 @@ export function injectContainer(
   env = withResourceAttributes(facts, container, env);
   for (const runtime of runtimes) env = extendVariable(env, runtime.variable, runtime.entry(config), runtime.extension);
   container.env = withOverrides(env, config.overrideEnv);
-  const mounts = [...(container.volumeMounts ?? []), { name: volumeName, mountPath: config.mountPath, readOnly: true }];
+  const mounts = [...(container.volumeMounts ?? []), ...payloadMounts(runtimes.map((runtime) => runtime.name))];
   if (credentials.mount) mounts.push({ name: collectorVolume(), mountPath: config.collector.mountPath, readOnly: true });
   container.volumeMounts = mounts;
 }

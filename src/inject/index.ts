@@ -3,7 +3,7 @@ import { ANNOTATION } from '../k8s/contract/annotations.js';
 import { injectedStatus, skippedStatus } from '../k8s/contract/status.js';
 import { addCollectorVolume } from './collector.js';
 import { injectContainer, planContainer, type ContainerPlan } from './container.js';
-import { addPayloadVolume, copyAlso, existingPayload, type ExistingPayload } from './init-container.js';
+import { existingOf, providePayload, volumeOf } from './payload.js';
 import { selectedContainers, selectedRuntimes } from './select.js';
 import { podFacts, type PodFacts } from './service.js';
 import { asPod } from './shape.js';
@@ -41,38 +41,29 @@ function runtimeNames(plans: ReadonlyArray<[Container, ContainerPlan]>): string[
 
 const OLDER_VOLUME = 'the payload volume was filled by an init container of another form (an earlier release of the injector)';
 
-/**
- * The volume holding the payload of these runtimes: a new one, or that of an earlier pass whose init
- * container is made to copy them too. Undefined when that init container cannot (another form of command).
- */
-function payloadVolume(pod: Pod, existing: ExistingPayload | undefined, needed: readonly string[], config: InjectContext['config']): string | undefined {
-  if (existing === undefined) return addPayloadVolume(pod.spec, needed, config);
-  return copyAlso(pod.spec, existing, needed, config) ? existing.volume : undefined;
-}
-
 function injectInto(pod: Pod, original: Pod, facts: PodFacts, context: InjectContext): InjectResult {
   const { config } = context;
   const selected = selectedContainers(pod);
   if (selected.length === 0) return skipped(pod, 'no container selected by otel-injector.io/container-names');
   const selection = selectedRuntimes(pod, config);
   if (selection.skip !== undefined) return skipped(pod, selection.skip);
-  const existing = existingPayload(pod.spec, config);
-  const plans = selected.map((container): [Container, ContainerPlan] => [container, planContainer(container, selection.runtimes, existing?.volume, config)]);
+  const existing = existingOf(pod, config);
+  const plans = selected.map((container): [Container, ContainerPlan] => [container, planContainer(container, selection.runtimes, volumeOf(existing), config)]);
   const todo = plans.filter(([, plan]) => plan.kind === 'inject');
   const skips = describeSkips(plans);
   if (todo.length === 0) {
     const alreadyDone = existing !== undefined || plans.some(([, plan]) => plan.kind === 'already');
     return alreadyDone ? { pod: original, decision: 'skipped', reason: 'already injected' } : skipped(pod, skips);
   }
-  const volumeName = payloadVolume(pod, existing, runtimeNames(todo), config);
-  if (volumeName === undefined) return { pod: original, decision: 'skipped', reason: OLDER_VOLUME };
+  const payload = providePayload(pod, existing, runtimeNames(todo), config, context.delivery);
+  if (payload === undefined) return { pod: original, decision: 'skipped', reason: OLDER_VOLUME };
   let collectorVolume: string | undefined;
   const collector = (): string => (collectorVolume ??= addCollectorVolume(pod.spec, config));
-  for (const [container, plan] of todo) injectContainer(container, facts, volumeName, plan.runtimes, config, collector);
-  setAnnotation(pod, ANNOTATION.status, injectedStatus(runtimeNames(plans), Object.keys(config.overrideEnv)));
+  for (const [container, plan] of todo) injectContainer(container, facts, payload.mounts, plan.runtimes, config, collector);
+  setAnnotation(pod, ANNOTATION.status, injectedStatus(runtimeNames(plans), Object.keys(config.overrideEnv), payload.status));
   setAnnotation(pod, ANNOTATION.payloadImage, config.payloadImage);
   if (skips !== '') setAnnotation(pod, ANNOTATION.skippedContainers, skips);
-  return { pod, decision: 'injected', reason: skips === '' ? 'all selected containers' : skips };
+  return { pod, decision: 'injected', reason: skips === '' ? 'all selected containers' : skips, delivery: payload.choice };
 }
 
 /**

@@ -16,10 +16,11 @@ export async function controllerProgram(config: Config, context: ProgramContext)
     logger.info('CONTROLLER_MODE=off: nothing to do; exiting');
     return undefined;
   }
-  const [{ Controller }, { createControllerKube }, { createCollectorKube }, { httpProbe }, { registerControllerMetrics }, { buildControllerApp }] = await Promise.all([
+  const [{ Controller }, { createControllerKube }, { createCollectorKube }, { createDeliveryKube }, { httpProbe }, { registerControllerMetrics }, { buildControllerApp }] = await Promise.all([
     import('../controller/controller.js'),
     import('../controller/kube.js'),
     import('../controller/collector-kube.js'),
+    import('../controller/delivery-kube.js'),
     import('../controller/probe.js'),
     import('../controller/metrics.js'),
     import('../controller/app.js'),
@@ -40,6 +41,7 @@ export async function controllerProgram(config: Config, context: ProgramContext)
     kube,
     probe: httpProbe(config.controller.webhookProbeUrl, caBundle),
     collector: createCollectorKube(kubeConfig),
+    delivery: createDeliveryKube(kubeConfig),
     clock: systemClock,
     logger,
     identity,

@@ -8,6 +8,7 @@ import { createCertificateSource } from '../certs/index.js';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { buildApp, secureContextOptions } from '../server/app.js';
+import { SupportFile } from '../server/delivery-file.js';
 import { DrainableReadiness } from '../server/health.js';
 import { createTelemetry } from '../telemetry/index.js';
 import { HARD_EXIT_GRACE_MS, type Program, type ProgramContext, type StopSignal } from './program.js';
@@ -28,7 +29,11 @@ export async function webhookProgram(config: Config, context: ProgramContext): P
     certExpiry: () => certs.expiry(),
     resourceAttributes: { 'k8s.namespace.name': config.certs.namespace },
   });
-  const app = await buildApp(config, { logger, clock: systemClock, telemetry, readiness, tls });
+  const { delivery } = config.inject;
+  const support = delivery.mode === 'init-container' ? undefined : new SupportFile(delivery.supportFile, delivery.pollSeconds * 1000, logger.child({ component: 'delivery' }));
+  await support?.start();
+  const deliverySupport = support === undefined ? undefined : (): ReturnType<SupportFile['current']> => support.current();
+  const app = await buildApp(config, { logger, clock: systemClock, telemetry, readiness, tls, deliverySupport });
   certs.onChange((material) => {
     (app.server as unknown as HttpsServer).setSecureContext(secureContextOptions(material));
     logger.info({ notAfter: certs.expiry()?.toISOString() }, 'serving certificate swapped in place');
@@ -37,7 +42,7 @@ export async function webhookProgram(config: Config, context: ProgramContext): P
     app,
     listen: { port: config.server.port, host: config.server.host },
     async started() {
-      logger.info({ port: config.server.port, certMode: config.certs.mode }, 'otel-injector serving');
+      logger.info({ port: config.server.port, certMode: config.certs.mode, delivery: delivery.mode }, 'otel-injector serving');
     },
     async stop(signal) {
       const seconds = drainSeconds(config, signal);
@@ -45,6 +50,7 @@ export async function webhookProgram(config: Config, context: ProgramContext): P
       logger.info({ signal, drainSeconds: seconds }, 'shutting down: readiness now 503');
       await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
       await app.close();
+      support?.stop();
       await Promise.allSettled([certs.stop(), telemetry.shutdown()]);
       logger.info('stopped');
     },

@@ -19,12 +19,14 @@ export function registerMutate(app: FastifyInstance, config: Config, deps: AppDe
     }
     const traceparent = request.headers.traceparent;
     const observation = deps.telemetry.beginReview(typeof traceparent === 'string' ? traceparent : undefined);
-    const result = reviewAdmission(admission, config.inject);
+    const support = deps.deliverySupport === undefined ? undefined : { snapshot: deps.deliverySupport(), nowMs: deps.clock.now().getTime() };
+    const result = reviewAdmission(admission, config.inject, support);
     const log = request.log.child({ uid: admission.uid, namespace: result.namespace, pod: result.pod, traceId: observation.traceId });
     const fields = {
       decision: result.decision,
       reason: result.reason,
       ops: result.ops,
+      ...(result.delivery === undefined ? {} : { delivery: result.delivery.delivery, deliveryReason: result.delivery.reason }),
       dryRun: admission.dryRun === true,
       durationMs: Number((deps.clock.monotonicMs() - started).toFixed(3)),
     };

@@ -5,7 +5,7 @@ import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/index.js';
-import { RUNTIME_NAMES } from '../../src/runtimes/index.js';
+import { DEFAULT_RUNTIME_NAMES } from '../../src/runtimes/index.js';
 import { repoRoot } from '../support/tools.js';
 import { controllerEnv, envMap, FULLNAME, NAMESPACE, one, render, webhookEnv, type EnvVar, type Manifest, type Obj } from './lib/render.js';
 
@@ -70,7 +70,7 @@ void t.test('src/config parses the rendered env: self-managed defaults', async (
   t.equal(cfg.inject.payloadImage, 'ghcr.io/otel-injector/payload:0.1.0');
   t.same(cfg.inject.initResources, { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } });
   t.same(cfg.inject.skipOwnerKinds, []);
-  t.same(cfg.inject.runtimes, RUNTIME_NAMES, 'every runtime by default');
+  t.same(cfg.inject.runtimes, DEFAULT_RUNTIME_NAMES, 'every runtime on by default (java is opt-in)');
   t.same(cfg.inject.extraEnv, {});
   t.same(cfg.inject.overrideEnv, {}, 'nothing is forced by default');
   t.equal(cfg.telemetry.otlpEndpoint, 'http://signoz-otel-collector.signoz.svc.cluster.local:4318', 'self-telemetry goes to the same collector by default');
@@ -109,7 +109,7 @@ void t.test('src/config parses the rendered env: files modes and tuned values', 
 void t.test('inject.runtimes reaches INJECT_RUNTIMES in the order given; the parser puts it in registry order', async (t) => {
   const m = await render(4, { inject: { runtimes: ['python', 'node'] } });
   t.equal(envMap(webhookEnv(m)).INJECT_RUNTIMES, 'python,node');
-  t.same(parseConfig(processEnv(m), '0.1.0').inject.runtimes, RUNTIME_NAMES);
+  t.same(parseConfig(processEnv(m), '0.1.0').inject.runtimes, ['node', 'python']);
 });
 
 void t.test('src/config parses the controller env the chart renders, and it maps back onto the values', async (t) => {

@@ -165,6 +165,7 @@ for (const major of HELM_MAJORS) {
         CONTROLLER_NAMESPACE_LABEL: 'example.com/otel=on',
         CONTROLLER_EXCLUDE_NAMESPACES: `${NAMESPACE},kube-system,legacy`,
         INJECT_PAYLOAD_IMAGE: `mirror.example/preload@${digest}`,
+        INJECT_DELIVERY: 'init-container',
         TELEMETRY_OTLP_ENDPOINT: 'http://collector.obs:4318',
         TELEMETRY_EXPORT_INTERVAL_MS: '5000',
       }, 'exactly these literal variables');

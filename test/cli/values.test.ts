@@ -22,6 +22,8 @@ const VALUES: Obj[] = [
     },
   },
   { inject: { otlpEndpoint: 'https://ingest.eu.signoz.cloud:443' }, collector: { ca: { pem: '-----BEGIN CERTIFICATE-----' } } },
+  { payload: { delivery: 'auto' } },
+  { payload: { delivery: 'image-volume', image: { pullPolicy: 'Always' } } },
 ];
 
 function renderedInjectEnv(yaml: string): Record<string, string> {

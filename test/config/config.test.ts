@@ -1,6 +1,6 @@
 import t from 'tap';
 import { parseConfig } from '../../src/config/index.js';
-import { RUNTIME_NAMES } from '../../src/runtimes/index.js';
+import { DEFAULT_RUNTIME_NAMES } from '../../src/runtimes/index.js';
 import { parseQuantity } from '../../src/config/quantity.js';
 import { ConfigError } from '../../src/errors.js';
 
@@ -74,11 +74,13 @@ t.test('values are parsed', async (t) => {
 });
 
 t.test('INJECT_RUNTIMES: default both, registry order, unknown or empty rejected', async (t) => {
-  t.same(parseConfig({}, 'v').inject.runtimes, RUNTIME_NAMES, 'default: every runtime');
+  t.same(parseConfig({}, 'v').inject.runtimes, DEFAULT_RUNTIME_NAMES, 'default: every runtime but java (opt-in)');
+  t.same(DEFAULT_RUNTIME_NAMES, ['node', 'python']);
+  t.same(parseConfig({ INJECT_RUNTIMES: 'java,node,python' }, 'v').inject.runtimes, ['node', 'python', 'java'], 'java when named, registry order');
   t.same(parseConfig({ INJECT_RUNTIMES: ' python , node ' }, 'v').inject.runtimes, ['node', 'python'], 'registry order, trimmed');
   t.same(parseConfig({ INJECT_RUNTIMES: 'python,python' }, 'v').inject.runtimes, ['python'], 'duplicates once');
   t.same(parseConfig({ INJECT_RUNTIMES: 'node' }, 'v').inject.runtimes, ['node']);
-  t.throws(() => parseConfig({ INJECT_RUNTIMES: 'node,ruby' }, 'v'), /INJECT_RUNTIMES: unknown runtime "ruby" \(known: node, python\)/);
+  t.throws(() => parseConfig({ INJECT_RUNTIMES: 'node,ruby' }, 'v'), /INJECT_RUNTIMES: unknown runtime "ruby" \(known: node, python, java\)/);
   t.throws(() => parseConfig({ INJECT_RUNTIMES: 'Node' }, 'v'), /INJECT_RUNTIMES: unknown runtime "Node"/, 'names are case-sensitive');
   t.throws(() => parseConfig({ INJECT_RUNTIMES: ' , ' }, 'v'), /INJECT_RUNTIMES: names no runtime/);
 });

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { freePort, httpsStatus, startProc, waitFor, type Proc } from './procs.js';
-import { loopbackServingCert, rsaKeyPair, type LeafCert } from './pki.js';
+import { createCA, issueServingCert, loopbackServingCert, rsaKeyPair, type LeafCert } from './pki.js';
 import { KUBERNETES_VERSION, cacheRoot, kubeBinDir } from './versions.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -78,10 +78,10 @@ async function startEtcd(dir: string, version: string): Promise<{ proc: Proc; ur
   return { proc, url };
 }
 
-async function writeApiserverFiles(dir: string, token: string): Promise<LeafCert> {
+async function writeApiserverFiles(dir: string, token: string, servingIps: string[]): Promise<LeafCert> {
   const pki = join(dir, 'pki');
   await mkdir(pki, { recursive: true });
-  const serving = loopbackServingCert('e2e-apiserver-ca');
+  const serving = issueServingCert(createCA('e2e-apiserver-ca'), ['localhost'], ['127.0.0.1', ...servingIps]);
   const sa = rsaKeyPair();
   await writeFile(join(pki, 'apiserver.crt'), serving.certPem);
   await writeFile(join(pki, 'apiserver.key'), serving.keyPem);
@@ -91,7 +91,7 @@ async function writeApiserverFiles(dir: string, token: string): Promise<LeafCert
   return serving;
 }
 
-function apiserverArgs(dir: string, port: number, etcdUrl: string): string[] {
+function apiserverArgs(dir: string, port: number, etcdUrl: string, opts: ControlPlaneOptions): string[] {
   const pki = join(dir, 'pki');
   return [
     '--bind-address=127.0.0.1',
@@ -111,7 +111,7 @@ function apiserverArgs(dir: string, port: number, etcdUrl: string): string[] {
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     '--service-cluster-ip-range=10.96.0.0/24',
     // no controller-manager runs, so nothing would create `default` ServiceAccounts
-    '--disable-admission-plugins=ServiceAccount',
+    ...(opts.serviceAccountAdmission === true ? [] : ['--disable-admission-plugins=ServiceAccount']),
     '--allow-privileged=true',
     '--enable-priority-and-fairness=false',
     '--v=1',
@@ -124,6 +124,10 @@ export interface ControlPlaneOptions {
   /** the Kubernetes version whose kube-apiserver (and etcd) to run (default: test/e2e/versions.env's
    * KUBERNETES_VERSION); built by `bash test/e2e/build-control-plane.sh <version>` */
   version?: string;
+  /** more IP SANs of the API server's serving certificate (the node suite's `kubernetes` Service IP) */
+  servingIps?: string[];
+  /** keep the ServiceAccount admission plugin (pods get their token volume; needs a controller-manager) */
+  serviceAccountAdmission?: boolean;
 }
 
 export async function startControlPlane(t: TeardownHost, opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
@@ -137,13 +141,13 @@ export async function startControlPlane(t: TeardownHost, opts: ControlPlaneOptio
     if (!keep) await rm(dir, { recursive: true, force: true });
   });
   const token = randomBytes(24).toString('hex');
-  const serving = await writeApiserverFiles(dir, token);
+  const serving = await writeApiserverFiles(dir, token, opts.servingIps ?? []);
   const version = opts.version ?? KUBERNETES_VERSION;
   const etcd = await startEtcd(dir, version);
   procs.push(etcd.proc);
   const port = await freePort();
   const server = `https://127.0.0.1:${port}`;
-  const apiserver = startProc('kube-apiserver', requireBinary('kube-apiserver', version), [...apiserverArgs(dir, port, etcd.url), ...(opts.extraApiserverArgs ?? [])], {
+  const apiserver = startProc('kube-apiserver', requireBinary('kube-apiserver', version), [...apiserverArgs(dir, port, etcd.url, opts), ...(opts.extraApiserverArgs ?? [])], {
     logFile: join(dir, 'kube-apiserver.log'),
   });
   procs.push(apiserver);

@@ -122,3 +122,25 @@ export async function poll<T>(fn: () => Promise<T>, ms: number): Promise<T> {
     }
   }
 }
+
+/** True when something (a file, directory or link) is at path. */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The OTLP settings of a probe app in these tests: traces only, OTLP/HTTP protobuf to `endpoint`, as `service`. */
+export function tracesOnlyEnv(service: string, endpoint: string): Record<string, string> {
+  return {
+    OTEL_SERVICE_NAME: service,
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_METRICS_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'none',
+  };
+}

@@ -1,21 +1,22 @@
 // Builds the Dockerfile's two targets with buildah (local base images passed as build args) and
 // runs them the way the kubelet would: the init image's default command into emptyDir-like
 // directories as random non-root users, an app loading the copied payload as yet another user
-// (a Node app through NODE_OPTIONS, a Python app of each supported minor through PYTHONPATH, its
-// span received over OTLP on loopback), and the webhook image's default command answering /healthz
-// over HTTPS.
+// (a Node app through NODE_OPTIONS, a Python app of each supported minor through PYTHONPATH, JVMs 17 and
+// 25 through JAVA_TOOL_OPTIONS (java.ts), each span received over OTLP on loopback), and the webhook
+// image's default command answering /healthz over HTTPS.
 import t, { type Test } from 'tap';
 import { randomInt } from 'node:crypto';
-import { chmod, chown, lstat, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../../src/config/index.js';
 import { copyCommand } from '../../src/inject/init-container.js';
 import { ENTRY_FILE } from '../../src/runtimes/node/runtime.js';
-import { RUNTIME_NAMES } from '../../src/runtimes/index.js';
+import { DEFAULT_RUNTIME_NAMES, RUNTIME_NAMES } from '../../src/runtimes/index.js';
 import { Containers, build, ensureBuildah, imageConfig, imageSize, makeBases, pushedLayers, sh } from './buildah.js';
-import { freePort, httpsGet, isStaticElf, poll, sameContent, tree, findProcess } from './fsutil.js';
+import { exists, freePort, httpsGet, isStaticElf, poll, sameContent, tree, findProcess, tracesOnlyEnv } from './fsutil.js';
+import { checkJavaFolder, javaLayer, loadsJavaPayload } from './java.js';
 import { startReceiver, type Receiver } from '../support/receiver.mjs';
 import { MINORS } from '../../scripts/pythons.mjs';
 
@@ -68,7 +69,7 @@ async function main(t: Test): Promise<void> {
   t.comment(`buildah ready after ${secs(started)}`);
 
   const bases = await makeBases(root, 'localhost/otel-injector-test');
-  t.same(Object.keys(bases).sort(), ['BUILD_IMAGE', 'BUSYBOX_IMAGE', ...pythons.map((p) => p.arg), 'WEBHOOK_BASE_IMAGE'].sort(), 'local base images made');
+  t.same(Object.keys(bases).sort(), ['BUILD_IMAGE', 'BUSYBOX_IMAGE', 'JDK_IMAGE', ...pythons.map((p) => p.arg), 'WEBHOOK_BASE_IMAGE'].sort(), 'local base images made');
   const receiver = await startReceiver();
   t.teardown(() => receiver.close());
 
@@ -101,6 +102,7 @@ async function main(t: Test): Promise<void> {
     const pyc = (tag: string): string => `otel-payload/python/native/manylinux_x86_64/psutil/__pycache__/__init__.cpython-${tag.slice(2)}.pyc`;
     t.same(pythons.filter((p) => !all.has(pyc(p.tag))).map((p) => p.minor), [], 'psutil precompiled by every minor');
     t.comment(`python/: ${py.filter((k) => all.get(k)?.kind === 'file').length} files, ${mb(py.reduce((n, k) => n + (all.get(k)?.size ?? 0), 0))}`);
+    await checkJavaFolder(t, fs, all);
     const unreadable = [...all].filter(([k, e]) => k.startsWith('otel-payload/') && (e.mode & (e.kind === 'dir' ? 0o005 : 0o004)) === 0);
     t.same(unreadable.map(([k]) => k), [], 'every payload file is readable by any user');
   });
@@ -133,20 +135,22 @@ async function main(t: Test): Promise<void> {
       await loadsPreload(t, ctrs, bases['WEBHOOK_BASE_IMAGE'] ?? '', vol, c === cases[0]);
       // Every minor once; then the newest for the other volumes.
       for (const p of c === cases[0] ? pythons : pythons.slice(-1)) await loadsPythonPayload(t, ctrs, bases[p.arg] ?? '', p.minor, vol, receiver);
+      if (c === cases[0]) await loadsJavaPayload(t, ctrs, bases['JDK_IMAGE'] ?? '', vol, scratch, inject, receiver);
     }
     // Control: a directory the user may not write proves the copies above ran without root powers.
     const closed = join(scratch, 'closed');
     await mkdir(closed, { mode: 0o755 });
     const denied = await ctrs.run(ctr, cmd, { user: `${randomUid()}:0`, volumes: { [closed]: inject.mountPath } });
     t.not(denied.code, 0, 'control: a root-owned 0755 directory refuses the non-root copy');
-    // What the webhook runs for a pod that gets one runtime: that folder only (a pod pays for what it gets).
-    for (const name of RUNTIME_NAMES) {
-      const vol = join(scratch, `only-${name}`);
+    // What the webhook runs for a pod that gets some runtimes (one each; node and python, java off): those
+    // folders only (a pod pays for what it gets: no 25 MB java/ in a node/python pod).
+    for (const names of [...RUNTIME_NAMES.map((name) => [name]), DEFAULT_RUNTIME_NAMES]) {
+      const vol = join(scratch, `only-${names.join('-')}`);
       await mkdir(vol, { mode: 0o777 });
       await chmod(vol, 0o777);
-      const r = await ctrs.run(ctr, copyCommand([name], inject), { user: `${randomUid()}:${randomUid()}`, volumes: { [vol]: inject.mountPath } });
-      t.equal(r.code, 0, `copy command for a ${name}-only pod: exit 0`, { stderr: r.stderr });
-      t.same([...(await tree(vol)).keys()].filter((k) => !k.includes('/')), [name], `a ${name}-only pod's volume holds ${name}/ only`);
+      const r = await ctrs.run(ctr, copyCommand(names, inject), { user: `${randomUid()}:${randomUid()}`, volumes: { [vol]: inject.mountPath } });
+      t.equal(r.code, 0, `copy command for a ${names.join('+')} pod: exit 0`, { stderr: r.stderr });
+      t.same([...(await tree(vol)).keys()].filter((k) => !k.includes('/')).sort(), [...names].sort(), `a ${names.join('+')} pod's volume holds ${names.join('/, ')}/ only`);
     }
   });
 
@@ -213,13 +217,12 @@ async function main(t: Test): Promise<void> {
     const layers = async (image: string, name: string): Promise<Map<string, number>> => pushedLayers(image, join(scratch, 'oci', name));
     const baseLayers = await layers(base, 'base');
     const own = [...(await layers(WEBHOOK, 'webhook'))].filter(([d]) => !baseLayers.has(d)).reduce((n, [, b]) => n + b, 0);
-    const payload = [...(await layers(PAYLOAD, 'payload')).values()].reduce((n, b) => n + b, 0);
+    const { java, rest } = javaLayer(t, [...(await layers(PAYLOAD, 'payload')).values()]);
     t.comment(`webhook image: ${await imageSize(WEBHOOK)} on disk (local node base ${await imageSize(base)}); its own layers ${mb(own)} gzip`);
-    t.comment(`payload image: ${await imageSize(PAYLOAD)} on disk; ${mb(payload)} gzip`);
+    t.comment(`payload image: ${await imageSize(PAYLOAD)} on disk; ${mb(rest + java)} gzip: ${mb(rest)} without java/, java/ ${mb(java)}`);
     t.ok(own < 40e6, `webhook layers on top of the node base stay under 40 MB gzip (${mb(own)})`);
-    // 9.6 MB measured: busybox and the Node payload ~1.5 MB, Python ~8.1 MB (five zips, already deflated, and
-    // psutil for four platforms). Fails when it grows by about a third.
-    t.ok(payload < 12e6, `payload image (Node + Python for five CPython minors) stays under 12 MB gzip (${mb(payload)})`);
+    // Without java/ 9.6 MB measured (busybox + Node ~1.5 MB, Python ~8.1 MB): fails when it grows by about a third.
+    t.ok(rest < 12e6, `payload image without java/ (Node + Python for five CPython minors) stays under 12 MB gzip (${mb(rest)})`);
   });
 
   t.comment(`images test total ${secs(started)}`);
@@ -270,15 +273,7 @@ async function loadsPythonPayload(t: Test, ctrs: Containers, appBase: string, mi
     'with trace.get_tracer("images-test").start_as_current_span("images-probe") as span:',
     '    if not (span.is_recording() and span.get_span_context().is_valid): sys.exit(5)',
   ].join('\n');
-  const env = {
-    PYTHONPATH: `${mount}/python`,
-    OTEL_SERVICE_NAME: service,
-    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-    OTEL_TRACES_EXPORTER: 'otlp',
-    OTEL_METRICS_EXPORTER: 'none',
-    OTEL_LOGS_EXPORTER: 'none',
-  };
+  const env = { PYTHONPATH: `${mount}/python`, ...tracesOnlyEnv(service, receiver.url) };
   const app = await ctrs.from(appBase);
   const t0 = Date.now();
   const r = await ctrs.run(app, ['python3', '-c', probe, mount], { user: `${uid}:${randomUid()}`, volumes: { [vol]: mount }, env });
@@ -287,13 +282,4 @@ async function loadsPythonPayload(t: Test, ctrs: Containers, appBase: string, mi
   const span = got.spans.find((sp) => sp.resource['service.name'] === service);
   t.equal(span?.name, 'images-probe', `python ${minor}: the app's span reached the receiver (service.name ${service})`, { stderr: r.stderr });
   t.equal(span?.resource['telemetry.sdk.language'], 'python', `python ${minor}: resource says telemetry.sdk.language=python`);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -9,6 +9,10 @@
 #                   interpreter tree (standard library, pip, no other package: no OpenTelemetry) + the
 #                   libraries ldd lists + busybox as /bin/sh, python3 on PATH (stands in for
 #                   python:3.X-slim: the Dockerfile's Python build stages and the test's app images)
+#   jdk:17.X.Y      this machine's JDK 17 (/usr/lib/jvm/java-17-openjdk-amd64, Debian's symlinks into /etc resolved;
+#                   no jmods, man pages or headers) at /opt/java/openjdk (Temurin's layout, on PATH, JAVA_HOME) + the
+#                   libraries ldd lists + busybox as /bin/sh (stands in for eclipse-temurin:17-jdk: the Dockerfile's
+#                   pre-check stage, the images test's JVM and the node suite's Java app image)
 # "this machine's node" is the first node on PATH: under `npm run` that is node_modules/.bin/node, the
 # Node 24 that the devDependency `node` brings (see docs/node-versions.md), so the stand-ins run Node 24
 # whatever the system Node is.
@@ -159,6 +163,39 @@ for minor in $minors; do
   fi
   echo "PYTHON${minor/./}_IMAGE=$image"
 done
+
+jdk_home=/usr/lib/jvm/java-17-openjdk-amd64
+jdk_rev=r1 # bump when the JDK stand-in's recipe changes
+if [ -x "$jdk_home/bin/javac" ]; then
+  jdk_ver="$(sed -n 's/^JAVA_VERSION="\(.*\)"$/\1/p' "$jdk_home/release")"
+  jdk_image="$prefix/jdk:$jdk_ver-$jdk_rev"
+  if ! exists "$jdk_image"; then
+    r="$work/jdk"
+    etc_files "$r"
+    mkdir -p "$r/opt/java/openjdk" "$r/bin" "$r/usr/bin" "$r/root"
+    # -h: Debian's JDK links its conf/, cacerts, jvm.cfg… into /etc; the stand-in holds the files themselves
+    tar -C "$jdk_home" -chf - --exclude=./jmods --exclude=./man --exclude=./docs --exclude=./include \
+      --exclude=./lib/src.zip --exclude=./lib/libatk-wrapper.so . | tar -C "$r/opt/java/openjdk" -xf -
+    find "$jdk_home/bin" "$jdk_home/lib" -name '*.so' ! -name libatk-wrapper.so -o -type f -perm -u+x -path "$jdk_home/bin/*" | while read -r bin; do
+      ldd "$bin" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'
+    done | sort -u | while read -r lib; do
+      [ -e "$lib" ] || continue
+      case "$lib" in "$jdk_home"/*) continue ;; esac
+      mkdir -p "$r$(dirname "$lib")"
+      cp -L "$lib" "$r$lib"
+    done
+    cp "$busybox_bin" "$r/bin/busybox"
+    for applet in sh cp ls cat mkdir rm mv find; do ln -s busybox "$r/bin/$applet"; done
+    ln -s ../../bin/busybox "$r/usr/bin/env"
+    mkdir -p "$r/etc/ssl/certs"
+    cp -L "$ca_bundle" "$r/etc/ssl/certs/ca-certificates.crt"
+    commit_tar "$r" "$jdk_image" --cmd '["jshell"]' \
+      --env JAVA_HOME=/opt/java/openjdk --env PATH=/opt/java/openjdk/bin:/usr/local/bin:/usr/bin:/bin --env LANG=C.UTF-8
+  fi
+  echo "JDK_IMAGE=$jdk_image"
+else
+  echo "make-bases: no JDK 17 at $jdk_home (apt-get install openjdk-17-jdk-headless)" >&2
+fi
 
 echo "BUSYBOX_IMAGE=$bb_image"
 echo "WEBHOOK_BASE_IMAGE=$distroless_image"

@@ -91,7 +91,8 @@ async function buildApp(folder: string, base: string | undefined, tag: string, e
   }
 }
 
-async function archive(ref: string): Promise<BuiltImage> {
+/** The image pushed once per image ID to an oci-archive in the cache (what startNode imports). */
+export async function archive(ref: string): Promise<BuiltImage> {
   const id = await imageId(ref);
   if (id === null) throw new Error(`image ${ref} was not built`);
   const dir = join(cacheDir, 'images');

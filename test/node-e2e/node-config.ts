@@ -50,7 +50,8 @@ state = "${dir}/containerd/state"
 `;
 }
 
-export function cniConfig(dir: string): string {
+/** `routes`: more destinations the pods reach through the host end of the bridge (no default route). */
+export function cniConfig(dir: string, routes: string[] = []): string {
   return JSON.stringify({
     cniVersion: '1.0.0',
     name: 'otel-node-e2e',
@@ -65,6 +66,7 @@ export function cniConfig(dir: string): string {
           type: 'host-local',
           dataDir: join(dir, 'cni/ipam'),
           ranges: [[{ subnet: `${POD_SUBNET.prefix}.0/${POD_SUBNET.bits}`, rangeStart: `${POD_SUBNET.prefix}.10`, rangeEnd: `${POD_SUBNET.prefix}.250` }]],
+          ...(routes.length > 0 ? { routes: routes.map((dst) => ({ dst, gw: HOST_IP })) } : {}),
         },
       },
       { type: 'loopback' },

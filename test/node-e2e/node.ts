@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, type V1Node } from '@kubernetes/client-node';
-import { binDir, repoRoot, startControlPlane, type ControlPlane, type TeardownHost } from '../e2e/harness.js';
+import { binDir, repoRoot, startControlPlane, type ControlPlane, type ControlPlaneOptions, type TeardownHost } from '../e2e/harness.js';
 import { containerdBinDir, runcBinDir } from '../e2e/versions.js';
 import { freePort, startProc, waitFor, type Proc } from '../e2e/procs.js';
 import { sh } from '../images/buildah.js';
@@ -51,6 +51,13 @@ export interface Node {
   readonly before: HostSnapshot;
   /** Runs teardown.sh now (idempotent); the suite's last test checks the host afterwards. */
   teardown(): Promise<void>;
+}
+
+export interface NodeOptions {
+  /** for the harness' kube-apiserver (its args after the node's own) */
+  controlPlane?: ControlPlaneOptions;
+  /** more destinations routed from the pods to the host end of the bridge (cniConfig) */
+  podRoutes?: string[];
 }
 
 export interface HostSnapshot {
@@ -123,7 +130,7 @@ function startWatchdog(runId: string): void {
   child.unref();
 }
 
-async function prepareHost(state: StateFile, dir: string, before: HostSnapshot): Promise<void> {
+async function prepareHost(state: StateFile, dir: string, before: HostSnapshot, podRoutes: string[]): Promise<void> {
   for (const [k, v] of Object.entries(before.sysctls)) await state.add('SYSCTL', `${k} ${v}`);
   for (const [p, existed] of Object.entries(before.paths)) if (!existed) await state.add('NEWPATH', p);
   await state.add('NETNS_BEFORE', before.netns.join(' '));
@@ -138,7 +145,7 @@ async function prepareHost(state: StateFile, dir: string, before: HostSnapshot):
   await must('ip', ['addr', 'add', `${HOST_IP}/${POD_SUBNET.bits}`, 'dev', BRIDGE]);
   await must('ip', ['link', 'set', BRIDGE, 'up']);
   await mkdir(join(dir, 'cni/net.d'), { recursive: true });
-  await writeFile(join(dir, 'cni/net.d/10-otel-node-e2e.conflist'), cniConfig(dir));
+  await writeFile(join(dir, 'cni/net.d/10-otel-node-e2e.conflist'), cniConfig(dir, podRoutes));
 }
 
 async function startContainerd(state: StateFile, dir: string, images: BuiltImage[]): Promise<{ proc: Proc; sock: string }> {
@@ -164,7 +171,7 @@ async function nodeReady(core: CoreV1Api): Promise<boolean> {
   }
 }
 
-export async function startNode(t: TeardownHost, images: BuiltImage[]): Promise<Node> {
+export async function startNode(t: TeardownHost, images: BuiltImage[], opts: NodeOptions = {}): Promise<Node> {
   // never a skip: a machine that cannot run the node fails the suite with this one line (also preflight.sh)
   if (process.getuid?.() !== 0) throw new Error('node-e2e: needs root (containerd, runc, a kubelet, a bridge, cgroups); run as root');
   await ensurePackages();
@@ -185,11 +192,12 @@ export async function startNode(t: TeardownHost, images: BuiltImage[]): Promise<
     await runTeardown(runId);
   };
   t.teardown(teardown);
-  await prepareHost(state, dir, before);
+  await prepareHost(state, dir, before, opts.podRoutes ?? []);
   const containerd = await startContainerd(state, dir, images);
   procs.push(containerd.proc);
 
-  const cp = await startControlPlane(t, { extraApiserverArgs: ['--kubelet-preferred-address-types=Hostname'] });
+  const extra = opts.controlPlane?.extraApiserverArgs ?? [];
+  const cp = await startControlPlane(t, { ...opts.controlPlane, extraApiserverArgs: ['--kubelet-preferred-address-types=Hostname', ...extra] });
   const common = ['--kubeconfig', cp.kubeconfigPath, '--leader-elect=false', '--v=1'];
   const start = async (name: string, args: string[]): Promise<Proc> => {
     const p = startProc(name, join(binDir, name), args, { logFile: join(dir, `${name}.log`) });

@@ -8,7 +8,7 @@ import { freePort } from '../e2e/procs.js';
 import { deploymentEnv, parseManifests, pointWebhookAt, renderChart, RELEASE_NAMESPACE, type Manifest } from '../e2e/chart.js';
 import { INJECT_LABEL, apis, applyWebhookConfig, createNamespace, deploymentPod, eventually, isInjected } from '../e2e/kube.js';
 import { startReceiver, type Receiver } from '../support/receiver.mjs';
-import { buildImages, PAYLOAD_IMAGE } from './images.js';
+import { buildImages, PAYLOAD_IMAGE, type BuiltImage } from './images.js';
 import { HOST_IP } from './node-config.js';
 import { startNode, type Node } from './node.js';
 
@@ -38,13 +38,16 @@ export interface SuiteOptions {
   tls?: { key: string; cert: string; ca?: string; requestCert?: boolean };
   /** chart values (helm --set) given the collector URL the pods are sent to; the webhook runs with what they render */
   values?: (endpoint: string) => string[];
+  /** more images for the node, built after the suite's own (e.g. java.test.ts's Java app) */
+  images?: () => Promise<BuiltImage[]>;
 }
 
 export async function startSuite(t: TeardownHost, options: SuiteOptions = {}): Promise<Suite> {
   const started = Date.now();
   const images = await buildImages();
+  const extra = (await options.images?.()) ?? [];
   const imagesMs = Date.now() - started;
-  const node = await startNode(t, [images.pause, images.payload, images.app, images.pyApp]);
+  const node = await startNode(t, [images.pause, images.payload, images.app, images.pyApp, ...extra]);
   const bringUpMs = Date.now() - started - imagesMs;
   const { core, admission } = apis(node.cp.kubeConfig);
   const apps = node.cp.kubeConfig.makeApiClient(AppsV1Api);

@@ -4,6 +4,7 @@ import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import { reviewAdmission, type ReviewResult } from '../../src/admission/review.js';
 import type { AdmissionRequest, AdmissionReview } from '../../src/admission/types.js';
 import { parseConfig, type Config, type Env } from '../../src/config/index.js';
+import type { DeliverySupport } from '../../src/inject/types.js';
 
 export type Obj = Record<string, any>;
 
@@ -61,10 +62,10 @@ export interface Admitted {
 }
 
 /** Runs one pod through the review path and returns the pod as admitted. */
-export function admit(pod: unknown, config: Config = testConfig(), overrides: Partial<AdmissionRequest> = {}): Admitted {
+export function admit(pod: unknown, config: Config = testConfig(), overrides: Partial<AdmissionRequest> = {}, delivery?: DeliverySupport): Admitted {
   const review = reviewOf(structuredClone(pod), overrides);
   const request = review.request as AdmissionRequest;
-  const result = reviewAdmission(request, config.inject);
+  const result = reviewAdmission(request, config.inject, delivery);
   const ops = patchOf(result.review);
   return { pod: applyPatch(pod, ops) as Obj, ops, result };
 }

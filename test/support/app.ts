@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import type { TlsMaterial } from '../../src/certs/types.js';
 import { systemClock } from '../../src/clock.js';
 import type { Config } from '../../src/config/index.js';
-import { buildApp, type Readiness } from '../../src/server/app.js';
+import { buildApp, type AppDeps, type Readiness } from '../../src/server/app.js';
 import { noopTelemetry, type Telemetry } from '../../src/telemetry/types.js';
 import { testConfig } from './admission.js';
 
@@ -17,7 +17,7 @@ export interface TestApp {
 }
 
 export async function testApp(
-  options: { config?: Config; readiness?: Readiness; telemetry?: Telemetry; tls?: TlsMaterial } = {},
+  options: { config?: Config; readiness?: Readiness; telemetry?: Telemetry; tls?: TlsMaterial; deliverySupport?: AppDeps['deliverySupport'] } = {},
 ): Promise<TestApp> {
   const lines: string[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
@@ -27,6 +27,7 @@ export async function testApp(
     telemetry: options.telemetry ?? noopTelemetry,
     readiness: options.readiness ?? { isReady: () => true },
     tls: options.tls,
+    deliverySupport: options.deliverySupport,
   });
   return {
     app,

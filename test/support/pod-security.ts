@@ -3,8 +3,9 @@
 // the restricted ones. Each violation is one string naming the check and where.
 import { allContainers, isObj, obj, objList, str, type ContainerRef, type Obj } from './k8s-shapes.js';
 
+// `image` (Kubernetes image volumes): allowed by restricted (check_restrictedVolumes.go, `volume.Image != nil`).
 const RESTRICTED_VOLUMES = new Set([
-  'configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret',
+  'configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'image', 'persistentVolumeClaim', 'projected', 'secret',
 ]);
 const SAFE_SYSCTLS = new Set([
   'kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.ip_unprivileged_port_start',

@@ -152,3 +152,24 @@ The collector's credentials (issue 21): which items the collector Secret of each
 {{- range $c.headers }}{{ $names = append $names .secretName }}{{ end }}
 {{- uniq $names | toJson }}
 {{- end }}
+
+{{/*
+The payload delivery (payload.delivery): "true" when the controller publishes the delivery support snapshot
+(image-volume or auto), "" for init-container. auto decides from that snapshot, so it needs the controller;
+a custom init command has a layout of its own, which the image volume's subPath mounts cannot know.
+*/}}
+{{- define "otel-injector.deliverySupport" -}}
+{{- $d := .Values.payload.delivery | default "init-container" }}
+{{- if ne $d "init-container" }}
+{{- if .Values.payload.command }}{{ fail (printf "payload.delivery %s mounts the payload image's own layout: payload.command must be empty" $d) }}{{ end }}
+{{- if and (eq $d "auto") (eq (include "otel-injector.controllerMode" .) "off") }}{{ fail "payload.delivery auto needs the controller (controller.mode report or restart): it publishes what the cluster supports" }}{{ end }}
+true
+{{- end }}
+{{- end }}
+
+{{/* The ConfigMap with the delivery support snapshot: <fullname>-delivery (src/k8s/contract/delivery.ts). */}}
+{{- define "otel-injector.deliveryConfigMap" -}}
+{{- printf "%s-delivery" (include "otel-injector.fullname" .) }}
+{{- end }}
+
+{{- define "otel-injector.deliveryMountPath" -}}/etc/otel-injector/delivery{{- end }}
