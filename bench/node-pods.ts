@@ -1,7 +1,7 @@
 // The cost a user feels on a real node (issue 16): Deployment created -> pod Ready for the same app
 // with and without injection, in the same run, alternating which goes first, medians; and the init
 // container's own run time (kubelet timestamps, 1 s resolution). Brings up the node suite's node
-// (test/node-e2e): root only, needs the binaries from test/node-e2e/build-node.sh.
+// (test/node-e2e): root only, needs the binaries from test/node-e2e/build-node.sh and build-runtime.sh.
 // Env: ROUNDS (default 5). Run: npm run bench:node
 import { startSuite, ON, OFF } from '../test/node-e2e/suite.js';
 import { appDeployment, deployAndWait } from '../test/node-e2e/workloads.js';

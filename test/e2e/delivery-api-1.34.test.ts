@@ -14,8 +14,11 @@ import { SUPPORT_KEY, deliveryConfigMapName, parseSnapshot, type DeliverySnapsho
 import { RELEASE_NAMESPACE, parseManifests, pointWebhookAt, renderChart } from './chart.js';
 import { chartControllerKubeconfig, logLines, startController } from './controller-support.js';
 import { startControlPlane, startWebhook, type ControlPlane } from './harness.js';
+import { KUBERNETES_COMPAT_VERSIONS } from './versions.js';
 import { apis, applyWebhookConfig, createNamespace, deploymentPod, eventually, INJECT_LABEL, STATUS_ANNOTATION } from './kube.js';
 
+/** the older kube-apiserver the harness runs (test/e2e/versions.env; npm run test:e2e builds it) */
+const V134 = KUBERNETES_COMPAT_VERSIONS.find((v) => v.startsWith('v1.34.')) ?? 'v1.34.4';
 const PAYLOAD = `registry.invalid/e2e/otel-payload@sha256:${'ab'.repeat(32)}`;
 const CONFIG_MAP = deliveryConfigMapName('otel-injector');
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -41,7 +44,7 @@ interface Setup {
 async function setup(t: Test, cp: ControlPlane): Promise<Setup> {
   const { core, admission } = apis(cp.kubeConfig);
   const { gitVersion } = await cp.kubeConfig.makeApiClient(VersionApi).getCode();
-  t.match(gitVersion, /^v1\.34\./, 'this file pins kube-apiserver 1.34 (run with E2E_CACHE_DIR holding the 1.34.4 binaries)');
+  t.match(gitVersion, /^v1\.34\./, `this file pins kube-apiserver 1.34 (${V134}: bash test/e2e/build-control-plane.sh ${V134})`);
   await createNamespace(core, RELEASE_NAMESPACE);
   await createNamespace(core, 'shop', { [INJECT_LABEL]: 'enabled', 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' });
   const file = join(cp.dir, 'support.json');
@@ -79,7 +82,7 @@ const initContainer = (pod: V1Pod): boolean => (pod.spec?.initContainers ?? []).
 const imageVolume = (pod: V1Pod): unknown => (pod.spec?.volumes ?? []).find((v) => v.name === 'otel-injector')?.image;
 
 t.test('1.34 defaults: the API server drops volumes[].image, so auto gives the init container', async (t) => {
-  const cp = await startControlPlane(t);
+  const cp = await startControlPlane(t, { version: V134 });
   const s = await setup(t, cp);
   await createNode(s.core, 'w1', 'containerd://2.3.7');
   const snapshot = await s.mirror(ready(1));
@@ -91,7 +94,7 @@ t.test('1.34 defaults: the API server drops volumes[].image, so auto gives the i
 });
 
 t.test('1.34 with --feature-gates=ImageVolume=true: the field is kept, pods are stored with the image volume, restricted passes', async (t) => {
-  const cp = await startControlPlane(t, { extraApiserverArgs: ['--feature-gates=ImageVolume=true'] });
+  const cp = await startControlPlane(t, { version: V134, extraApiserverArgs: ['--feature-gates=ImageVolume=true'] });
   const s = await setup(t, cp);
   await createNode(s.core, 'w1', 'containerd://2.3.7');
   const snapshot = await s.mirror(ready(1));
