@@ -2,14 +2,14 @@
 // Runs every test suite the project has and ends with one line: "N passed, N failed".
 // Each suite is a package.json script running tap; its closing "# { total, pass, fail }" line is counted.
 // A suite that exits non-zero without a counted failure (a crash, a build error) counts as one failure.
-// The suites (scripts/test-suites.mjs) run in two lanes side by side (TEST_LANES=1: one after the other);
+// The suites (scripts/test-suites.mjs) run in three lanes side by side (TEST_LANES=2 or 1: fewer);
 // each output line is prefixed with its suite's name.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { lanes } from './test-suites.mjs';
 
 const scripts = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).scripts;
-const laneCount = Math.max(1, Number(process.env.TEST_LANES ?? 2));
+const laneCount = Math.min(3, Math.max(1, Number(process.env.TEST_LANES ?? 3)));
 
 function run(script, prefix = '', command = ['npm', 'run', '--silent', script]) {
   return new Promise((resolve) => {

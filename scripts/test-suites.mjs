@@ -4,10 +4,15 @@
 import { payloadRuntimes } from './build-payload.mjs';
 
 /**
- * Suites that build dist/ for the webhook, talk to real Kubernetes binaries or build images with buildah
- * (the node suite builds its images too): one lane, so none of them races another on dist/ or buildah.
+ * Suites that build images with buildah or run the webhook from dist/ next to Kubernetes binaries (the node suite
+ * builds its images too): one lane, so none of them races another on buildah.
  */
-const KUBE = ['test:cli', 'test:webhook-lines', 'test:e2e', 'test:node-e2e', 'test:images'];
+const BUILDAH = ['test:cli', 'test:webhook-lines', 'test:node-e2e', 'test:images'];
+/**
+ * Suites that mostly wait (a real kube-apiserver, JVMs starting) and share nothing with the others but dist/,
+ * which scripts/build-if-stale.mjs builds once under a lock: a third lane when there is one.
+ */
+const WAITING = ['test:e2e', 'test:java'];
 
 /** Every suite, in the order a single lane runs them. */
 export function suites(scripts) {
@@ -17,11 +22,15 @@ export function suites(scripts) {
 }
 
 /**
- * The suites split into lanes that run side by side: the Kubernetes and image suites (mostly waiting on
- * real binaries) beside the rest (the runtimes' suites, mostly CPU). With one lane, everything in order.
+ * The suites split into lanes that run side by side: the runtimes' suites and the unit tests (mostly CPU), the
+ * buildah and node suites, and (with 3 lanes) the API-level and Java suites (mostly waiting). With one lane,
+ * everything in order; with two, the waiting suites join the buildah lane.
  */
 export function lanes(scripts, count) {
   const all = suites(scripts);
   if (count <= 1) return [all];
-  return [all.filter((suite) => !KUBE.includes(suite)), all.filter((suite) => KUBE.includes(suite))];
+  const cpu = all.filter((suite) => !BUILDAH.includes(suite) && !WAITING.includes(suite));
+  const buildah = all.filter((suite) => BUILDAH.includes(suite));
+  const waiting = all.filter((suite) => WAITING.includes(suite));
+  return count === 2 ? [cpu, [...buildah, ...waiting]] : [cpu, buildah, waiting];
 }
