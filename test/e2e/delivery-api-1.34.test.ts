@@ -6,6 +6,7 @@
 //   `auto` gives the init container even though the only node reports a supported runtime;
 // - --feature-gates=ImageVolume=true: the probe sees the field kept; a pod is stored with the image volume
 //   and its mounts in a `restricted` namespace; an unsupported node among the candidates gives the init container.
+import { KUBERNETES_COMPAT_VERSIONS } from './versions.js';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoreV1Api, PatchStrategy, setHeaderOptions, VersionApi, type V1Pod } from '@kubernetes/client-node';
@@ -41,7 +42,7 @@ interface Setup {
 async function setup(t: Test, cp: ControlPlane): Promise<Setup> {
   const { core, admission } = apis(cp.kubeConfig);
   const { gitVersion } = await cp.kubeConfig.makeApiClient(VersionApi).getCode();
-  t.match(gitVersion, /^v1\.34\./, 'this file pins kube-apiserver 1.34 (run with E2E_CACHE_DIR holding the 1.34.4 binaries)');
+  t.match(gitVersion, /^v1\.34\./, 'this file pins kube-apiserver 1.34 (test/e2e/versions.env KUBERNETES_COMPAT_VERSIONS)');
   await createNamespace(core, RELEASE_NAMESPACE);
   await createNamespace(core, 'shop', { [INJECT_LABEL]: 'enabled', 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' });
   const file = join(cp.dir, 'support.json');
@@ -78,8 +79,11 @@ async function setup(t: Test, cp: ControlPlane): Promise<Setup> {
 const initContainer = (pod: V1Pod): boolean => (pod.spec?.initContainers ?? []).some((c) => c.name === 'otel-injector' && c.image === PAYLOAD);
 const imageVolume = (pod: V1Pod): unknown => (pod.spec?.volumes ?? []).find((v) => v.name === 'otel-injector')?.image;
 
+/** The 1.34 kube-apiserver of test/e2e/versions.env (built by `npm run test:e2e`). */
+const COMPAT = KUBERNETES_COMPAT_VERSIONS.find((v) => v.startsWith('v1.34.')) ?? 'v1.34 (none in versions.env)';
+
 t.test('1.34 defaults: the API server drops volumes[].image, so auto gives the init container', async (t) => {
-  const cp = await startControlPlane(t);
+  const cp = await startControlPlane(t, { version: COMPAT });
   const s = await setup(t, cp);
   await createNode(s.core, 'w1', 'containerd://2.3.7');
   const snapshot = await s.mirror(ready(1));
@@ -91,7 +95,7 @@ t.test('1.34 defaults: the API server drops volumes[].image, so auto gives the i
 });
 
 t.test('1.34 with --feature-gates=ImageVolume=true: the field is kept, pods are stored with the image volume, restricted passes', async (t) => {
-  const cp = await startControlPlane(t, { extraApiserverArgs: ['--feature-gates=ImageVolume=true'] });
+  const cp = await startControlPlane(t, { version: COMPAT, extraApiserverArgs: ['--feature-gates=ImageVolume=true'] });
   const s = await setup(t, cp);
   await createNode(s.core, 'w1', 'containerd://2.3.7');
   const snapshot = await s.mirror(ready(1));

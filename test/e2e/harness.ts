@@ -10,10 +10,13 @@ import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { freePort, httpsStatus, startProc, waitFor, type Proc } from './procs.js';
 import { createCA, issueServingCert, loopbackServingCert, rsaKeyPair, type LeafCert } from './pki.js';
+import { KUBERNETES_VERSION, cacheRoot, kubeBinDir } from './versions.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const cacheDir = process.env.E2E_CACHE_DIR ?? join(repoRoot, '.cache', 'e2e');
-export const binDir = join(cacheDir, 'bin');
+/** The e2e build cache, outside the clone (test/e2e/versions.ts). */
+export const cacheDir = cacheRoot;
+/** The binaries of test/e2e/versions.env's KUBERNETES_VERSION. */
+export const binDir = kubeBinDir();
 
 /** The subset of tap's Test the harness needs. */
 export interface TeardownHost {
@@ -32,21 +35,21 @@ export interface ControlPlane {
   readonly etcd: Proc;
 }
 
-function requireBinary(name: string): string {
-  const path = join(binDir, name);
+function requireBinary(name: string, version = KUBERNETES_VERSION): string {
+  const path = join(kubeBinDir(version), name);
   if (!existsSync(path)) {
-    throw new Error(`${path} missing: run test/e2e/build-control-plane.sh (npm run test:e2e does)`);
+    throw new Error(`${path} missing: run bash test/e2e/build-control-plane.sh ${version} (npm run test:e2e does for ${KUBERNETES_VERSION})`);
   }
   return path;
 }
 
-async function startEtcd(dir: string): Promise<{ proc: Proc; url: string }> {
+async function startEtcd(dir: string, version: string): Promise<{ proc: Proc; url: string }> {
   const [client, peer] = [await freePort(), await freePort()];
   const url = `http://127.0.0.1:${client}`;
   const peerUrl = `http://127.0.0.1:${peer}`;
   const proc = startProc(
     'etcd',
-    requireBinary('etcd'),
+    requireBinary('etcd', version),
     [
       '--name=e2e',
       `--data-dir=${join(dir, 'etcd')}`,
@@ -93,6 +96,9 @@ function apiserverArgs(dir: string, port: number, etcdUrl: string, opts: Control
   return [
     '--bind-address=127.0.0.1',
     '--advertise-address=127.0.0.1',
+    // from 1.37 the endpoint reconciler refuses a loopback address (it would publish it as the `kubernetes`
+    // Service's endpoint, which no pod could reach anyway): no reconciler, no endpoints for that Service
+    '--endpoint-reconciler-type=none',
     `--secure-port=${port}`,
     `--etcd-servers=${etcdUrl}`,
     `--cert-dir=${pki}`,
@@ -119,6 +125,9 @@ export interface ControlPlaneOptions {
   servingIps?: string[];
   /** keep the ServiceAccount admission plugin (pods get their token volume; needs a controller-manager) */
   serviceAccountAdmission?: boolean;
+  /** the Kubernetes version whose kube-apiserver (and etcd) to run (default: test/e2e/versions.env's
+   * KUBERNETES_VERSION); built by `bash test/e2e/build-control-plane.sh <version>` */
+  version?: string;
 }
 
 export async function startControlPlane(t: TeardownHost, opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
@@ -133,11 +142,12 @@ export async function startControlPlane(t: TeardownHost, opts: ControlPlaneOptio
   });
   const token = randomBytes(24).toString('hex');
   const serving = await writeApiserverFiles(dir, token, opts.servingIps ?? []);
-  const etcd = await startEtcd(dir);
+  const version = opts.version ?? KUBERNETES_VERSION;
+  const etcd = await startEtcd(dir, version);
   procs.push(etcd.proc);
   const port = await freePort();
   const server = `https://127.0.0.1:${port}`;
-  const apiserver = startProc('kube-apiserver', requireBinary('kube-apiserver'), [...apiserverArgs(dir, port, etcd.url, opts), ...(opts.extraApiserverArgs ?? [])], {
+  const apiserver = startProc('kube-apiserver', requireBinary('kube-apiserver', version), [...apiserverArgs(dir, port, etcd.url, opts), ...(opts.extraApiserverArgs ?? [])], {
     logFile: join(dir, 'kube-apiserver.log'),
   });
   procs.push(apiserver);

@@ -3,6 +3,11 @@
 # k8s.io/kubernetes at the pinned version and replaces each staging module (listed as "=> ./staging/..."
 # in that version's own go.mod, read from what `go mod download -json` returns) by its published v0.Y.Z.
 
+# e2e_cache_root: the build cache, outside the clone so that every clone and worktree of the machine
+# reuses it (E2E_CACHE_DIR moves it); one folder per version: <root>/<kubernetes version>/bin,
+# <root>/etcd-<version>, <root>/containerd-<version>/bin, <root>/runc-<version>/bin.
+e2e_cache_root() { echo "${E2E_CACHE_DIR:-$HOME/.cache/otel-injector/e2e}"; }
+
 # check_module WHO BINARY MODULE VERSION: the main package's module as recorded in the binary must be the
 # pinned one (with -mod=mod, an import the build list cannot satisfy would otherwise resolve to "latest").
 check_module() {

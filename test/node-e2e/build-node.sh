@@ -5,23 +5,26 @@
 # Re-running is a no-op while the stamp matches. kube-apiserver and etcd are
 # built (or found up to date) by build-control-plane.sh, which this runs first.
 #
-#   E2E_CACHE_DIR   cache root (default: <repo>/.cache/e2e); binaries in $E2E_CACHE_DIR/bin
+#   build-node.sh [KUBERNETES_VERSION]   default: KUBERNETES_VERSION of test/e2e/versions.env
+#   E2E_CACHE_DIR   cache root (default: ~/.cache/otel-injector/e2e); binaries in $E2E_CACHE_DIR/<version>/bin
 #   E2E_FORCE_BUILD=1  rebuild even if the stamp matches
 set -euo pipefail
 
-KUBERNETES_VERSION="v1.34.4"
 # E2E_NODE_BINARIES narrows the list (test:e2e needs only kube-controller-manager); each binary has its
 # own stamp, so building one never invalidates another.
 read -r -a BINARIES <<< "${E2E_NODE_BINARIES:-kube-controller-manager kube-scheduler kubelet}"
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-bash "$repo/test/e2e/build-control-plane.sh"
+# shellcheck source=../e2e/versions.env
+source "$repo/test/e2e/versions.env"
+KUBERNETES_VERSION="${1:-$KUBERNETES_VERSION}"
+bash "$repo/test/e2e/build-control-plane.sh" "$KUBERNETES_VERSION"
 # shellcheck source=../e2e/kube-module.sh
 source "$repo/test/e2e/kube-module.sh"
 
-command -v go >/dev/null || { echo "build-node: a Go toolchain (>= 1.24) is required" >&2; exit 1; }
-cache="${E2E_CACHE_DIR:-$repo/.cache/e2e}"
+command -v go >/dev/null || { echo "build-node: a Go toolchain (>= 1.26) is required" >&2; exit 1; }
+cache="$(e2e_cache_root)/$KUBERNETES_VERSION"
 bin="$cache/bin"
 RECIPE=1  # bump when the build recipe changes
 want="recipe=$RECIPE kubernetes=$KUBERNETES_VERSION goos=$(go env GOOS) goarch=$(go env GOARCH)"

@@ -23,7 +23,7 @@ export async function killTimes(node: Node, ids: string[]): Promise<Array<number
  */
 export async function containerExits(node: Node, ids: string[], t0: number, timeoutMs: number): Promise<Array<number | undefined>> {
   const out: Array<number | undefined> = ids.map(() => undefined);
-  const events = spawn('ctr', ['--address', node.containerdSock, 'events'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const events = spawn(node.ctr, ['--address', node.containerdSock, 'events'], { stdio: ['ignore', 'pipe', 'ignore'] });
   let buffer = '';
   const done = new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, timeoutMs);

@@ -10,10 +10,13 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { build, ensureBuildah, makeBases, sh } from '../images/buildah.js';
 import { cacheDir, repoRoot } from '../e2e/harness.js';
+import { KUBERNETES_VERSION } from '../e2e/versions.js';
 
-export const KUBERNETES_VERSION = 'v1.34.4';
+export { KUBERNETES_VERSION };
 const PREFIX = 'localhost/otel-injector-node-e2e';
-export const PAUSE_IMAGE = `${PREFIX}/pause:3.10-${KUBERNETES_VERSION}`;
+/** build/pause/Makefile's TAG at that Kubernetes version */
+const PAUSE_VERSION = '3.10.2';
+export const PAUSE_IMAGE = `${PREFIX}/pause:${PAUSE_VERSION}-${KUBERNETES_VERSION}`;
 export const PAYLOAD_IMAGE = `${PREFIX}/payload:dev`;
 export const APP_IMAGE = `${PREFIX}/node-app:dev`;
 export const PY_APP_IMAGE = `${PREFIX}/python-app:dev`;
@@ -35,17 +38,22 @@ async function imageId(ref: string): Promise<string | null> {
   return r.code === 0 ? r.stdout.trim() : null;
 }
 
-async function gomodcache(): Promise<string> {
-  return (await must('go', ['env', 'GOMODCACHE'])).trim();
+/** The k8s.io/kubernetes module's folder in the Go module cache (downloaded when missing). */
+async function kubernetesModule(): Promise<string> {
+  const env = { ...process.env, GOFLAGS: '', GOWORK: 'off', GOTOOLCHAIN: 'local' };
+  const r = await sh('go', ['mod', 'download', '-json', `k8s.io/kubernetes@${KUBERNETES_VERSION}`], env, tmpdir());
+  const dir = r.code === 0 ? (JSON.parse(r.stdout) as { Dir?: string }).Dir : undefined;
+  if (dir === undefined) throw new Error(`go mod download k8s.io/kubernetes@${KUBERNETES_VERSION} exited ${r.code}: ${r.stderr.slice(-2000)}`);
+  return dir;
 }
 
 async function buildPause(): Promise<void> {
   if ((await imageId(PAUSE_IMAGE)) !== null) return;
-  const src = join(await gomodcache(), `k8s.io/kubernetes@${KUBERNETES_VERSION}`, 'build/pause/linux/pause.c');
-  if (!existsSync(src)) throw new Error(`${src} missing: run test/node-e2e/build-node.sh (it downloads the module)`);
+  const src = join(await kubernetesModule(), 'build/pause/linux/pause.c');
+  if (!existsSync(src)) throw new Error(`${src} missing`);
   const work = await mkdtemp(join(tmpdir(), 'otel-node-pause-'));
   try {
-    await must('gcc', ['-static', '-Os', '-Wall', '-DVERSION=3.10', '-o', join(work, 'pause'), src]);
+    await must('gcc', ['-static', '-Os', '-Wall', `-DVERSION=${PAUSE_VERSION}`, '-o', join(work, 'pause'), src]);
     await must('strip', [join(work, 'pause')]);
     const ctr = (await must('buildah', ['from', 'scratch'])).trim();
     await must('buildah', ['copy', '--chmod', '0755', ctr, join(work, 'pause'), '/pause']);

@@ -8,9 +8,13 @@ export const BRIDGE = 'otelnode0';
 export const POD_SUBNET = { prefix: '10.213.47', bits: 24 };
 export const HOST_IP = `${POD_SUBNET.prefix}.1`;
 
-export function containerdConfig(dir: string, sock: string): string {
-  const cri = 'plugins."io.containerd.grpc.v1.cri"';
-  return `version = 2
+/** containerd 2.x (test/node-e2e/build-runtime.sh), configuration version 3 (2.3 migrates it to its version 4
+ * in memory): its own root, state, sockets and runc root under the run dir; NRI (a socket in /var/run/nri) off.
+ * CDI stays on (`enable_cdi` is deprecated): it only reads /etc/cdi and /var/run/cdi, creating neither. */
+export function containerdConfig(dir: string, sock: string, runc: string): string {
+  const runtime = "plugins.'io.containerd.cri.v1.runtime'";
+  const images = "plugins.'io.containerd.cri.v1.images'";
+  return `version = 3
 root = "${dir}/containerd/root"
 state = "${dir}/containerd/state"
 [grpc]
@@ -19,25 +23,29 @@ state = "${dir}/containerd/state"
   address = "${sock}.ttrpc"
 [debug]
   level = "warn"
-[plugins."io.containerd.internal.v1.opt"]
+[plugins.'io.containerd.internal.v1.opt']
   path = "${dir}/containerd/opt"
-[${cri}]
-  sandbox_image = "${PAUSE_IMAGE}"
+[plugins.'io.containerd.nri.v1.nri']
+  disable = true
+[${images}]
+  snapshotter = "overlayfs"
+  [${images}.pinned_images]
+    sandbox = "${PAUSE_IMAGE}"
+[${runtime}]
   # root here may not lower OOM scores: without this every sandbox fails in runc
   restrict_oom_score_adj = true
   enable_selinux = false
   netns_mounts_under_state_dir = true
-  [${cri}.containerd]
-    snapshotter = "overlayfs"
+  [${runtime}.containerd]
     default_runtime_name = "runc"
-    [${cri}.containerd.runtimes.runc]
+    [${runtime}.containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
-      [${cri}.containerd.runtimes.runc.options]
-        BinaryName = "/usr/sbin/runc"
+      [${runtime}.containerd.runtimes.runc.options]
+        BinaryName = "${runc}"
         Root = "${dir}/runc"
         SystemdCgroup = false
-  [${cri}.cni]
-    bin_dir = "/usr/lib/cni"
+  [${runtime}.cni]
+    bin_dirs = ["/usr/lib/cni"]
     conf_dir = "${dir}/cni/net.d"
 `;
 }

@@ -35,7 +35,7 @@ async function exec(pod: V1Pod, container: string, cmd: string[]): Promise<strin
 /** What runc was told for a container (containerd's stored OCI spec). */
 async function ociSpec(containerId: string): Promise<{ process: { user: { uid: number; gid: number }; capabilities?: Record<string, string[] | undefined> }; root: { readonly?: boolean }; linux: { resources?: { memory?: { limit?: number }; cpu?: { quota?: number; period?: number } } } }> {
   const id = containerId.replace(/^containerd:\/\//, '');
-  const { stdout } = await run('ctr', ['--address', node.containerdSock, '-n', 'k8s.io', 'containers', 'info', id], { maxBuffer: 8 << 20 });
+  const { stdout } = await run(node.ctr, ['--address', node.containerdSock, '-n', 'k8s.io', 'containers', 'info', id], { maxBuffer: 8 << 20 });
   return (JSON.parse(stdout) as { Spec: never }).Spec;
 }
 

@@ -1,6 +1,6 @@
-// A real node for the e2e suite: containerd (Debian) + runc, a CNI bridge the suite creates, the
-// kubelet, kube-controller-manager and kube-scheduler (built by build-node.sh) next to the harness'
-// etcd + kube-apiserver. Everything the bring-up changes on the host is written to a state file
+// A real node for the e2e suite: containerd 2.x + runc (built by build-runtime.sh; never the host's own
+// containerd, which may be running), Debian's CNI plugins, a CNI bridge the suite creates, the kubelet,
+// kube-controller-manager and kube-scheduler (built by build-node.sh) next to the harness' etcd + kube-apiserver. Everything the bring-up changes on the host is written to a state file
 // first; test/node-e2e/teardown.sh undoes exactly that, from t.teardown, from a watchdog when this
 // process dies without teardown, and at the start of the next run.
 // The configuration files it writes (containerd, CNI, kubelet) come from node-config.ts.
@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, type V1Node } from '@kubernetes/client-node';
 import { binDir, repoRoot, startControlPlane, type ControlPlane, type ControlPlaneOptions, type TeardownHost } from '../e2e/harness.js';
+import { containerdBinDir, runcBinDir } from '../e2e/versions.js';
 import { freePort, startProc, waitFor, type Proc } from '../e2e/procs.js';
 import { sh } from '../images/buildah.js';
 import { type BuiltImage } from './images.js';
@@ -33,12 +34,18 @@ const SYSCTLS = [
 ];
 const CGROUP_ROOT = 'kubepods';
 /** Host paths the kubelet, containerd or the CNI plugins create when missing. */
-const HOST_PATHS = ['/run/containerd', '/opt/containerd', '/var/log/containers', '/var/log/pods', '/run/netns', '/var/run/netns', '/var/lib/cni', '/var/lib/kubelet', '/usr/libexec/kubernetes', '/run/runc'];
+const HOST_PATHS = ['/run/containerd', '/opt/containerd', '/var/log/containers', '/var/log/pods', '/run/netns', '/var/run/netns', '/var/lib/cni', '/var/lib/kubelet', '/usr/libexec/kubernetes', '/run/runc', '/run/nri', '/etc/cdi', '/run/cdi'];
+const CONTAINERD = join(containerdBinDir, 'containerd');
+/** containerd's own client, of the same release (node.test.ts and exits.ts use it too) */
+export const CTR = join(containerdBinDir, 'ctr');
+const RUNC = join(runcBinDir, 'runc');
 
 export interface Node {
   readonly cp: ControlPlane;
   readonly dir: string;
   readonly containerdSock: string;
+  /** containerd's client for that socket (CTR) */
+  readonly ctr: string;
   readonly kubelet: Proc;
   /** The host's state as it was before the bring-up (what teardown must restore). */
   readonly before: HostSnapshot;
@@ -93,14 +100,15 @@ export async function hostSnapshot(): Promise<HostSnapshot> {
   return { sysctls, paths, cgroups, links, netns: listDir('/run/netns') };
 }
 
-/** Debian's containerd, runc and CNI plugins, installed from the suite when missing. */
+/** Debian's CNI plugins, installed from the suite when missing; containerd and runc come from build-runtime.sh. */
 export async function ensurePackages(): Promise<void> {
-  const missing = ['containerd', 'runc', 'ctr'].filter((c) => !existsSync(`/usr/bin/${c}`) && !existsSync(`/usr/sbin/${c}`));
-  if (missing.length === 0 && existsSync('/usr/lib/cni/bridge') && existsSync('/usr/lib/cni/host-local')) return;
+  const built = [CONTAINERD, CTR, join(containerdBinDir, 'containerd-shim-runc-v2'), RUNC].filter((b) => !existsSync(b));
+  if (built.length > 0) throw new Error(`${built.join(', ')} missing: run bash test/node-e2e/build-runtime.sh (npm run test:node-e2e does)`);
+  if (existsSync('/usr/lib/cni/bridge') && existsSync('/usr/lib/cni/host-local')) return;
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   await sh('apt-get', ['update', '-q', '-o', 'DPkg::Lock::Timeout=600'], env);
-  const r = await sh('apt-get', ['install', '-y', '-q', '-o', 'DPkg::Lock::Timeout=600', 'containerd', 'runc', 'containernetworking-plugins'], env);
-  if (r.code !== 0) throw new Error(`apt-get install containerd runc containernetworking-plugins: ${r.stderr.slice(-2000)}`);
+  const r = await sh('apt-get', ['install', '-y', '-q', '-o', 'DPkg::Lock::Timeout=600', 'containernetworking-plugins'], env);
+  if (r.code !== 0) throw new Error(`apt-get install containernetworking-plugins: ${r.stderr.slice(-2000)}`);
 }
 
 class StateFile {
@@ -143,12 +151,14 @@ async function prepareHost(state: StateFile, dir: string, before: HostSnapshot, 
 async function startContainerd(state: StateFile, dir: string, images: BuiltImage[]): Promise<{ proc: Proc; sock: string }> {
   const sock = join(dir, 'containerd/containerd.sock');
   await mkdir(join(dir, 'containerd'), { recursive: true });
-  await writeFile(join(dir, 'containerd/config.toml'), containerdConfig(dir, sock));
+  await writeFile(join(dir, 'containerd/config.toml'), containerdConfig(dir, sock, RUNC));
   await state.add('CONTAINERD_SOCK', sock);
-  const proc = startProc('containerd', '/usr/bin/containerd', ['--config', join(dir, 'containerd/config.toml')], { logFile: join(dir, 'containerd.log') });
+  // the shim is found next to containerd; PATH too, so that no host containerd-shim-runc-v2 is ever taken
+  const env = { ...process.env, PATH: `${containerdBinDir}:${process.env.PATH ?? ''}` };
+  const proc = startProc('containerd', CONTAINERD, ['--config', join(dir, 'containerd/config.toml')], { logFile: join(dir, 'containerd.log'), env });
   if (proc.child.pid !== undefined) await state.add('PROC', String(proc.child.pid));
-  await waitFor('containerd', async () => (await sh('ctr', ['--address', sock, 'version'])).code === 0, { timeoutMs: 30_000, proc });
-  for (const img of images) await must('ctr', ['--address', sock, '-n', 'k8s.io', 'images', 'import', img.archive]);
+  await waitFor('containerd', async () => (await sh(CTR, ['--address', sock, 'version'])).code === 0, { timeoutMs: 30_000, proc });
+  for (const img of images) await must(CTR, ['--address', sock, '-n', 'k8s.io', 'images', 'import', img.archive]);
   return { proc, sock };
 }
 
@@ -209,7 +219,7 @@ export async function startNode(t: TeardownHost, images: BuiltImage[], opts: Nod
   ]);
   const core = cp.kubeConfig.makeApiClient(CoreV1Api);
   await waitFor('node Ready', () => nodeReady(core), { timeoutMs: 120_000, proc: kubelet, intervalMs: 500 });
-  return { cp, dir, containerdSock: containerd.sock, kubelet, before, teardown };
+  return { cp, dir, containerdSock: containerd.sock, ctr: CTR, kubelet, before, teardown };
 }
 
 /** Lines of a log file of the run (for messages). */
