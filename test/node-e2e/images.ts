@@ -9,7 +9,7 @@ import { cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { build, ensureBuildah, makeBases, sh } from '../images/buildah.js';
-import { cacheDir, repoRoot } from '../e2e/harness.js';
+import { repoRoot } from '../e2e/harness.js';
 import { KUBERNETES_VERSION } from '../e2e/versions.js';
 
 export { KUBERNETES_VERSION };
@@ -17,6 +17,9 @@ const PREFIX = 'localhost/otel-injector-node-e2e';
 /** build/pause/Makefile's TAG at that Kubernetes version */
 const PAUSE_VERSION = '3.10.2';
 export const PAUSE_IMAGE = `${PREFIX}/pause:${PAUSE_VERSION}-${KUBERNETES_VERSION}`;
+/** In the clone, unlike the Go binaries: an archive is replaced when its image changes, which must never pull
+ * one from under another clone's run on the same machine. */
+const IMAGE_DIR = join(repoRoot, '.cache', 'e2e', 'images');
 export const PAYLOAD_IMAGE = `${PREFIX}/payload:dev`;
 export const APP_IMAGE = `${PREFIX}/node-app:dev`;
 export const PY_APP_IMAGE = `${PREFIX}/python-app:dev`;
@@ -95,7 +98,7 @@ async function buildApp(folder: string, base: string | undefined, tag: string, e
 export async function archive(ref: string): Promise<BuiltImage> {
   const id = await imageId(ref);
   if (id === null) throw new Error(`image ${ref} was not built`);
-  const dir = join(cacheDir, 'images');
+  const dir = IMAGE_DIR;
   await mkdir(dir, { recursive: true });
   const name = ref.split('/').pop()?.replace(/[^\w.-]/g, '_') ?? 'image';
   const file = join(dir, `${name}-${id.slice(0, 16)}.tar`);
