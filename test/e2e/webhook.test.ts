@@ -11,7 +11,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { startControlPlane, startWebhook } from './harness.js';
 import { RELEASE_NAMESPACE, parseManifests, pointWebhookAt, renderChart } from './chart.js';
 import { kubectlBin } from '../support/tools.js';
-import { RUNTIME_NAMES } from '../../src/runtimes/index.js';
+import { DEFAULT_RUNTIME_NAMES } from '../../src/runtimes/index.js';
 import { SIDECAR_NAME, startSidecarWebhook } from './sidecar-webhook.js';
 import {
   BYPASS_ANNOTATION,
@@ -84,7 +84,7 @@ function readBack(pod: V1Pod): Promise<V1Pod> {
 
 type Asserts = Pick<typeof t, 'equal' | 'ok' | 'same' | 'match'>;
 
-function assertInjected(tt: Asserts, pod: V1Pod, service: string, containers: string[], runtimes: readonly string[] = RUNTIME_NAMES): void {
+function assertInjected(tt: Asserts, pod: V1Pod, service: string, containers: string[], runtimes: readonly string[] = DEFAULT_RUNTIME_NAMES): void {
   tt.equal(pod.metadata?.annotations?.[STATUS_ANNOTATION], `injected: ${runtimes.join(',')}`, 'status annotation names the runtimes');
   const inits = (pod.spec?.initContainers ?? []).filter((c) => c.image === PRELOAD_IMAGE);
   tt.equal(inits.length, 1, 'exactly one preload init container');
