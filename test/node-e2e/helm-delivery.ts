@@ -47,6 +47,31 @@ async function untilStatus(core: CoreV1Api, namespace: string, body: V1Pod, want
   return { pod, ms: Date.now() - t0 };
 }
 
+interface Loaded { imageVolumeField: boolean | null; nodes: number; supported: number }
+
+/**
+ * Waits until EVERY running webhook pod has logged loading a snapshot that `ok` accepts (bounded: 150 s). Each
+ * replica reads its own copy of the mounted ConfigMap, which its kubelet refreshes on its own schedule: right
+ * after the ConfigMap appears or changes, one replica may decide from the new snapshot and another still from
+ * none (found the hard way: a Deployment admitted by the second replica got `no support data`).
+ */
+async function everyWebhookLoaded(ctx: DeliveryContext, ok: (l: Loaded) => boolean): Promise<{ all: boolean; ms: number; seen: string }> {
+  const t0 = Date.now();
+  let seen = '';
+  while (Date.now() - t0 < 150_000) {
+    const pods = (await ctx.core.listNamespacedPod({ namespace: RELEASE_NAMESPACE, labelSelector: 'otel-injector.io/component=webhook' })).items.filter((p) => p.metadata?.deletionTimestamp === undefined);
+    const last = await Promise.all(pods.map(async (p) => {
+      const log = await ctx.core.readNamespacedPodLog({ name: p.metadata?.name ?? '', namespace: RELEASE_NAMESPACE }).catch(() => '');
+      const lines = log.split('\n').filter((l) => l.includes('"delivery support snapshot loaded"'));
+      return lines.length === 0 ? undefined : (JSON.parse(lines[lines.length - 1] ?? '{}') as Loaded);
+    }));
+    seen = JSON.stringify(last);
+    if (pods.length > 0 && last.every((l) => l !== undefined && ok(l))) return { all: true, ms: Date.now() - t0, seen };
+    await sleep(1000);
+  }
+  return { all: false, ms: Date.now() - t0, seen };
+}
+
 async function upgrade(ctx: DeliveryContext, delivery: string): Promise<void> {
   const t0 = Date.now();
   await helm(ctx.cp, ['upgrade', RELEASE, 'charts/otel-injector', '-n', RELEASE_NAMESPACE, '-f', ctx.valuesFile, '--set', `payload.delivery=${delivery}`, '--wait', '--timeout', '240s']);
@@ -83,6 +108,9 @@ async function runsAndExports(tt: Test, ctx: DeliveryContext, name: string, imag
 async function autoMode(t: Test, ctx: DeliveryContext): Promise<void> {
   await t.test('payload.delivery=auto: the controller publishes the node support, the webhook mounts it; Node.js and Python run from the image volume and export', async (tt) => {
     await upgrade(ctx, 'auto');
+    const loaded = await everyWebhookLoaded(ctx, (l) => l.imageVolumeField === true && l.nodes === 1 && l.supported === 1);
+    ctx.timings['auto: upgrade done -> every webhook pod loaded the snapshot'] = secs(loaded.ms);
+    tt.ok(loaded.all, `every webhook pod logged 'delivery support snapshot loaded' (field kept, 1 node, supported): ${loaded.seen}`);
     const probe = await untilStatus(ctx.core, ctx.namespace, appPod('probe'), /delivery: image-volume \(auto: /);
     ctx.timings['auto: upgrade done -> webhook decides image-volume'] = secs(probe.ms);
     tt.match(status(probe.pod), /delivery: image-volume \(auto: node localhost supports image volumes\)$/, `a dry-run pod gets the image volume once the snapshot is mounted (${secs(probe.ms)})`);
@@ -120,6 +148,9 @@ async function autoMode(t: Test, ctx: DeliveryContext): Promise<void> {
     }
     ctx.timings['old node created -> in the ConfigMap'] = secs(Date.now() - t0);
     tt.ok(listed, 'the controller added the node (containerd://1.7.2) to the ConfigMap');
+    const loaded = await everyWebhookLoaded(ctx, (l) => l.nodes === 2 && l.supported === 1);
+    ctx.timings['old node created -> every webhook pod loaded it'] = secs(Date.now() - t0);
+    tt.ok(loaded.all, `every webhook pod loaded the snapshot with 2 nodes, 1 supported: ${loaded.seen}`);
     const there = { nodeSelector: { [POOL]: 'old' }, tolerations: [{ operator: 'Exists' }] };
     const reason = `delivery: init-container (auto: node ${OLD_NODE} runs containerd 1.7.2, image volumes with subPath need 2.2+)`;
     const seen = await untilStatus(ctx.core, ctx.namespace, appPod('old-probe', there), new RegExp(reason.replace(/[().+]/g, '\\$&')));
