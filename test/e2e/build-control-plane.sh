@@ -5,6 +5,7 @@
 #
 #   build-control-plane.sh [KUBERNETES_VERSION]   default: KUBERNETES_VERSION of test/e2e/versions.env
 #                                                 (an older one, e.g. v1.34.4, for API-level checks)
+#   build-control-plane.sh compat                 every KUBERNETES_COMPAT_VERSIONS entry of versions.env
 #   E2E_CACHE_DIR   cache root (default: ~/.cache/otel-injector/e2e); kube-apiserver and etcd in
 #                   $E2E_CACHE_DIR/<version>/bin, etcd built once in $E2E_CACHE_DIR/etcd-<version>
 #   E2E_FORCE_BUILD=1  rebuild even if the stamp matches
@@ -18,6 +19,11 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
 source "$here/versions.env"
+if [[ "${1:-}" == "compat" ]]; then
+  IFS=, read -r -a compat <<< "$KUBERNETES_COMPAT_VERSIONS"
+  for v in "${compat[@]}"; do bash "${BASH_SOURCE[0]}" "$v"; done
+  exit 0
+fi
 KUBERNETES_VERSION="${1:-$KUBERNETES_VERSION}"
 [[ "$KUBERNETES_VERSION" =~ ^v1\.[0-9]+\.[0-9]+$ ]] || { echo "build-control-plane: bad Kubernetes version '$KUBERNETES_VERSION'" >&2; exit 1; }
 

@@ -3,7 +3,8 @@
 // Deployment running the Dockerfile's `webhook` image on the kubelet, the API server calling it through its
 // Service (at its endpoints: --enable-aggregator-routing), a Deployment in a labelled namespace injected that
 // way, the chart's controller reaching the API server through the `kubernetes` Service (chart-node.ts says
-// how, without kube-proxy), and `helm test`. One node for the file; see docs/e2e.md.
+// how, without kube-proxy), and `helm test`; then the delivery modes by `helm upgrade` (helm-delivery.ts). One
+// node for the file; see docs/e2e.md.
 import t from 'tap';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { INJECT_LABEL, STATUS_ANNOTATION, apis, createNamespace } from '../e2e/k
 import { createCA, issueServingCert } from '../e2e/pki.js';
 import { startReceiver } from '../support/receiver.mjs';
 import { buildWebhookImage, chartNodeOptions, helm, routeKubernetesService, WEBHOOK_REPOSITORY } from './chart-node.js';
+import { deliveryCases } from './helm-delivery.js';
 import { buildImages, PAYLOAD_IMAGE } from './images.js';
 import { HOST_IP } from './node-config.js';
 import { hostSnapshot, startNode } from './node.js';
@@ -29,7 +31,7 @@ const images = await buildImages();
 const webhookImage = await buildWebhookImage();
 timings.images = secs(Date.now() - started);
 const t1 = Date.now();
-const node = await startNode(t, [images.pause, images.payload, images.app, webhookImage], chartNodeOptions);
+const node = await startNode(t, [images.pause, images.payload, images.app, images.pyApp, webhookImage], chartNodeOptions);
 const relay = await routeKubernetesService(t, node.cp);
 timings.bringUp = secs(Date.now() - t1);
 const { core, admission } = apis(node.cp.kubeConfig);
@@ -128,6 +130,9 @@ await t.test('helm test: the chart\'s selftest pod dry-runs a pod through the we
   tt.equal(pod.status?.phase, 'Succeeded', 'the test pod ran on the kubelet and exited 0');
   tt.ok(relay.clients().includes(pod.status?.podIP ?? '-'), 'it reached the API server through the `kubernetes` Service address');
 });
+
+// issue 26: the delivery modes through the chart (helm upgrade), same node and release
+await deliveryCases(t, { cp: node.cp, core, apps, receiver, valuesFile, namespace: ON, timings });
 
 await t.test('teardown restores the host', async (tt) => {
   const t0 = Date.now();
