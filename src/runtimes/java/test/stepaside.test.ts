@@ -5,6 +5,7 @@
 // or a Spring Boot archive that nests the SDK or the Spring starter: one line, its own spans only.
 // (Another agent in JAVA_TOOL_OPTIONS itself: the webhook steps aside, runtime.test.ts.)
 import t from 'tap';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -135,7 +136,6 @@ t.test('a JVM older than the agent\'s floor (Java 8): the pre-check loads there 
   const listing = await runToEnd(join(dirname(jdk?.java ?? 'java'), 'jar'), ['--list', '--file', jar]);
   const classes = listing.split('\n').filter((l) => l.endsWith('.class'));
   t.ok(classes.length >= 2, `${classes.length} classes`);
-  const { execFileSync } = await import('node:child_process');
   for (const cls of classes) {
     const bytes = execFileSync('unzip', ['-p', jar, cls]);
     t.equal(bytes.readUInt16BE(6), 51, `${cls}: class file major version 51 (Java 7)`);
